@@ -1,0 +1,41 @@
+# Casebridge developer commands. Needs only Python 3.11+ (PYTHON=python3.12 make ... to pick another).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck unit sandbox record-cassettes clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Casebridge needs Python 3.11 or newer: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+## make run: Casebridge on http://127.0.0.1:8000 with the Creatio sandbox on :8100, SQLite under ./var
+run: $(STAMP)
+	$(BIN)/casebridge dev
+
+## make test: ruff, mypy --strict and the whole pytest suite
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## make sandbox: the Creatio sandbox alone on :8100
+sandbox: $(STAMP)
+	$(BIN)/casebridge sandbox --port 8100
+
+## make record-cassettes: re-record the Creatio adapter cassettes against a fresh sandbox
+record-cassettes: $(STAMP)
+	$(BIN)/pytest tests/adapters/creatio/test_cassettes.py --record-mode=rewrite
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

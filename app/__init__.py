@@ -1,0 +1,1 @@
+"""Casebridge: connects an AI customer-support chat platform to the Creatio CRM."""

@@ -1,0 +1,1 @@
+"""The chat platform adapter: signatures on events in and deliveries out."""

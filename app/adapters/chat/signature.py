@@ -1,0 +1,68 @@
+"""HMAC-SHA256 request signatures: `Casebridge-Signature: t=<unix seconds>,v1=<hex>` (the Stripe scheme)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
+
+SIGNATURE_HEADER = "Casebridge-Signature"
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+class SignatureError(Exception):
+    """The signature is missing, malformed, stale or wrong; the message says which, never the secret."""
+
+
+def compute_signature(secret: str, timestamp: int, body: bytes) -> str:
+    signed = str(timestamp).encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+    """The header value for `body`, signed now (or at `timestamp`)."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    return f"t={ts},v1={compute_signature(secret, ts, body)}"
+
+
+def verify(
+    header: str | None,
+    body: bytes,
+    secrets: Sequence[str],
+    *,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> None:
+    """Raise SignatureError unless one v1 signature matches one of the secrets within the time window."""
+    if not header:
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
+    timestamp, candidates = _parse(header)
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_seconds:
+        raise SignatureError(
+            f"signature timestamp is {int(current - timestamp)} s away from our clock "
+            f"(tolerance {tolerance_seconds} s): sign each request when sending it and check the sender's "
+            "clock"
+        )
+    for secret in secrets:
+        expected = compute_signature(secret, timestamp, body)
+        if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+            return
+    raise SignatureError("signature does not match the body: check the signing secret and sign the raw body")
+
+
+def _parse(header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            timestamp = int(value)
+        elif key == "v1" and value:
+            candidates.append(value.strip().lower())
+    if timestamp is None or not candidates:
+        raise SignatureError(
+            f"malformed {SIGNATURE_HEADER} header: expected 't=<unix seconds>,v1=<hex hmac>'"
+        )
+    return timestamp, candidates

@@ -1,0 +1,58 @@
+"""Creatio adapter: the only code that knows Creatio's URLs, OAuth and OData payloads."""
+
+from app.adapters.creatio.batch import MAX_BATCH_SIZE, BatchOperation, BatchResult
+from app.adapters.creatio.client import CreatioClient
+from app.adapters.creatio.connection import CreatioConnection
+from app.adapters.creatio.errors import (
+    AuthReason,
+    CreatioAmbiguousNameError,
+    CreatioAuthError,
+    CreatioAuthUnavailableError,
+    CreatioError,
+    CreatioPermanentError,
+    CreatioRetryableError,
+    InvalidCreatioUrl,
+)
+from app.adapters.creatio.http import build_http_client
+from app.adapters.creatio.literals import ids_filter, odata_bool, odata_datetime, odata_guid, odata_string
+from app.adapters.creatio.query import MAX_TOP, ODataPage
+from app.adapters.creatio.token import TokenState
+from app.adapters.creatio.urls import (
+    CheckedUrl,
+    check_identity_url,
+    check_instance_url,
+    default_identity_base,
+    normalize_identity_url,
+    normalize_instance_url,
+)
+
+__all__ = [
+    "MAX_BATCH_SIZE",
+    "MAX_TOP",
+    "AuthReason",
+    "BatchOperation",
+    "BatchResult",
+    "CheckedUrl",
+    "CreatioAmbiguousNameError",
+    "CreatioAuthError",
+    "CreatioAuthUnavailableError",
+    "CreatioClient",
+    "CreatioConnection",
+    "CreatioError",
+    "CreatioPermanentError",
+    "CreatioRetryableError",
+    "InvalidCreatioUrl",
+    "ODataPage",
+    "TokenState",
+    "build_http_client",
+    "check_identity_url",
+    "check_instance_url",
+    "default_identity_base",
+    "ids_filter",
+    "normalize_identity_url",
+    "normalize_instance_url",
+    "odata_bool",
+    "odata_datetime",
+    "odata_guid",
+    "odata_string",
+]

@@ -1,0 +1,151 @@
+"""The pipeline's CRM port on Creatio: contacts, cases and activities in as few requests as possible."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+from app.adapters.creatio.batch import BatchOperation, BatchResult
+from app.adapters.creatio.client import CreatioClient
+from app.adapters.creatio.errors import (
+    CreatioAuthError,
+    CreatioError,
+    CreatioPermanentError,
+    CreatioRetryableError,
+)
+from app.adapters.creatio.literals import odata_string
+from app.adapters.creatio.payloads import activity_body, case_body, case_changes_body, contact_body
+from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CaseRef, CustomerIdentity
+from app.pipeline.errors import AuthenticationFailure, PermanentFailure, TemporaryFailure
+
+CONTACT_FILTERS = {
+    "email": lambda c: f"Email eq {odata_string(c.email)}" if c.email else None,
+    "phone": lambda c: (
+        f"MobilePhone eq {odata_string(c.phone)} or Phone eq {odata_string(c.phone)}" if c.phone else None
+    ),
+}
+
+
+@asynccontextmanager
+async def translated_errors() -> AsyncIterator[None]:
+    """Creatio's errors as the pipeline's: retry transient ones, stop on rejections."""
+    try:
+        yield
+    except CreatioRetryableError as exc:  # includes an unreachable identity service
+        raise TemporaryFailure(exc.message, retry_after=exc.retry_after) from exc
+    except CreatioAuthError as exc:
+        raise AuthenticationFailure(exc.message) from exc
+    except CreatioPermanentError as exc:
+        raise PermanentFailure(exc.message) from exc
+    except CreatioError as exc:
+        raise PermanentFailure(exc.message) from exc
+
+
+class CreatioCrm:
+    def __init__(self, client: CreatioClient) -> None:
+        self._client = client
+        self._status_ids: dict[str, UUID | None] = {}
+
+    async def find_contact(self, customer: CustomerIdentity, match_on: Sequence[str]) -> UUID | None:
+        async with translated_errors():
+            for field in match_on:
+                condition = CONTACT_FILTERS[field](customer)
+                if condition is None:
+                    continue
+                page = await self._client.list(
+                    "Contact", filter=condition, select=["Id"], orderby="CreatedOn", top=1
+                )
+                if page.items:
+                    return UUID(str(page.items[0]["Id"]))
+        return None
+
+    async def create_case(
+        self,
+        case: CaseDraft,
+        activities: Sequence[ActivityDraft],
+        *,
+        new_contact: tuple[UUID, CustomerIdentity] | None,
+        verify_existing: bool,
+    ) -> CaseRef:
+        operations = [BatchOperation.create("Case", case_body(case), id="case")]
+        if new_contact is not None:
+            operations.insert(0, BatchOperation.create("Contact", contact_body(*new_contact), id="contact"))
+        operations += [BatchOperation.create("Activity", activity_body(a)) for a in activities]
+        async with translated_errors():
+            results = await self._run(operations, verify_existing)
+            created = next((r for r in results if r.id == "case" and r.body), None)
+            number = created.body.get("Number") if created and created.body else None
+            if number is None:  # the case existed already (a retry); read its number
+                existing = await self._client.get("Case", case.id, select=["Id", "Number"])
+                number = existing.get("Number") if existing else None
+        return CaseRef(id=case.id, number=str(number) if number else None)
+
+    async def update_case(
+        self,
+        case_id: UUID,
+        changes: CaseChanges,
+        activities: Sequence[ActivityDraft],
+        *,
+        verify_existing: bool,
+    ) -> None:
+        operations = [BatchOperation.create("Activity", activity_body(a)) for a in activities]
+        if not changes.is_empty():
+            operations.insert(
+                0, BatchOperation.update("Case", case_id, case_changes_body(changes), id="case")
+            )
+        if not operations:
+            return
+        async with translated_errors():
+            await self._run(operations, verify_existing)
+
+    async def read_case(self, case_id: UUID, columns: Sequence[str]) -> Mapping[str, Any] | None:
+        async with translated_errors():
+            return await self._client.get("Case", case_id, select=["Id", *columns])
+
+    async def status_id_by_name(self, name: str) -> UUID | None:
+        if name not in self._status_ids:
+            async with translated_errors():
+                found = await self._client.find_by_name("CaseStatus", name)
+            self._status_ids[name] = UUID(str(found["Id"])) if found else None
+        return self._status_ids[name]
+
+    async def _run(self, operations: list[BatchOperation], verify_existing: bool) -> list[BatchResult]:
+        if verify_existing:
+            operations = await self._without_existing(operations)
+        if not operations:
+            return []
+        if len(operations) == 1:
+            return [await self._run_single(operations[0])]
+        results = await self._client.batch(operations)
+        failure = next((r for r in results if not r.ok), None)
+        if failure is not None and failure.error is not None:
+            raise failure.error
+        return results
+
+    async def _run_single(self, op: BatchOperation) -> BatchResult:
+        """One operation needs no $batch envelope: a plain POST or PATCH is one request either way."""
+        body = dict(op.body or {})
+        if op.method == "POST":
+            created = await self._client.create(op.entity_set, body)
+            return BatchResult(op, op.id or "0", 201, created)
+        assert op.entity_id is not None
+        await self._client.update(op.entity_set, op.entity_id, body)
+        return BatchResult(op, op.id or "0", 204)
+
+    async def _without_existing(self, operations: list[BatchOperation]) -> list[BatchOperation]:
+        """After an ambiguous failure, drop creates whose Id Creatio already has."""
+        wanted: dict[str, list[UUID]] = {}
+        for op in operations:
+            if op.method == "POST" and op.body is not None:
+                wanted.setdefault(op.entity_set, []).append(UUID(str(op.body["Id"])))
+        existing = {(s, i) for s, ids in wanted.items() for i in await self._client.existing_ids(s, ids)}
+        return [
+            op
+            for op in operations
+            if not (op.method == "POST" and op.body and (op.entity_set, UUID(str(op.body["Id"]))) in existing)
+        ]
+
+
+__all__ = ["CreatioCrm", "translated_errors"]

@@ -1,0 +1,45 @@
+"""create_app: the one place that wires settings, storage, adapters and HTTP handlers together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from app.metrics import Metrics
+from app.runtime import Adapters, build_runtime, start_runner
+from app.settings import Settings
+from app.web.connection_api import ConnectionController
+from app.web.events_api import EventsController
+from app.web.health import HealthController
+from app.web.request_log import RequestLogMiddleware
+from app.web.services import Services
+
+__all__ = ["Adapters", "create_app"]
+
+
+def create_app(settings: Settings | None = None, adapters: Adapters | None = None) -> Litestar:
+    settings = settings or Settings()
+    adapters = adapters or Adapters()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            runtime = await build_runtime(settings, adapters, stack)
+            if settings.workers > 0:
+                start_runner(runtime, stack)
+            app.state.services = Services(runtime=runtime, metrics=metrics)
+            yield
+
+    return Litestar(
+        route_handlers=[HealthController, ConnectionController, EventsController],
+        lifespan=[lifespan],
+        middleware=[RequestLogMiddleware(metrics)],
+        openapi_config=OpenAPIConfig(title="Casebridge", version="0.1.0", path="/schema"),
+        logging_config=None,
+        request_max_body_size=1_048_576,
+        debug=False,
+    )

@@ -1,0 +1,106 @@
+"""The `casebridge` command: serve, dev (with the sandbox), sandbox, migrate, generate-key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from app.db.crypto import SecretBox
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "sandbox":
+        from app.sandbox.cli import main as sandbox_main
+
+        return sandbox_main(args[1:])
+    parser = _parser()
+    ns = parser.parse_args(args)
+    if ns.command is None:
+        parser.print_help()
+        return 2
+    handlers = {
+        "serve": _serve,
+        "dev": _dev,
+        "worker": _worker,
+        "migrate": _migrate,
+        "generate-key": _generate_key,
+    }
+    handler = handlers[ns.command]
+    return handler(ns)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casebridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run Casebridge (settings from CASEBRIDGE_* environment variables)")
+    serve.add_argument("--host", help="overrides CASEBRIDGE_HOST")
+    serve.add_argument("--port", type=int, help="overrides CASEBRIDGE_PORT")
+    dev = sub.add_parser("dev", help="run Casebridge with the Creatio sandbox alongside, already connected")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--sandbox-port", type=int, default=8100)
+    sub.add_parser("worker", help="run jobs only, no HTTP (set CASEBRIDGE_WORKERS for its concurrency)")
+    sub.add_parser("sandbox", help="run the Creatio sandbox alone (see `casebridge sandbox --help`)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("generate-key", help="print a new CASEBRIDGE_SECRET_KEY")
+    return parser
+
+
+def _serve(ns: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.asgi import create_app
+    from app.logs import configure_logging
+    from app.settings import Settings
+
+    overrides = {k: v for k, v in (("host", ns.host), ("port", ns.port)) if v is not None}
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
+    return 0
+
+
+def _dev(ns: argparse.Namespace) -> int:
+    from app.devserver import run_dev
+
+    return asyncio.run(run_dev(port=ns.port, sandbox_port=ns.sandbox_port))
+
+
+def _worker(_: argparse.Namespace) -> int:
+    from app.logs import configure_logging
+    from app.settings import Settings
+    from app.worker import run_worker
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return asyncio.run(run_worker(settings))
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from app.db.engine import create_engine
+    from app.db.migrate import upgrade_to_head
+    from app.settings import Settings
+
+    async def run() -> None:
+        engine = create_engine(Settings().effective_database_url)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database is at the newest migration")
+    return 0
+
+
+def _generate_key(_: argparse.Namespace) -> int:
+    print(SecretBox.generate_key())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

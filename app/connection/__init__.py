@@ -1,0 +1,1 @@
+"""The Creatio connection: saved settings, Test & Save checks, and the live client built from them."""

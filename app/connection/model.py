@@ -1,0 +1,67 @@
+"""Connection settings as admins enter them, as stored, and as shown back (secret masked)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+SECRET_MASK = "********"  # noqa: S105 (a mask, not a secret)
+
+
+class ConnectionSettings(BaseModel):
+    """A complete connection, as used to talk to Creatio."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instance_url: str
+    identity_url: str | None = None
+    client_id: str
+    client_secret: SecretStr
+    default_owner_id: UUID | None = None
+    default_group_id: UUID | None = None
+    resolved_status_id: UUID | None = None
+    create_case_only_on_handoff: bool = False
+
+
+class ConnectionSettingsInput(BaseModel):
+    """What the admin submits. Leaving client_secret out keeps the saved one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    instance_url: str = Field(min_length=1, max_length=2048, examples=["https://yourcompany.creatio.com"])
+    identity_url: str | None = Field(default=None, max_length=2048)
+    client_id: str = Field(min_length=1, max_length=512)
+    client_secret: SecretStr | None = Field(
+        default=None, description="Write-only; omit to keep the saved one."
+    )
+    default_owner_id: UUID | None = Field(default=None, description="Creatio Contact GUID of the case owner.")
+    default_group_id: UUID | None = Field(default=None, description="Creatio SysAdminUnit GUID of the group.")
+    resolved_status_id: UUID | None = Field(default=None, description="Creatio CaseStatus GUID for resolved.")
+    create_case_only_on_handoff: bool = False
+
+    @field_validator("identity_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("default_owner_id", "default_group_id", "resolved_status_id", mode="before")
+    @classmethod
+    def _blank_guid_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class ConnectionSettingsView(BaseModel):
+    """What the API shows: everything but the secret, which is only said to be set."""
+
+    instance_url: str
+    identity_url: str | None
+    token_endpoint: str
+    client_id: str
+    client_secret: str = SECRET_MASK
+    default_owner_id: UUID | None
+    default_group_id: UUID | None
+    resolved_status_id: UUID | None
+    create_case_only_on_handoff: bool
+    verified_at: datetime | None

@@ -1,0 +1,83 @@
+"""`make run`: Casebridge and the Creatio sandbox in one process, connected to each other."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+import uvicorn
+from pydantic import SecretStr
+
+from app.asgi import create_app
+from app.logs import configure_logging
+from app.sandbox import SandboxConfig, create_sandbox_app
+from app.sandbox.ids import CaseStatusIds, RoleIds, SandboxIds
+from app.secrets_files import load_or_create_secret, resolve_secret
+from app.settings import Settings
+
+SANDBOX_CLIENT_ID = "casebridge-sandbox"
+
+
+def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: str) -> Settings:
+    """Embedded defaults: SQLite under ./var, connected to the sandbox unless a connection is saved."""
+    return base.model_copy(
+        update={
+            "environment": "development",
+            "port": port,
+            "creatio_instance_url": f"http://127.0.0.1:{sandbox_port}",
+            "creatio_client_id": SANDBOX_CLIENT_ID,
+            "creatio_client_secret": SecretStr(sandbox_secret),
+            "creatio_default_owner_id": SandboxIds.AGENT_1_CONTACT,
+            "creatio_default_group_id": RoleIds.FIRST_LINE,
+            "creatio_resolved_status_id": CaseStatusIds.RESOLVED,
+        }
+    )
+
+
+async def run_dev(*, port: int, sandbox_port: int) -> int:
+    base = Settings()
+    configure_logging(base.log_level)
+    sandbox_secret = load_or_create_secret(
+        base.data_dir, "sandbox-client-secret", lambda: secrets.token_hex(24)
+    )
+    settings = dev_settings(base, port, sandbox_port, sandbox_secret)
+    sandbox = create_sandbox_app(SandboxConfig(clients={SANDBOX_CLIENT_ID: sandbox_secret}))
+    servers = [
+        _server(sandbox, sandbox_port),
+        _server(create_app(settings), port),
+    ]
+    _print_banner(settings, base.data_dir, sandbox_port)
+    await asyncio.gather(*(server.serve() for server in servers))
+    return 0
+
+
+def _server(app: object, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)  # type: ignore[arg-type]
+    return uvicorn.Server(config)
+
+
+def _print_banner(settings: Settings, data_dir: Path, sandbox_port: int) -> None:
+    token = resolve_secret(
+        settings.admin_token.get_secret_value() if settings.admin_token else None,
+        env_name="CASEBRIDGE_ADMIN_TOKEN",
+        data_dir=data_dir,
+        file_name="admin-token",
+        development=True,
+    )
+    base = f"http://127.0.0.1:{settings.port}"
+    print(
+        f"""
+Casebridge   {base}        (API docs: {base}/schema/swagger)
+Sandbox      http://127.0.0.1:{sandbox_port}  (Creatio sandbox; client id {SANDBOX_CLIENT_ID})
+Admin token  {token}
+
+Try:
+  curl -s {base}/ready
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/connection
+  curl -s -X PUT -H "Authorization: Bearer {token}" -H "Content-Type: application/json" \\
+       -d '{{"instance_url": "http://127.0.0.1:{sandbox_port}", "client_id": "{SANDBOX_CLIENT_ID}", \\
+            "client_secret": "wrong"}}' {base}/api/v1/admin/connection   # Test & Save fails, says why
+""",
+        flush=True,
+    )

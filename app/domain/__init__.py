@@ -1,0 +1,1 @@
+"""Pure domain models: conversations, messages, case drafts, events. No I/O."""

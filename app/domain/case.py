@@ -1,0 +1,61 @@
+"""What Casebridge writes to the CRM: case drafts, changes, activities and the customer's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+ActivityKind = Literal["customer", "ai", "handoff", "note"]
+
+
+@dataclass(frozen=True)
+class CustomerIdentity:
+    name: str | None
+    email: str | None
+    phone: str | None
+
+    @property
+    def is_known(self) -> bool:
+        return bool(self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    id: UUID
+    case_id: UUID
+    kind: ActivityKind
+    title: str
+    body: str
+    at: datetime
+    contact_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    id: UUID
+    subject: str
+    symptoms: str
+    contact_id: UUID | None
+    owner_id: UUID | None
+    group_id: UUID | None
+    fields: Mapping[str, Any] = field(default_factory=dict)  # extra columns, e.g. AI-filled PriorityId
+
+
+@dataclass(frozen=True)
+class CaseChanges:
+    owner_id: UUID | None = None
+    group_id: UUID | None = None
+    status_id: UUID | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.owner_id or self.group_id or self.status_id or self.fields)
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    id: UUID
+    number: str | None

@@ -1,0 +1,212 @@
+"""Syncs one conversation to its CRM case: creates it when due, then writes what is not there yet."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from uuid import UUID, uuid4
+
+from app.db.conversation_store import ConversationSnapshot, ConversationStore
+from app.db.job_queue import ClaimedJob
+from app.db.tables import ConversationRow, MessageRow, utcnow
+from app.domain.case import ActivityDraft, ActivityKind, CaseChanges, CaseDraft, CustomerIdentity
+from app.domain.case_text import activity_body, activity_title, subject_from
+from app.domain.transcript import Transcript, TranscriptMessage
+from app.pipeline.case_status import StatusDecision, decide_status
+from app.pipeline.errors import NotConnected
+from app.pipeline.ports import AutofillPort, CrmConnection, CrmPort, SyncSettings
+
+logger = logging.getLogger(__name__)
+
+
+class ConversationSync:
+    def __init__(self, store: ConversationStore, crm: CrmConnection, autofill: AutofillPort) -> None:
+        self._store = store
+        self._crm = crm
+        self._autofill = autofill
+
+    async def handle(self, job: ClaimedJob) -> None:
+        """Job handler: any retry first checks which records already exist, so nothing is written twice."""
+        await self.sync(UUID(job.payload["conversation_id"]), verify_existing=job.attempts > 1)
+
+    async def sync(self, conversation_id: UUID, *, verify_existing: bool) -> None:
+        current = self._crm.current()
+        if current is None:
+            raise NotConnected("Creatio is not connected yet: save a connection with Test & Save")
+        crm, settings = current
+        snapshot = await self._store.load(conversation_id)
+        if snapshot is None:
+            return
+        conversation = snapshot.conversation
+        if conversation.case_created_at is None:
+            if settings.create_case_only_on_handoff and conversation.handoff_at is None:
+                return  # handoff-only mode: nothing reaches Creatio before the handoff
+            await self._create_case(snapshot, crm, settings, verify_existing)
+        else:
+            await self._update_case(snapshot, crm, settings, verify_existing)
+
+    async def _create_case(
+        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool
+    ) -> None:
+        conv = snapshot.conversation
+        contact_id, new_contact = await self._contact(conv, crm, settings)
+        case_id = conv.case_id or uuid4()
+        if conv.case_id is None:
+            await self._store.update(conv.id, case_id=case_id)
+        handed_off = conv.handoff_at is not None
+        fields = await self._autofill_fields(snapshot, crm, case_exists=False) if handed_off else {}
+        snapshot = await self._reload(conv.id)
+        transcript = _transcript(snapshot)
+        symptoms = (
+            conv.handoff_summary if settings.create_case_only_on_handoff else transcript.first_customer_text()
+        )
+        fallback = f"Chat conversation {conv.external_id}"
+        draft = CaseDraft(
+            id=case_id,
+            subject=subject_from(transcript.first_customer_text() or conv.handoff_summary, fallback),
+            symptoms=symptoms or conv.handoff_summary or "",
+            contact_id=contact_id,
+            owner_id=settings.default_owner_id,
+            group_id=settings.default_group_id,
+            fields=fields,
+        )
+        pending = snapshot.unsynced
+        activities = _drafts(pending, snapshot.conversation, case_id, contact_id, url_on_first=True)
+        ref = await crm.create_case(
+            draft, activities, new_contact=new_contact, verify_existing=verify_existing
+        )
+        logger.info("case created", extra={"conversation_id": str(conv.id), "activities": len(activities)})
+        await self._store.mark_synced(
+            [m.id for m in pending],
+            conversation_id=conv.id,
+            case_number=ref.number,
+            case_created_at=utcnow(),
+            handoff_applied_at=snapshot.conversation.handoff_at,
+            contact_state="created" if new_contact else snapshot.conversation.contact_state,
+        )
+        if snapshot.conversation.status == "resolved":
+            await self._update_case(await self._reload(conv.id), crm, settings, verify_existing)
+
+    async def _update_case(
+        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool
+    ) -> None:
+        conv = snapshot.conversation
+        assert conv.case_id is not None
+        changes: dict[str, Any] = {}
+        if conv.handoff_pending:
+            fields = await self._autofill_fields(snapshot, crm, case_exists=True)
+            snapshot = await self._reload(conv.id)
+            changes.update(
+                owner_id=settings.default_owner_id, group_id=settings.default_group_id, fields=fields
+            )
+        status = await decide_status(snapshot.conversation, settings, crm)
+        if status.status_id is not None:
+            changes["status_id"] = status.status_id
+        case_changes = CaseChanges(**changes)
+        pending = snapshot.unsynced
+        if not case_changes.is_empty() or pending:
+            activities = _drafts(
+                pending, snapshot.conversation, conv.case_id, conv.contact_id, url_on_first=False
+            )
+            await crm.update_case(conv.case_id, case_changes, activities, verify_existing=verify_existing)
+        await self._store.mark_synced([m.id for m in pending], **_applied(conv, status))
+
+    async def _contact(
+        self, conv: ConversationRow, crm: CrmPort, settings: SyncSettings
+    ) -> tuple[UUID | None, tuple[UUID, CustomerIdentity] | None]:
+        """The case's contact: matched, or a new one whose id is stored before it is created."""
+        customer = CustomerIdentity(conv.customer_name, conv.customer_email, conv.customer_phone)
+        if conv.contact_state == "creating" and conv.contact_id is not None:
+            return conv.contact_id, (conv.contact_id, customer)
+        if conv.contact_state != "unknown":
+            return conv.contact_id, None
+        if not customer.is_known or not settings.contact_match_on:
+            await self._store.update(conv.id, contact_state="none")
+            return None, None
+        found = await crm.find_contact(customer, settings.contact_match_on)
+        if found is not None:
+            await self._store.update(conv.id, contact_id=found, contact_state="matched")
+            return found, None
+        new_id = uuid4()
+        await self._store.update(conv.id, contact_id=new_id, contact_state="creating")
+        return new_id, (new_id, customer)
+
+    async def _autofill_fields(
+        self, snapshot: ConversationSnapshot, crm: CrmPort, *, case_exists: bool
+    ) -> dict[str, Any]:
+        """Fill fields once per handoff and keep the result, so a retry writes the same values."""
+        conv = snapshot.conversation
+        if conv.autofill_fields is not None and conv.autofill_for == conv.handoff_at:
+            fields: dict[str, Any] = json.loads(conv.autofill_fields)
+            return fields
+        try:
+            result = await self._autofill.fill(
+                _transcript(snapshot), conv.case_id if case_exists else None, crm
+            )
+        except Exception:  # auto-fill must never block case creation or handoff
+            logger.exception(
+                "field auto-fill failed; continuing without it", extra={"conversation_id": str(conv.id)}
+            )
+            await self._store.update(conv.id, autofill_fields="{}", autofill_for=conv.handoff_at)
+            return {}
+        fields = dict(result.fields)
+        encoded = json.dumps(fields, sort_keys=True)
+        if result.note and conv.handoff_at is not None:
+            note_id = f"autofill:{conv.handoff_at.isoformat()}"
+            await self._store.add_note(
+                conv.id, note_id, result.note, conv.handoff_at, autofill_fields=encoded
+            )
+        else:
+            await self._store.update(conv.id, autofill_fields=encoded)
+        return fields
+
+    async def _reload(self, conversation_id: UUID) -> ConversationSnapshot:
+        snapshot = await self._store.load(conversation_id)
+        assert snapshot is not None
+        return snapshot
+
+
+def _applied(conv: ConversationRow, status: StatusDecision) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "conversation_id": conv.id,
+        "handoff_applied_at": conv.handoff_at,
+        "warning": status.warning,
+    }
+    if status.applied is not None:
+        values["case_status_applied"] = status.applied
+    return values
+
+
+def _transcript(snapshot: ConversationSnapshot) -> Transcript:
+    conv = snapshot.conversation
+    messages = tuple(
+        TranscriptMessage(m.id, m.author, m.text, m.sent_at) for m in snapshot.messages if m.author != "note"
+    )
+    return Transcript(conv.external_id, conv.customer_name, messages)
+
+
+def _drafts(
+    messages: tuple[MessageRow, ...],
+    conv: ConversationRow,
+    case_id: UUID,
+    contact_id: UUID | None,
+    *,
+    url_on_first: bool,
+) -> list[ActivityDraft]:
+    drafts = []
+    for index, message in enumerate(messages):
+        kind: ActivityKind = message.author  # type: ignore[assignment]
+        url = conv.url if url_on_first and index == 0 else None
+        drafts.append(
+            ActivityDraft(
+                id=message.id,
+                case_id=case_id,
+                kind=kind,
+                title=activity_title(kind, message.text, conv.customer_name),
+                body=activity_body(message.text, url),
+                at=message.sent_at,
+                contact_id=contact_id,
+            )
+        )
+    return drafts

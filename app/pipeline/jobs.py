@@ -1,0 +1,143 @@
+"""The durable job runner: claims leased jobs, runs their handlers, retries or dead-letters failures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from app.db.job_queue import ClaimedJob, JobQueue
+from app.db.tables import utcnow
+from app.pipeline.errors import AuthenticationFailure, NotConnected, PermanentFailure, TemporaryFailure
+from app.pipeline.retry import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+JobHandler = Callable[[ClaimedJob], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    concurrency: int = 4
+    poll_seconds: float = 0.5
+    lease_seconds: float = 300.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+
+class JobRunner:
+    def __init__(
+        self,
+        queue: JobQueue,
+        handlers: Mapping[str, JobHandler],
+        config: RunnerConfig | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self._queue = queue
+        self._handlers = dict(handlers)
+        self._config = config or RunnerConfig()
+        self.worker_id = worker_id or new_worker_id()
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell the runner new work was enqueued in this process, so it claims without waiting to poll."""
+        self._wakeup.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and run jobs until `stop` is set, then let the jobs in flight finish."""
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                self._wakeup.clear()  # before claiming, so a wake-up during the claim is not lost
+                free = self._config.concurrency - len(in_flight)
+                for job in await self._claim(free) if free > 0 else []:
+                    in_flight.add(asyncio.create_task(self._run_one(job)))
+                in_flight = await self._wait(in_flight, stop)
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def run_until_idle(self, *, max_seconds: float = 60.0) -> None:
+        """Run until no job is runnable now (due later does not count); for tests and one-shot use."""
+        async with asyncio.timeout(max_seconds):
+            while True:
+                jobs = await self._claim(self._config.concurrency)
+                if not jobs:
+                    return
+                await asyncio.gather(*(self._run_one(job) for job in jobs))
+
+    async def _claim(self, limit: int) -> list[ClaimedJob]:
+        try:
+            return await self._queue.claim(
+                self.worker_id, limit=limit, lease=timedelta(seconds=self._config.lease_seconds)
+            )
+        except Exception:
+            logger.exception("claiming jobs failed; will try again")
+            return []
+
+    async def _wait(self, in_flight: set[asyncio.Task[None]], stop: asyncio.Event) -> set[asyncio.Task[None]]:
+        waiters = {asyncio.create_task(self._wakeup.wait()), asyncio.create_task(stop.wait())}
+        done, _ = await asyncio.wait(
+            in_flight | waiters, timeout=self._config.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        for waiter in waiters:
+            waiter.cancel()
+        return {task for task in in_flight if task not in done}
+
+    async def _run_one(self, job: ClaimedJob) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            await self._queue.dead_letter(job, self.worker_id, f"no handler for job kind {job.kind!r}")
+            return
+        try:
+            # A job must end before its lease does, or another worker could start it again.
+            async with asyncio.timeout(self._config.lease_seconds * 0.8):
+                await handler(job)
+        except Exception as exc:
+            await self._handle_failure(job, exc)
+        else:
+            await self._queue.complete(job, self.worker_id)
+
+    async def _handle_failure(self, job: ClaimedJob, exc: Exception) -> None:
+        policy, now = self._config.policy, utcnow()
+        message = _describe(exc)
+        log = {"job_id": job.id, "kind": job.kind, "attempt": job.attempts, "error": message}
+        if isinstance(exc, NotConnected):
+            run_after = now + timedelta(seconds=policy.not_connected_seconds)
+            await self._queue.retry_later(job, self.worker_id, message, run_after, spend_attempt=False)
+            logger.info("job waits for a connection", extra=log)
+            return
+        if isinstance(exc, PermanentFailure) or job.attempts >= job.max_attempts:
+            await self._queue.dead_letter(job, self.worker_id, message)
+            logger.error("job dead-lettered", extra=log)
+            return
+        retry_after = exc.retry_after if isinstance(exc, TemporaryFailure) else None
+        if isinstance(exc, AuthenticationFailure):
+            retry_after = max(retry_after or 0.0, policy.auth_failure_seconds)
+        delay = policy.delay(job.attempts, retry_after)
+        await self._queue.retry_later(job, self.worker_id, message, now + timedelta(seconds=delay))
+        level = logging.WARNING if isinstance(exc, TemporaryFailure) else logging.ERROR
+        logger.log(
+            level, "job will be retried", extra={**log, "delay_s": round(delay, 2)}, exc_info=level >= 40
+        )
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, TimeoutError):
+        return "the job ran out of time (its lease would have expired)"
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {message}"
+
+
+async def stop_runner(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

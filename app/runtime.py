@@ -1,0 +1,150 @@
+"""Builds what both the web app and a standalone worker need: storage, secrets, the Creatio
+connection and the job runner with its handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.adapters.creatio import build_http_client
+from app.connection.model import ConnectionSettings
+from app.connection.service import ConnectionService
+from app.db.connection_store import ConnectionStore
+from app.db.conversation_store import ConversationStore
+from app.db.crypto import SecretBox
+from app.db.engine import SessionFactory, create_engine, create_session_factory
+from app.db.intake_store import SYNC_CONVERSATION
+from app.db.job_queue import JobQueue
+from app.db.migrate import upgrade_to_head
+from app.pipeline.chat_to_crm import ConversationSync
+from app.pipeline.jobs import JobRunner, RunnerConfig
+from app.pipeline.ports import NoAutofill
+from app.pipeline.retry import RetryPolicy
+from app.secrets_files import resolve_secret
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Adapters:
+    """External-system transports; tests inject fakes here, production leaves them None."""
+
+    creatio_http: httpx.AsyncClient | None = None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    connection: ConnectionService
+    runner: JobRunner
+    secrets: dict[str, str] = field(repr=False, default_factory=dict)
+
+
+def _secret(settings: Settings, name: str, generate: bool = False) -> str:
+    configured = getattr(settings, name)
+    return resolve_secret(
+        configured.get_secret_value() if configured else None,
+        env_name=f"CASEBRIDGE_{name.upper()}",
+        data_dir=settings.data_dir,
+        file_name=name.replace("_", "-"),
+        development=settings.is_development,
+        generate=SecretBox.generate_key if generate else None,
+    )
+
+
+async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExitStack) -> Runtime:
+    secrets = {name: _secret(settings, name) for name in ("admin_token", "chat_signing_secret")}
+    secret_key = _secret(settings, "secret_key", generate=True)
+    engine = create_engine(settings.effective_database_url)
+    stack.push_async_callback(engine.dispose)
+    await upgrade_to_head(engine)
+    sessions = create_session_factory(engine)
+    http = adapters.creatio_http
+    if http is None:
+        http = build_http_client(
+            timeout_seconds=settings.creatio_timeout_seconds, max_connections=settings.creatio_max_connections
+        )
+        stack.push_async_callback(http.aclose)
+    connection = ConnectionService(
+        ConnectionStore(sessions, SecretBox(secret_key)),
+        http,
+        allow_insecure_loopback=settings.is_development,
+        max_concurrency=settings.creatio_max_concurrency,
+        contact_match_on=settings.contact_match_on,
+        reopen_status_name=settings.reopen_status_name,
+    )
+    await connection.load()
+    await _apply_env_seed(settings, connection, stack)
+    sync = ConversationSync(ConversationStore(sessions), connection, NoAutofill())
+    runner = JobRunner(JobQueue(sessions), {SYNC_CONVERSATION: sync.handle}, _runner_config(settings))
+    return Runtime(settings, engine, sessions, connection, runner, secrets)
+
+
+def _runner_config(settings: Settings) -> RunnerConfig:
+    return RunnerConfig(
+        concurrency=max(1, settings.workers),
+        poll_seconds=settings.job_poll_seconds,
+        lease_seconds=settings.job_lease_seconds,
+        policy=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
+    )
+
+
+def start_runner(runtime: Runtime, stack: AsyncExitStack) -> None:
+    """Run jobs in this process until the stack closes; in-flight jobs finish first."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.runner.run(stop), name="casebridge-jobs")
+
+    async def shutdown() -> None:
+        stop.set()
+        await task
+
+    stack.push_async_callback(shutdown)
+
+
+async def _apply_env_seed(settings: Settings, connection: ConnectionService, stack: AsyncExitStack) -> None:
+    seed = seed_from_settings(settings)
+    if seed is None or not await connection.seed(seed, overwrite=settings.creatio_seed_overwrites):
+        return
+    logger.info("creatio connection seeded from the environment", extra={"instance_url": seed.instance_url})
+    task = asyncio.create_task(_verify_seed(connection))
+    stack.callback(task.cancel)
+
+
+async def _verify_seed(connection: ConnectionService) -> None:
+    report = await connection.verify_saved()
+    if report is None:
+        return
+    failure = report.first_failure()
+    if failure is None:
+        logger.info("creatio connection from the environment verified")
+    else:
+        logger.error(
+            "creatio connection from the environment failed its test",
+            extra={"check": failure.name, "problem": failure.message, "hint": failure.hint},
+        )
+
+
+def seed_from_settings(settings: Settings) -> ConnectionSettings | None:
+    if not settings.has_creatio_seed:
+        return None
+    assert settings.creatio_instance_url
+    assert settings.creatio_client_id
+    assert settings.creatio_client_secret
+    return ConnectionSettings(
+        instance_url=settings.creatio_instance_url,
+        identity_url=settings.creatio_identity_url,
+        client_id=settings.creatio_client_id,
+        client_secret=settings.creatio_client_secret,
+        default_owner_id=settings.creatio_default_owner_id,
+        default_group_id=settings.creatio_default_group_id,
+        resolved_status_id=settings.creatio_resolved_status_id,
+        create_case_only_on_handoff=settings.creatio_create_case_only_on_handoff,
+    )

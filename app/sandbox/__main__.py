@@ -1,0 +1,5 @@
+"""`python -m app.sandbox`: run the Creatio sandbox."""
+
+from app.sandbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""The OData HTTP endpoint: faults, Bearer check, then `$batch` or a single operation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from litestar import Request, Response, route
+from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
+from litestar.handlers import HTTPRouteHandler
+
+from app.sandbox.batch import run_batch
+from app.sandbox.errors import bad_request
+from app.sandbox.http import base_url, bearer_token, fault_response, to_http, unauthorized
+from app.sandbox.odata import NO_BODY, ODataRequest, ODataResponse, ODataService
+from app.sandbox.store import SandboxStore
+
+ODATA_METHODS: tuple[HttpMethod, ...] = (
+    HttpMethod.GET,
+    HttpMethod.POST,
+    HttpMethod.PATCH,
+    HttpMethod.PUT,
+    HttpMethod.DELETE,
+)
+
+
+async def odata_endpoint(
+    request: Request[Any, Any, Any], sandbox: NamedDependency[SandboxStore]
+) -> Response[bytes]:
+    """Everything below `/0/odata` (and `/odata` when enabled)."""
+    store = sandbox
+    path: str = request.scope["path"]
+    prefix = "/odata" if path.startswith("/odata") else "/0/odata"
+    store.stats.odata_requests += 1
+    decision = await store.faults.before_request()
+    if decision.kind == "429" or (decision.kind == "5xx" and not decision.after_processing):
+        return fault_response(decision)
+    info = store.tokens.validate(bearer_token(request) or "")
+    if info is None:
+        store.stats.unauthorized += 1
+        return unauthorized()
+    root = base_url(request, store) + prefix
+    user_contact = store.contact_for_user(info.user_id)
+    raw = await request.body()
+    if path[len(prefix) :].strip("/") == "$batch" and request.method == "POST":
+        result = run_batch(
+            store,
+            raw,
+            content_type=request.headers.get("content-type", ""),
+            prefer=request.headers.get("prefer", ""),
+            root=root,
+            user_contact=user_contact,
+        )
+    else:
+        result = _single(store, request, path[len(prefix) :], raw, root, user_contact)
+    if decision.kind == "5xx":
+        return fault_response(decision)
+    return to_http(result)
+
+
+def _single(
+    store: SandboxStore, request: Request[Any, Any, Any], path: str, raw: bytes, root: str, user_contact: Any
+) -> ODataResponse:
+    body: Any = NO_BODY
+    if raw.strip():
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            error = bad_request(f"The request body is not valid JSON: {exc}.")
+            return ODataResponse(error.status, error.body())
+    odata_request = ODataRequest(
+        method=request.method.upper(),
+        path=path.lstrip("/"),
+        query=parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
+        root=root,
+        user_contact=user_contact,
+        body=body,
+        prefer=request.headers.get("prefer", ""),
+    )
+    return ODataService(store).handle(odata_request)
+
+
+def odata_handler(*, core_path: bool) -> HTTPRouteHandler:
+    """The route handler for `/0/odata[/...]`, plus `/odata[/...]` when `core_path` is set."""
+    paths = ["/0/odata", "/0/odata/{odata_path:path}"]
+    if core_path:
+        paths += ["/odata", "/odata/{odata_path:path}"]
+    return route(paths, http_method=list(ODATA_METHODS), name=None, include_in_schema=False)(odata_endpoint)

@@ -1,0 +1,97 @@
+"""Process settings from the environment (prefix CASEBRIDGE_); built once and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the process needs at start-up. Connection settings edited by admins live in the DB."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEBRIDGE_", env_file=None, extra="ignore")
+
+    environment: str = Field(default="development", description="'development' or 'production'.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(default=None, description="Base URL others use to reach Casebridge.")
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default SQLite under data_dir."
+    )
+    log_level: str = "INFO"
+
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the admin API; generated into data_dir in development."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Fernet key encrypting secrets at rest; generated in development."
+    )
+
+    chat_signing_secret: SecretStr | None = Field(
+        default=None, description="HMAC secret the chat platform signs events with; generated in development."
+    )
+    chat_signing_secret_previous: SecretStr | None = Field(
+        default=None, description="The old secret, still accepted while the chat platform rotates."
+    )
+
+    workers: int = Field(default=4, ge=0, le=64, description="Jobs run at once inside the app; 0: none.")
+    job_poll_seconds: float = Field(default=0.5, gt=0)
+    job_lease_seconds: float = Field(default=300.0, ge=5)
+    job_max_attempts: int = Field(default=12, ge=1)
+    retry_base_seconds: float = Field(default=1.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+
+    contact_matching: str = Field(
+        default="email,phone", description="Contact fields matched to link a case to a contact, or 'off'."
+    )
+    reopen_status_name: str = "Reopened"
+
+    creatio_timeout_seconds: float = 15.0
+    creatio_max_concurrency: int = Field(default=8, ge=1, le=256)
+    creatio_max_connections: int = Field(default=32, ge=1, le=1024)
+
+    # Seed for the Creatio connection, for headless deploys; applied at start when no connection is saved.
+    creatio_instance_url: str | None = None
+    creatio_identity_url: str | None = None
+    creatio_client_id: str | None = None
+    creatio_client_secret: SecretStr | None = None
+    creatio_default_owner_id: UUID | None = None
+    creatio_default_group_id: UUID | None = None
+    creatio_resolved_status_id: UUID | None = None
+    creatio_create_case_only_on_handoff: bool = False
+    creatio_seed_overwrites: bool = Field(
+        default=False, description="Apply the env seed even when a connection is already saved."
+    )
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment.lower() in {"development", "dev", "test"}
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'casebridge.db').as_posix()}"
+
+    @field_validator("contact_matching")
+    @classmethod
+    def _known_match_fields(cls, value: str) -> str:
+        if value.strip().lower() in {"", "off", "none"}:
+            return "off"
+        fields = [part.strip().lower() for part in value.split(",") if part.strip()]
+        unknown = sorted(set(fields) - {"email", "phone"})
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown}: use 'email', 'phone', 'email,phone' or 'off'")
+        return ",".join(fields)
+
+    @property
+    def contact_match_on(self) -> tuple[str, ...]:
+        return () if self.contact_matching == "off" else tuple(self.contact_matching.split(","))
+
+    @property
+    def has_creatio_seed(self) -> bool:
+        return bool(self.creatio_instance_url and self.creatio_client_id and self.creatio_client_secret)

@@ -1,0 +1,1 @@
+"""Inbound HTTP: health, metrics, admin API (and later events, webhooks, console pages)."""

@@ -1,0 +1,44 @@
+"""Logs and counts each HTTP request by its route template, so tokens in paths never reach logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics import Metrics
+
+logger = logging.getLogger("casebridge.http")
+
+
+class RequestLogMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = str(scope.get("path_template") or "unmatched")
+            method = str(scope.get("method", ""))
+            self._metrics.http_requests.labels(method, route, str(status)).inc()
+            self._metrics.http_latency.labels(route).observe(elapsed)
+            logger.info(
+                "request",
+                extra={"method": method, "route": route, "status": status, "ms": round(elapsed * 1000, 1)},
+            )

@@ -1,0 +1,54 @@
+"""The per-app service container that handlers reach through the app state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.connection.service import ConnectionService
+from app.db.engine import SessionFactory
+from app.metrics import Metrics
+from app.runtime import Runtime
+from app.settings import Settings
+
+
+@dataclass
+class Services:
+    runtime: Runtime
+    metrics: Metrics
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.runtime.engine
+
+    @property
+    def sessions(self) -> SessionFactory:
+        return self.runtime.sessions
+
+    @property
+    def connection(self) -> ConnectionService:
+        return self.runtime.connection
+
+    @property
+    def admin_token(self) -> str:
+        return self.runtime.secrets["admin_token"]
+
+    @property
+    def chat_signing_secrets(self) -> tuple[str, ...]:
+        previous = self.settings.chat_signing_secret_previous
+        current = self.runtime.secrets["chat_signing_secret"]
+        return (current, previous.get_secret_value()) if previous else (current,)
+
+    def wake_workers(self) -> None:
+        self.runtime.runner.wake()
+
+
+def services_from_state(state: State) -> Services:
+    services: Services = state.services
+    return services

@@ -1,0 +1,153 @@
+"""Shared fixtures: settings on a temporary data dir, the Creatio sandbox in-process, PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+
+from app.asgi import Adapters, create_app
+from app.sandbox import SandboxConfig, create_sandbox_app
+from app.settings import Settings
+from tests.events import CHAT_SECRET
+
+SANDBOX_URL = "http://127.0.0.1:8100"
+SANDBOX_CLIENT_ID = "casebridge-sandbox"
+SANDBOX_SECRET = "test-sandbox-secret-value"
+ADMIN_TOKEN = "test-admin-token"
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+
+    return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET})
+
+
+@pytest.fixture
+def sandbox_app(sandbox_config: SandboxConfig) -> Litestar:
+
+    return create_sandbox_app(sandbox_config)
+
+
+@pytest.fixture
+async def sandbox_http(sandbox_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client whose every request is served in-process by the sandbox (no sockets)."""
+    async with (
+        AsyncTestClient(app=sandbox_app),  # runs the sandbox's lifespan
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox_app), base_url=SANDBOX_URL) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        environment="development",
+        data_dir=tmp_path / "var",
+        admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def app_client(
+    settings: Settings, sandbox_http: httpx.AsyncClient
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    app = create_app(settings, Adapters(creatio_http=sandbox_http))
+    async with AsyncTestClient(app=app) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        yield client
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    return os.environ.get("CASEBRIDGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+async def _admin_execute(dsn: str, statement: str) -> None:
+    conn = await asyncpg.connect(dsn, timeout=3)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    url = make_url(postgres_server_url)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"casebridge_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin_execute(dsn, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("CASEBRIDGE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here but unreachable at {url.host}:{url.port}: {exc}")
+        pytest.skip(
+            f"PostgreSQL not reachable at {url.host}:{url.port} ({exc}); set CASEBRIDGE_TEST_POSTGRES_URL"
+        )
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'casebridge.db'}"
+    pg_url: str = request.getfixturevalue("postgres_url")
+    return pg_url
+
+
+@pytest.fixture
+async def intake_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app with no workers and no Creatio: what intake alone stores and enqueues."""
+    app = create_app(
+        settings.model_copy(update={"workers": 0, "chat_signing_secret": SecretStr(CHAT_SECRET)})
+    )
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+def connected_settings(settings: Settings, **overrides: object) -> Settings:
+    """Settings seeded with a connection to the in-process sandbox, no in-app workers."""
+    values: dict[str, object] = {
+        "workers": 0,
+        "chat_signing_secret": SecretStr(CHAT_SECRET),
+        "retry_base_seconds": 0.01,
+        "retry_max_seconds": 0.05,
+        "creatio_instance_url": SANDBOX_URL,
+        "creatio_client_id": SANDBOX_CLIENT_ID,
+        "creatio_client_secret": SecretStr(SANDBOX_SECRET),
+        "creatio_default_group_id": "b5d51a2d-c0dd-477b-b2aa-58034367ba26",
+        "creatio_resolved_status_id": "ae7f411e-f46b-1410-009b-0050ba5d6c38",
+    }
+    return settings.model_copy(update=values | overrides)
+
+
+@pytest.fixture
+async def synced_client(
+    settings: Settings, sandbox_http: httpx.AsyncClient
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app connected to the sandbox; tests run its jobs with `drain(client)`."""
+    app = create_app(connected_settings(settings), Adapters(creatio_http=sandbox_http))
+    async with AsyncTestClient(app=app) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        yield client
+
+
+async def drain(client: AsyncTestClient[Litestar]) -> None:
+    """Run every runnable job of the app to completion (the tests' stand-in for background workers)."""
+    await client.app.state.services.runtime.runner.run_until_idle()

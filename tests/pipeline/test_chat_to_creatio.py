@@ -1,0 +1,130 @@
+"""Conversations posted to Casebridge reach the sandbox: one case, activities in order, handoff, status."""
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from app.db.tables import ConversationRow, JobRow
+from app.sandbox import SandboxStore
+from tests.conftest import drain
+from tests.events import handoff, message, resolved, signed
+
+Client = AsyncTestClient[Litestar]
+CHAT_ORIGIN = "019259af-ec9c-4c87-9565-3c00700c7875"
+FIRST_LINE = "b5d51a2d-c0dd-477b-b2aa-58034367ba26"
+RESOLVED = "ae7f411e-f46b-1410-009b-0050ba5d6c38"
+REOPENED = "f063ebbe-fdc6-4982-8431-d8cfa52fedcf"
+COMPLETED = "4bdbb88f-58e6-df11-971b-001d60e938c6"
+
+
+async def post(client: Client, event: dict[str, Any]) -> None:
+    body, headers = signed(event)
+    response = await client.post("/api/v1/events", content=body, headers=headers)
+    assert response.status_code in (200, 202), response.text
+
+
+def store_of(sandbox_app: Litestar) -> SandboxStore:
+    store: SandboxStore = sandbox_app.state.sandbox
+    return store
+
+
+def cases(sandbox_app: Litestar) -> list[dict[str, Any]]:
+    return store_of(sandbox_app).rows("Case")
+
+
+def activities_of(sandbox_app: Litestar, case_id: Any) -> list[dict[str, Any]]:
+    rows = [a for a in store_of(sandbox_app).rows("Activity") if str(a["CaseId"]) == str(case_id)]
+    return sorted(rows, key=lambda a: (a["StartDate"], a["CreatedOn"]))
+
+
+async def conversation(client: Client, external_id: str) -> ConversationRow:
+    async with client.app.state.services.sessions() as session:
+        query = select(ConversationRow).where(ConversationRow.external_id == external_id)
+        return (await session.exec(query)).one()
+
+
+async def test_every_conversation_mode_creates_one_case_with_activities_in_order(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    await post(synced_client, message("c1", "m1", "My invoice is wrong. It says 300 but I paid 200.", t=0))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert case["Subject"] == "My invoice is wrong."
+    assert case["Symptoms"] == "My invoice is wrong. It says 300 but I paid 200."
+    assert str(case["OriginId"]) == CHAT_ORIGIN
+    assert str(case["GroupId"]) == FIRST_LINE
+    assert case["Number"].startswith("SR")
+    contact = store_of(sandbox_app).get("Contact", case["ContactId"])
+    assert contact is not None
+    assert (contact["Name"], contact["Email"]) == ("Ada Lovelace", "ada@example.com")
+
+    await post(synced_client, message("c1", "m2", "Sorry about that, let me check.", author="ai", t=5))
+    await post(synced_client, message("c1", "m3", "Thanks", t=10))
+    await drain(synced_client)
+    assert len(cases(sandbox_app)) == 1
+    acts = activities_of(sandbox_app, case["Id"])
+    assert [a["Title"] for a in acts] == [
+        "Customer (Ada Lovelace): My invoice is wrong. It says 300 but I paid 200.",
+        "AI assistant: Sorry about that, let me check.",
+        "Customer (Ada Lovelace): Thanks",
+    ]
+    assert acts[0]["DetailedResult"].endswith("Conversation: https://chat.example/inbox/c1")
+    assert all(str(a["StatusId"]) == COMPLETED for a in acts)
+    row = await conversation(synced_client, "c1")
+    assert (str(row.case_id), row.case_number) == (str(case["Id"]), case["Number"])
+
+
+async def test_out_of_order_messages_are_dated_by_sent_at(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    await post(synced_client, message("c2", "m3", "third", t=30))
+    await post(synced_client, message("c2", "m1", "first", t=10))
+    await post(synced_client, message("c2", "m2", "second", author="ai", t=20))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert [a["DetailedResult"].split("\n")[0] for a in activities_of(sandbox_app, case["Id"])] == [
+        "first",
+        "second",
+        "third",
+    ]
+
+
+async def test_handoff_updates_the_same_case_and_adds_the_summary(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    await post(synced_client, message("c3", "m1", "I want a refund", t=0))
+    await drain(synced_client)
+    await post(synced_client, handoff("c3", "Customer wants a refund for order AB-123456", t=50))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert str(case["GroupId"]) == FIRST_LINE
+    titles = [a["Title"] for a in activities_of(sandbox_app, case["Id"])]
+    assert titles[-1] == "Handoff to a human: Customer wants a refund for order AB-123456"
+    row = await conversation(synced_client, "c3")
+    assert row.handoff_pending is False
+
+
+async def test_resolution_sets_the_resolved_status_and_a_new_message_reopens(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    await post(synced_client, message("c4", "m1", "How do I reset my password?", t=0))
+    await post(synced_client, resolved("c4", t=60))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert str(case["StatusId"]) == RESOLVED
+    await post(synced_client, message("c4", "m2", "It did not work", t=120))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert str(case["StatusId"]) == REOPENED
+    assert len(activities_of(sandbox_app, case["Id"])) == 2
+
+
+async def test_jobs_wait_while_creatio_is_not_connected(intake_client: Client) -> None:
+    await post(intake_client, message("c5", "m1", "hello"))
+    await intake_client.app.state.services.runtime.runner.run_until_idle()
+    async with intake_client.app.state.services.sessions() as session:
+        [job] = (await session.exec(select(JobRow))).all()
+    assert (job.state, job.attempts) == ("queued", 0)
+    assert "not connected" in (job.last_error or "")

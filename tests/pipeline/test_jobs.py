@@ -1,0 +1,201 @@
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.db.engine import SessionFactory, create_engine, create_session_factory
+from app.db.job_queue import ClaimedJob, JobQueue, enqueue
+from app.db.migrate import upgrade_to_head
+from app.db.tables import JobRow
+from app.pipeline.errors import NotConnected, PermanentFailure, TemporaryFailure
+from app.pipeline.jobs import JobRunner, RunnerConfig
+from app.pipeline.retry import RetryPolicy
+
+FAST = RetryPolicy(
+    base_seconds=0.01,
+    max_seconds=0.05,
+    auth_failure_seconds=0.01,
+    not_connected_seconds=0.01,
+    rng=random.Random(1),
+)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def _enqueue(
+    sessions: SessionFactory,
+    kind: str,
+    payload: dict[str, object],
+    key: str | None = None,
+    coalesce: bool = False,
+) -> None:
+    async with sessions() as session, session.begin():
+        await enqueue(session, kind, payload, queue_key=key, coalesce=coalesce)
+
+
+async def _jobs(sessions: SessionFactory) -> list[JobRow]:
+    async with sessions() as session:
+        return list((await session.exec(select(JobRow).order_by(JobRow.id))).all())  # type: ignore[arg-type]
+
+
+def _runner(sessions: SessionFactory, handlers: dict[str, object], **config: object) -> JobRunner:
+    return JobRunner(JobQueue(sessions), handlers, RunnerConfig(policy=FAST, poll_seconds=0.02, **config))  # type: ignore[arg-type]
+
+
+async def test_jobs_of_one_queue_key_run_one_at_a_time_in_order(sessions: SessionFactory) -> None:
+    events: list[str] = []
+
+    async def handler(job: ClaimedJob) -> None:
+        events.append(f"start {job.payload['n']}")
+        await asyncio.sleep(0.01)
+        events.append(f"end {job.payload['n']}")
+
+    for n in range(4):
+        await _enqueue(sessions, "k", {"n": n}, key="conv:a")
+    await _runner(sessions, {"k": handler}, concurrency=4).run_until_idle()
+    assert events == [f"{what} {n}" for n in range(4) for what in ("start", "end")]
+    assert [job.state for job in await _jobs(sessions)] == ["done"] * 4
+
+
+async def test_different_queue_keys_run_concurrently(sessions: SessionFactory) -> None:
+    running, peak = 0, 0
+
+    async def handler(job: ClaimedJob) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+
+    for n in range(3):
+        await _enqueue(sessions, "k", {"n": n}, key=f"conv:{n}")
+    await _runner(sessions, {"k": handler}, concurrency=3).run_until_idle()
+    assert peak == 3
+
+
+async def test_temporary_failure_is_retried_after_retry_after(sessions: SessionFactory) -> None:
+    attempts: list[float] = []
+
+    async def handler(job: ClaimedJob) -> None:
+        attempts.append(asyncio.get_running_loop().time())
+        if len(attempts) == 1:
+            raise TemporaryFailure("Creatio answered 429", retry_after=0.3)
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": handler})
+    await runner.run_until_idle()
+    [job] = await _jobs(sessions)
+    assert job.state == "queued"
+    assert job.last_error == "TemporaryFailure: Creatio answered 429"
+    await asyncio.sleep(0.35)
+    await runner.run_until_idle()
+    [job] = await _jobs(sessions)
+    assert (job.state, job.attempts) == ("done", 2)
+    assert attempts[1] - attempts[0] >= 0.3
+
+
+async def test_permanent_failure_dead_letters_and_admin_retry_requeues(sessions: SessionFactory) -> None:
+    fail = True
+
+    async def handler(job: ClaimedJob) -> None:
+        if fail:
+            raise PermanentFailure("Creatio rejected the case: column UsrX does not exist")
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": handler})
+    await runner.run_until_idle()
+    [job] = await _jobs(sessions)
+    assert (job.state, job.attempts) == ("dead", 1)
+    assert job.last_error is not None
+    assert "UsrX does not exist" in job.last_error
+    fail = False
+    assert job.id is not None
+    assert await JobQueue(sessions).retry_dead(job.id)
+    await runner.run_until_idle()
+    assert [j.state for j in await _jobs(sessions)] == ["done"]
+
+
+async def test_attempts_cap_dead_letters_with_last_error(sessions: SessionFactory) -> None:
+    async def handler(job: ClaimedJob) -> None:
+        raise TemporaryFailure(f"down (attempt {job.attempts})")
+
+    await _enqueue(sessions, "k", {})
+    async with sessions() as session, session.begin():
+        row = (await session.exec(select(JobRow))).one()
+        row.max_attempts = 3
+    runner = _runner(sessions, {"k": handler})
+    for _ in range(10):
+        await runner.run_until_idle()
+        await asyncio.sleep(0.06)
+    [job] = await _jobs(sessions)
+    assert (job.state, job.attempts, job.last_error) == ("dead", 3, "TemporaryFailure: down (attempt 3)")
+
+
+async def test_not_connected_waits_without_spending_attempts(sessions: SessionFactory) -> None:
+    async def handler(job: ClaimedJob) -> None:
+        raise NotConnected("Creatio is not connected yet")
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": handler})
+    for _ in range(3):
+        await runner.run_until_idle()
+        await asyncio.sleep(0.02)
+    [job] = await _jobs(sessions)
+    assert (job.state, job.attempts) == ("queued", 0)
+
+
+async def test_expired_lease_is_taken_over_and_the_old_worker_cannot_finish(sessions: SessionFactory) -> None:
+    await _enqueue(sessions, "k", {})
+    queue = JobQueue(sessions)
+    [stale] = await queue.claim("worker-a", limit=5, lease=timedelta(milliseconds=50))
+    assert await queue.claim("worker-b", limit=5, lease=timedelta(seconds=30)) == []
+    await asyncio.sleep(0.1)
+    [taken] = await queue.claim("worker-b", limit=5, lease=timedelta(seconds=30))
+    assert (taken.id, taken.attempts) == (stale.id, 2)
+    await queue.complete(stale, "worker-a")  # the dead worker's late answer is ignored
+    [row] = await _jobs(sessions)
+    assert (row.state, row.lease_owner) == ("running", "worker-b")
+    await queue.complete(taken, "worker-b")
+    assert [j.state for j in await _jobs(sessions)] == ["done"]
+
+
+async def test_coalesce_skips_a_queued_twin_but_not_a_running_one(sessions: SessionFactory) -> None:
+    await _enqueue(sessions, "sync", {"c": 1}, key="conv:1", coalesce=True)
+    await _enqueue(sessions, "sync", {"c": 1}, key="conv:1", coalesce=True)
+    assert len(await _jobs(sessions)) == 1
+    await JobQueue(sessions).claim("w", limit=1, lease=timedelta(seconds=30))
+    await _enqueue(sessions, "sync", {"c": 1}, key="conv:1", coalesce=True)
+    assert [j.state for j in await _jobs(sessions)] == ["running", "queued"]
+
+
+async def test_unknown_kind_is_dead_lettered(sessions: SessionFactory) -> None:
+    await _enqueue(sessions, "mystery", {})
+    await _runner(sessions, {}).run_until_idle()
+    [job] = await _jobs(sessions)
+    assert (job.state, job.last_error) == ("dead", "no handler for job kind 'mystery'")
+
+
+async def test_run_loop_wakes_on_new_work_and_stops_cleanly(sessions: SessionFactory) -> None:
+    done = asyncio.Event()
+
+    async def handler(job: ClaimedJob) -> None:
+        done.set()
+
+    runner = JobRunner(JobQueue(sessions), {"k": handler}, RunnerConfig(policy=FAST, poll_seconds=30))
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    await asyncio.sleep(0.05)
+    await _enqueue(sessions, "k", {})
+    runner.wake()
+    await asyncio.wait_for(done.wait(), timeout=5)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)

@@ -1,0 +1,108 @@
+"""Fixtures: a sandbox app per test, driven over ASGI in the test's event loop, and a webhook receiver."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from app.sandbox import SandboxConfig, SandboxStore, create_sandbox_app
+
+CLIENT_ID = "casebridge-sandbox"
+CLIENT_SECRET = "sandbox-secret"
+BASE = "http://sandbox.test"
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver behind httpx.MockTransport; `script` lists answers: status codes or "hang"."""
+
+    script: list[int | str] = field(default_factory=list)
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        action = self.script.pop(0) if self.script else 200
+        if action == "hang":
+            await asyncio.sleep(30)
+        return httpx.Response(int(action) if action != "hang" else 200, json={"ok": True})
+
+
+@dataclass
+class Sandbox:
+    app: Litestar
+    store: SandboxStore
+    client: httpx.AsyncClient
+    auth: dict[str, str] = field(default_factory=dict)
+
+    async def login(self) -> str:
+        token = await fetch_token(self.client)
+        self.auth = {"Authorization": f"Bearer {token}"}
+        return token
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.get(url, headers=self.auth | kwargs.pop("headers", {}), **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.post(url, headers=self.auth | kwargs.pop("headers", {}), **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.patch(url, headers=self.auth | kwargs.pop("headers", {}), **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.delete(url, headers=self.auth | kwargs.pop("headers", {}), **kwargs)
+
+    async def create_case(self, **body: Any) -> dict[str, Any]:
+        response = await self.post("/0/odata/Case", json={"Subject": "Printer on fire"} | body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+async def fetch_token(client: httpx.AsyncClient, path: str = "/0/connect/token") -> str:
+    form = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    response = await client.post(path, data=form)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+MakeSandbox = Callable[..., Awaitable[Sandbox]]
+
+
+@pytest.fixture
+def receiver() -> Receiver:
+    return Receiver()
+
+
+@pytest.fixture
+async def make_sandbox(receiver: Receiver) -> AsyncIterator[MakeSandbox]:
+    """Factory: `await make_sandbox(**SandboxConfig fields, login=True)`; everything is closed afterwards."""
+    opened: list[tuple[Sandbox, httpx.AsyncClient]] = []
+
+    async def factory(login: bool = True, **config: Any) -> Sandbox:
+        config.setdefault("webhook_retry_delay_seconds", 0.0)
+        webhook_http = httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle))
+        app = create_sandbox_app(SandboxConfig(**config), http_client=webhook_http)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)  # type: ignore[arg-type]
+        sandbox = Sandbox(app, app.state.sandbox, client)
+        opened.append((sandbox, webhook_http))
+        if login:
+            await sandbox.login()
+        return sandbox
+
+    yield factory
+    for sandbox, webhook_http in opened:
+        await sandbox.store.aclose()
+        await sandbox.client.aclose()
+        await webhook_http.aclose()
+
+
+@pytest.fixture
+async def sb(make_sandbox: MakeSandbox) -> Sandbox:
+    return await make_sandbox()

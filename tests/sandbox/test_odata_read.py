@@ -1,0 +1,163 @@
+"""OData reads: collections, both key forms, $count/property/$value, service documents, seed, unknown sets."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.sandbox.ids import (
+    ActivityCategoryIds,
+    ActivityTypeIds,
+    CaseStatusIds,
+    SandboxIds,
+)
+from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
+
+ODATA = f"{BASE}/0/odata"
+
+
+def _inner(response_json: dict[str, object]) -> str:
+    error = response_json["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == ""
+    assert error["message"] == "An error has occurred."
+    return str(error["innererror"]["internalexception"]["message"])
+
+
+async def test_list_has_context_and_value(sb: Sandbox) -> None:
+    response = await sb.get("/0/odata/CaseStatus")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; odata.metadata=minimal"
+    assert response.headers["odata-version"] == "4.0"
+    body = response.json()
+    assert body["@odata.context"] == f"{ODATA}/$metadata#CaseStatus"
+    names = {row["Name"]: row for row in body["value"]}
+    assert set(names) == {
+        "New",
+        "In progress",
+        "Waiting for response",
+        "Reopened",
+        "Resolved",
+        "Closed",
+        "Canceled",
+    }
+    assert names["Resolved"]["Id"] == str(CaseStatusIds.RESOLVED)
+    assert (names["Resolved"]["IsResolved"], names["Resolved"]["IsFinal"]) == (True, False)
+    assert (names["Closed"]["IsFinal"], names["Waiting for response"]["IsPaused"]) == (True, True)
+    assert names["New"]["ProcessListeners"] == 0
+
+
+async def test_get_by_key_in_both_forms_and_404_for_a_missing_key(sb: Sandbox) -> None:
+    case = await sb.create_case()
+
+    paren = await sb.get(f"/0/odata/Case({case['Id']})")
+    slash = await sb.get(f"/0/odata/Case/{case['Id']}")
+    missing = await sb.get(f"/0/odata/Case({uuid.uuid4()})")
+
+    assert paren.status_code == slash.status_code == 200
+    assert paren.json()["@odata.context"] == f"{ODATA}/$metadata#Case/$entity"
+    assert paren.json()["Subject"] == slash.json()["Subject"] == "Printer on fire"
+    assert "value" not in paren.json()
+    assert missing.status_code == 404
+    assert "error" in missing.json()
+
+
+@pytest.mark.parametrize(
+    "key", ["'ae5f2f10-f46b-1410-fd9a-0050ba5d6c38'", "guid'ae5f2f10-f46b-1410-fd9a-0050ba5d6c38'", "42"]
+)
+async def test_quoted_or_malformed_keys_are_400(sb: Sandbox, key: str) -> None:
+    response = await sb.get(f"/0/odata/CaseStatus({key})")
+
+    assert response.status_code == 400
+
+
+async def test_unknown_entity_set_is_404_by_default(sb: Sandbox) -> None:
+    response = await sb.get("/0/odata/InvalidCollection")
+
+    assert response.status_code == 404
+    assert _inner(response.json()) == "Resource not found for the segment 'InvalidCollection'."
+
+
+async def test_unknown_entity_set_is_a_bare_401_behind_the_quirk_flag(make_sandbox: MakeSandbox) -> None:
+    sb = await make_sandbox(unknown_entity_set_status=401)
+
+    response = await sb.get("/0/odata/InvalidCollection")
+
+    assert response.status_code == 401
+    assert response.content == b""
+    assert (await sb.get("/0/odata/Case")).status_code == 200
+
+
+async def test_core_odata_path_only_behind_the_flag(sb: Sandbox, make_sandbox: MakeSandbox) -> None:
+    assert (await sb.get("/odata/Case")).status_code == 404
+    core = await make_sandbox(serve_core_odata_path=True)
+
+    listed = await core.get("/odata/CaseStatus?$top=1")
+    created = await core.post("/odata/Case", json={"Subject": "x"})
+
+    assert listed.status_code == 200
+    assert listed.json()["@odata.context"] == f"{BASE}/odata/$metadata#CaseStatus"
+    assert created.headers["location"].startswith(f"{BASE}/odata/Case(")
+    assert (await core.get("/0/odata/Case")).status_code == 200
+
+
+async def test_count_segment_property_and_value(sb: Sandbox) -> None:
+    case = await sb.create_case(Subject="It's broken")
+
+    count = await sb.get("/0/odata/CaseStatus/$count")
+    filtered = await sb.get("/0/odata/CaseStatus/$count?$filter=IsFinal eq true")
+    prop = await sb.get(f"/0/odata/Case({case['Id']})/Subject")
+    raw = await sb.get(f"/0/odata/Case({case['Id']})/Subject/$value")
+    bad = await sb.get(f"/0/odata/Case({case['Id']})/Nope")
+
+    assert (count.text, filtered.text) == ("7", "2")
+    assert count.headers["content-type"].startswith("text/plain")
+    assert prop.json() == {
+        "@odata.context": f"{ODATA}/$metadata#Case({case['Id']})/Subject",
+        "value": "It's broken",
+    }
+    assert raw.text == "It's broken"
+    assert bad.status_code == 404
+
+
+async def test_service_document_and_metadata(sb: Sandbox) -> None:
+    service = await sb.get("/0/odata/")
+    metadata = await sb.get("/0/odata/$metadata")
+
+    names = {item["name"] for item in service.json()["value"]}
+    assert {
+        "Case",
+        "Activity",
+        "Contact",
+        "Account",
+        "SysAdminUnit",
+        "CaseStatus",
+        "ActivityCategory",
+    } <= names
+    assert metadata.headers["content-type"].startswith("application/xml")
+    assert '<EntityType Name="Case">' in metadata.text
+    assert '<NavigationProperty Name="Status" Type="Terrasoft.Configuration.CaseStatus"/>' in metadata.text
+
+
+async def test_seeded_people_and_groups(sb: Sandbox) -> None:
+    users = (
+        await sb.get("/0/odata/SysAdminUnit?$filter=SysAdminUnitTypeValue eq 4&$select=Id,Name,ContactId")
+    ).json()
+    groups = (
+        await sb.get("/0/odata/SysAdminUnit?$filter=ParentRole/Name eq 'All employees'&$select=Name")
+    ).json()
+    category = await sb.get(f"/0/odata/ActivityCategory({ActivityCategoryIds.EMAIL})?$select=ActivityTypeId")
+
+    by_name = {u["Name"]: u for u in users["value"]}
+    assert by_name["Casebridge Integration"]["ContactId"] == str(SandboxIds.TECH_CONTACT)
+    assert by_name["Casebridge Integration"]["Id"] == str(SandboxIds.TECH_USER)
+    assert {"Maria Lopez", "Tom Becker", "Yuki Tanaka"} <= set(by_name)
+    assert by_name["Maria Lopez"]["ContactId"] == str(SandboxIds.AGENT_1_CONTACT)
+    assert sorted(g["Name"] for g in groups["value"]) == [
+        "1st-line support",
+        "2nd-line support",
+        "3rd-line support",
+    ]
+    assert category.json()["ActivityTypeId"] == str(ActivityTypeIds.EMAIL)

@@ -1,0 +1,134 @@
+import json
+import time
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow
+from app.web.services import Services
+from tests.events import CHAT_SECRET, handoff, message, resolved, signed
+
+Client = AsyncTestClient[Litestar]
+
+
+def _services(client: Client) -> Services:
+    services: Services = client.app.state.services
+    return services
+
+
+async def _rows(client: Client, table: type) -> list:  # type: ignore[type-arg]
+    async with _services(client).sessions() as session:
+        return list((await session.exec(select(table))).all())
+
+
+async def _post(client: Client, event: dict, **kwargs: object) -> object:  # type: ignore[type-arg]
+    body, headers = signed(event, **kwargs)  # type: ignore[arg-type]
+    return await client.post("/api/v1/events", content=body, headers=headers)
+
+
+async def test_accepts_stores_and_enqueues_one_sync(intake_client: Client) -> None:
+    response = await _post(intake_client, message("conv_1", "m1", "My invoice is wrong"))
+    assert response.status_code == 202  # type: ignore[attr-defined]
+    assert response.json() == {"status": "accepted", "id": "evt_conv_1_m1"}  # type: ignore[attr-defined]
+    [conv] = await _rows(intake_client, ConversationRow)
+    assert (conv.external_id, conv.customer_email, conv.url) == (
+        "conv_1",
+        "ada@example.com",
+        "https://chat.example/inbox/conv_1",
+    )
+    [msg] = await _rows(intake_client, MessageRow)
+    assert (msg.author, msg.text) == ("customer", "My invoice is wrong")
+    [job] = await _rows(intake_client, JobRow)
+    assert (job.kind, json.loads(job.payload)) == ("sync_conversation", {"conversation_id": str(conv.id)})
+
+
+async def test_repeat_is_200_and_changes_nothing(intake_client: Client) -> None:
+    event = message("conv_1", "m1", "hello")
+    first = await _post(intake_client, event)
+    again = await _post(intake_client, event)
+    assert (first.status_code, again.status_code) == (202, 200)  # type: ignore[attr-defined]
+    assert again.json()["status"] == "duplicate"  # type: ignore[attr-defined]
+    assert len(await _rows(intake_client, MessageRow)) == 1
+    assert len(await _rows(intake_client, InboundEventRow)) == 1
+
+
+async def test_burst_of_events_coalesces_into_one_queued_sync(intake_client: Client) -> None:
+    for n in range(5):
+        await _post(intake_client, message("conv_1", f"m{n}", f"text {n}", t=n))
+    await _post(intake_client, handoff("conv_1", "Wants a refund"))
+    assert len(await _rows(intake_client, MessageRow)) == 6  # five messages and the handoff summary
+    assert len(await _rows(intake_client, JobRow)) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        (None, "missing Casebridge-Signature header"),
+        ("garbage", "malformed Casebridge-Signature header"),
+        ("t=1,v1=abc", "away from our clock"),
+    ],
+)
+async def test_bad_signatures_are_401_and_store_nothing(
+    intake_client: Client, header: str | None, detail: str
+) -> None:
+    body, headers = signed(message("conv_1", "m1", "hi"))
+    headers.pop("Casebridge-Signature")
+    if header is not None:
+        headers["Casebridge-Signature"] = header
+    response = await intake_client.post("/api/v1/events", content=body, headers=headers)
+    assert response.status_code == 401
+    assert detail in response.json()["detail"]
+    assert await _rows(intake_client, InboundEventRow) == []
+
+
+async def test_wrong_secret_and_stale_timestamp_are_refused(intake_client: Client) -> None:
+    wrong = await _post(intake_client, message("c", "m", "x"), secret="not-the-secret")
+    stale = await _post(intake_client, message("c", "m", "x"), timestamp=int(time.time()) - 301)
+    assert wrong.status_code == stale.status_code == 401  # type: ignore[attr-defined]
+    assert "does not match" in wrong.json()["detail"]  # type: ignore[attr-defined]
+    assert CHAT_SECRET not in wrong.text  # type: ignore[attr-defined]
+
+
+async def test_validation_errors_are_listed_field_by_field(intake_client: Client) -> None:
+    event = message("conv_1", "m1", "")
+    event["message"]["author"] = "robot"
+    event["occurred_at"] = "2026-11-28T10:00:00"  # no timezone
+    response = await _post(intake_client, event)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}  # type: ignore[attr-defined]
+    assert errors == {
+        "occurred_at": "Input should have timezone info",
+        "message.author": "Input should be 'customer' or 'ai'",
+        "message.text": "String should have at least 1 character",
+    }
+
+
+async def test_unknown_type_and_malformed_json_are_explained(intake_client: Client) -> None:
+    unknown = await _post(intake_client, {"id": "e", "type": "conversation.exploded"})
+    assert unknown.status_code == 400  # type: ignore[attr-defined]
+    assert "conversation.exploded" in unknown.json()["errors"][0]["message"]  # type: ignore[attr-defined]
+    body = b"{not json"
+    from app.adapters.chat.signature import sign
+
+    broken = await intake_client.post(
+        "/api/v1/events", content=body, headers={"Casebridge-Signature": sign(CHAT_SECRET, body)}
+    )
+    assert broken.status_code == 400
+    assert broken.json()["errors"][0]["field"] == "(body)"
+
+
+async def test_body_over_256_kib_is_413(intake_client: Client) -> None:
+    response = await _post(intake_client, message("conv_1", "m1", "x" * 270_000))
+    assert response.status_code == 413  # type: ignore[attr-defined]
+
+
+async def test_out_of_order_resolution_and_reopen_by_customer(intake_client: Client) -> None:
+    await _post(intake_client, resolved("conv_1", t=50))
+    await _post(intake_client, message("conv_1", "m_early", "sent before resolving", t=10))
+    [conv] = await _rows(intake_client, ConversationRow)
+    assert conv.status == "resolved"  # an earlier message arriving late does not reopen
+    await _post(intake_client, message("conv_1", "m_late", "still broken", t=60))
+    [conv] = await _rows(intake_client, ConversationRow)
+    assert conv.status == "open"

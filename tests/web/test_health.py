@@ -1,0 +1,41 @@
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+
+async def test_health(app_client: AsyncTestClient[Litestar]) -> None:
+    response = await app_client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_reports_database_and_unconfigured_creatio(app_client: AsyncTestClient[Litestar]) -> None:
+    response = await app_client.get("/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["creatio"] == {"configured": False, "verified_at": None, "token": None}
+
+
+async def test_metrics_count_requests_by_route_template(app_client: AsyncTestClient[Litestar]) -> None:
+    await app_client.get("/health")
+    response = await app_client.get("/metrics")
+    assert response.status_code == 200
+    assert 'casebridge_http_requests_total{method="GET",route="/health",status="200"} 1.0' in response.text
+    assert "casebridge_creatio_connection_configured 0.0" in response.text
+
+
+async def test_openapi_schema_lists_admin_api(app_client: AsyncTestClient[Litestar]) -> None:
+    response = await app_client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    assert "/api/v1/admin/connection" in response.json()["paths"]
+
+
+async def test_admin_api_needs_the_admin_token(app_client: AsyncTestClient[Litestar]) -> None:
+    missing = await app_client.get("/api/v1/admin/connection", headers={"Authorization": ""})
+    wrong = await app_client.get("/api/v1/admin/connection", headers={"Authorization": "Bearer nope"})
+    right = await app_client.get("/api/v1/admin/connection")
+    assert missing.status_code == 401
+    assert "Authorization: Bearer <admin token>" in missing.json()["detail"]
+    assert wrong.status_code == 401
+    assert right.status_code == 404
+    assert "PUT one to Test & Save" in right.json()["detail"]
