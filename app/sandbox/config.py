@@ -51,3 +51,11 @@ class SandboxConfig(BaseModel):
     public_base_url: str | None = None
     max_entity_row_count: int = Field(default=20_000, ge=1)
     max_batch_requests: int = Field(default=100, ge=1)
+    client_grant_types: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Grant types per client id (default client_credentials); else unauthorized_client.",
+    )
+    forbidden_entity_sets: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Entity sets a client's technical user may not access: 403, as missing permissions.",
+    )

@@ -75,6 +75,8 @@ async def token_endpoint(
         return _error("invalid_client", store)
     if form["grant_type"] != "client_credentials":
         return _error("unsupported_grant_type", store)
+    if "client_credentials" not in store.config.client_grant_types.get(client_id, ["client_credentials"]):
+        return _error("unauthorized_client", store)  # the OAuth app exists but is not server-to-server
     lifetime = store.faults.profile.token_lifetime_seconds or store.config.token_lifetime_seconds
     token = store.tokens.issue(client_id, store.technical_user_id, lifetime)
     store.stats.tokens_issued += 1

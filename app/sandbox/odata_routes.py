@@ -12,7 +12,7 @@ from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 
 from app.sandbox.batch import run_batch
-from app.sandbox.errors import bad_request
+from app.sandbox.errors import bad_request, error_body
 from app.sandbox.http import base_url, bearer_token, fault_response, to_http, unauthorized
 from app.sandbox.odata import NO_BODY, ODataRequest, ODataResponse, ODataService
 from app.sandbox.store import SandboxStore
@@ -41,6 +41,9 @@ async def odata_endpoint(
     if info is None:
         store.stats.unauthorized += 1
         return unauthorized()
+    denied = _forbidden(store, info.client_id, path[len(prefix) :])
+    if denied is not None:
+        return to_http(denied)
     root = base_url(request, store) + prefix
     user_contact = store.contact_for_user(info.user_id)
     raw = await request.body()
@@ -58,6 +61,15 @@ async def odata_endpoint(
     if decision.kind == "5xx":
         return fault_response(decision)
     return to_http(result)
+
+
+def _forbidden(store: SandboxStore, client_id: str, rest: str) -> ODataResponse | None:
+    """403 for an entity set the client's technical user has no rights on (batch sub-requests excluded)."""
+    entity_set = rest.strip("/").split("/")[0].split("(")[0]
+    if entity_set not in store.config.forbidden_entity_sets.get(client_id, []):
+        return None
+    detail = f"Insufficient permissions to read or change objects of the '{entity_set}' schema."
+    return ODataResponse(403, error_body("Forbidden", detail))
 
 
 def _single(

@@ -180,3 +180,33 @@ class TestIdentityProblems:
         assert "identity" in message.lower()
         hint = next(c for c in body["checks"] if c["name"] == "authentication")["hint"]
         assert "-is.creatio.com" in hint
+
+
+class TestAuthorisationProblems:
+    @pytest.fixture
+    def sandbox_config(self) -> SandboxConfig:
+        return SandboxConfig(
+            clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET, "web-app": "web-secret"},
+            client_grant_types={"web-app": ["authorization_code"]},
+            forbidden_entity_sets={SANDBOX_CLIENT_ID: ["Case"]},
+        )
+
+    async def test_wrong_grant_type_says_to_use_client_credentials(self, app_client: Client) -> None:
+        body = (
+            await app_client.put(
+                "/api/v1/admin/connection", json=form(client_id="web-app", client_secret="web-secret")
+            )
+        ).json()
+        status, message = checks(body)["authentication"]
+        assert status == "failed"
+        assert "Client Credentials" in message
+        hint = next(c for c in body["checks"] if c["name"] == "authentication")["hint"]
+        assert "Server-to-server" in hint
+
+    async def test_missing_permission_on_case_is_explained(self, app_client: Client) -> None:
+        body = (await app_client.put("/api/v1/admin/connection", json=form())).json()
+        assert checks(body)["authentication"][0] == "passed"
+        status, message = checks(body)["odata_access"]
+        assert status == "failed"
+        assert "may not read cases" in message
+        assert body["saved"] is False

@@ -203,3 +203,26 @@ async def test_token_requests_are_counted(sb: Sandbox) -> None:
     assert stats["token_requests"] == 3  # including the fixture's login
     assert stats["tokens_issued"] == 2
     assert stats["token_errors"] == {"invalid_client": 1}
+
+
+async def test_client_without_the_client_credentials_grant_is_unauthorized_client(
+    make_sandbox: MakeSandbox,
+) -> None:
+    sb = await make_sandbox(login=False, client_grant_types={CLIENT_ID: ["authorization_code"]})
+
+    response = await sb.client.post("/connect/token", data=GRANT)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "unauthorized_client"}
+
+
+async def test_forbidden_entity_set_answers_403_with_creatio_error_body(make_sandbox: MakeSandbox) -> None:
+    sb = await make_sandbox(forbidden_entity_sets={CLIENT_ID: ["Case"]})
+    await sb.login()
+
+    denied = await sb.get("/0/odata/Case?$top=1")
+    allowed = await sb.get("/0/odata/CaseStatus?$top=1")
+
+    assert denied.status_code == 403
+    assert "Insufficient permissions" in denied.json()["error"]["innererror"]["internalexception"]["message"]
+    assert allowed.status_code == 200
