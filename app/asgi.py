@@ -14,6 +14,7 @@ from app.settings import Settings
 from app.web.connection_api import ConnectionController
 from app.web.events_api import EventsController
 from app.web.health import HealthController
+from app.web.operations_api import OperationsController
 from app.web.request_log import RequestLogMiddleware
 from app.web.services import Services
 
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             yield
 
     return Litestar(
-        route_handlers=[HealthController, ConnectionController, EventsController],
+        route_handlers=[HealthController, ConnectionController, EventsController, OperationsController],
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware(metrics)],
         openapi_config=OpenAPIConfig(title="Casebridge", version="0.1.0", path="/schema"),

@@ -1,0 +1,165 @@
+"""Admin API for operations: conversations with their sync state, jobs, and retrying dead letters."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, QueryParameter
+from pydantic import BaseModel
+
+from app.db.admin_queries import AdminQueries, ConversationSummary
+from app.db.job_queue import JobQueue
+from app.db.tables import JobRow, MessageRow
+from app.web.admin_auth import require_admin
+from app.web.services import services_from_state
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+
+
+class ConversationView(BaseModel):
+    id: UUID
+    external_id: str
+    status: str
+    sync_state: Literal["synced", "pending", "failed"]
+    unsynced_messages: int
+    customer_name: str | None
+    customer_email: str | None
+    case_id: UUID | None
+    case_number: str | None
+    handoff_at: datetime | None
+    warning: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, summary: ConversationSummary) -> ConversationView:
+        row = summary.conversation
+        return cls(
+            id=row.id,
+            external_id=row.external_id,
+            status=row.status,
+            sync_state=summary.sync_state,
+            unsynced_messages=summary.unsynced_messages,
+            customer_name=row.customer_name,
+            customer_email=row.customer_email,
+            case_id=row.case_id if row.case_created_at else None,
+            case_number=row.case_number,
+            handoff_at=row.handoff_at,
+            warning=row.warning,
+            updated_at=row.updated_at,
+        )
+
+
+class JobView(BaseModel):
+    id: int
+    kind: str
+    state: str
+    attempts: int
+    max_attempts: int
+    run_after: datetime
+    last_error: str | None
+    payload: dict[str, Any]
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: JobRow) -> JobView:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            state=row.state,
+            attempts=row.attempts,
+            max_attempts=row.max_attempts,
+            run_after=row.run_after,
+            last_error=row.last_error,
+            payload=json.loads(row.payload),
+            updated_at=row.updated_at,
+        )
+
+
+class MessageView(BaseModel):
+    id: UUID
+    external_id: str
+    author: str
+    text: str
+    sent_at: datetime
+    synced_at: datetime | None
+
+    @classmethod
+    def of(cls, row: MessageRow) -> MessageView:
+        return cls(
+            id=row.id,
+            external_id=row.external_id,
+            author=row.author,
+            text=row.text,
+            sent_at=row.sent_at,
+            synced_at=row.synced_at,
+        )
+
+
+class ConversationDetailView(BaseModel):
+    conversation: ConversationView
+    messages: list[MessageView]
+    jobs: list[JobView]
+
+
+class OperationsController(Controller):
+    path = "/api/v1/admin"
+    guards = [require_admin]
+    tags = ["admin: operations"]
+
+    @get("/conversations", summary="Conversations, newest activity first, with their sync state.")
+    async def conversations(
+        self,
+        state: State,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> list[ConversationView]:
+        queries = AdminQueries(services_from_state(state).sessions)
+        return [
+            ConversationView.of(s) for s in await queries.conversations(search=q, limit=limit, offset=offset)
+        ]
+
+    @get(
+        "/conversations/{conversation_id:uuid}",
+        summary="One conversation: messages (with sync time) and jobs.",
+    )
+    async def conversation(self, state: State, conversation_id: FromPath[UUID]) -> ConversationDetailView:
+        detail = await AdminQueries(services_from_state(state).sessions).conversation(conversation_id)
+        if detail is None:
+            raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
+        return ConversationDetailView(
+            conversation=ConversationView.of(detail.summary),
+            messages=[MessageView.of(m) for m in detail.messages],
+            jobs=[JobView.of(j) for j in detail.jobs],
+        )
+
+    @get("/jobs", summary="Jobs, newest first; `state=dead` lists the dead letters with their last error.")
+    async def jobs(
+        self,
+        state: State,
+        job_state: Annotated[
+            Literal["queued", "running", "done", "dead"] | None, QueryParameter(name="state")
+        ] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> list[JobView]:
+        queries = AdminQueries(services_from_state(state).sessions)
+        return [JobView.of(j) for j in await queries.jobs(state=job_state, limit=limit, offset=offset)]
+
+    @post("/jobs/{job_id:int}/retry", status_code=202, summary="Queue a dead-lettered job again.")
+    async def retry(self, state: State, job_id: FromPath[int]) -> dict[str, Any]:
+        services = services_from_state(state)
+        if not await JobQueue(services.sessions).retry_dead(job_id):
+            raise ClientException(
+                status_code=409, detail=f"Job {job_id} does not exist or is not dead-lettered."
+            )
+        services.wake_workers()
+        return {"id": job_id, "state": "queued"}

@@ -1,0 +1,145 @@
+"""Handoff-only mode, contact matching, warnings, retries that never duplicate, and the operations API."""
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.asgi import Adapters, create_app
+from app.sandbox import SandboxConfig
+from app.settings import Settings
+from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings, drain
+from tests.events import handoff, message, resolved
+from tests.pipeline.test_chat_to_creatio import activities_of, cases, post, store_of
+
+Client = AsyncTestClient[Litestar]
+
+
+async def _client(settings: Settings, sandbox_http: httpx.AsyncClient, **overrides: Any) -> Client:
+    app = create_app(connected_settings(settings, **overrides), Adapters(creatio_http=sandbox_http))
+    client = AsyncTestClient(app=app)
+    client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+    return client
+
+
+async def test_handoff_only_mode_writes_nothing_before_then_the_whole_transcript(
+    settings: Settings, sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
+) -> None:
+    async with await _client(settings, sandbox_http, creatio_create_case_only_on_handoff=True) as client:
+        for n in range(120):
+            await post(
+                client,
+                message("h1", f"m{n:03}", f"message {n:03}", author="ai" if n % 2 else "customer", t=n),
+            )
+        await drain(client)
+        assert cases(sandbox_app) == []
+        before = store_of(sandbox_app).stats.snapshot()
+        assert (before["batch"]["requests"], before["odata"].get("POST")) == (
+            0,
+            None,
+        )  # reads only (the seed's test)
+
+        await post(client, handoff("h1", "Customer needs a refund; order AB-123456", t=500))
+        await drain(client)
+    [case] = cases(sandbox_app)
+    assert case["Symptoms"] == "Customer needs a refund; order AB-123456"
+    assert case["Subject"] == "message 000"
+    acts = activities_of(sandbox_app, case["Id"])
+    assert [a["DetailedResult"].split("\n")[0] for a in acts[:-1]] == [f"message {n:03}" for n in range(120)]
+    assert acts[-1]["Title"].startswith("Handoff to a human:")
+    batch = store_of(sandbox_app).stats.snapshot()["batch"]
+    assert batch == {"requests": 2, "sub_requests": 123}  # 1 contact + 1 case + 121 activities
+
+
+async def test_existing_contact_is_matched_by_email(synced_client: Client, sandbox_app: Litestar) -> None:
+    await post(synced_client, message("k1", "m1", "Hello", email="ada@customer.example"))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert str(case["ContactId"]) == "5b0c0001-0000-4000-8000-000000000101"  # the seeded Ada Lovelace
+    assert len(store_of(sandbox_app).rows("Contact")) == 6  # nothing created
+
+
+async def test_resolution_without_resolved_status_warns_instead_of_failing(
+    settings: Settings, sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
+) -> None:
+    async with await _client(settings, sandbox_http, creatio_resolved_status_id=None) as client:
+        await post(client, message("w1", "m1", "Where is my parcel?"))
+        await post(client, resolved("w1"))
+        await drain(client)
+        [view] = (await client.get("/api/v1/admin/conversations")).json()
+    [case] = cases(sandbox_app)
+    assert str(case["StatusId"]) == "ae5f2f10-f46b-1410-fd9a-0050ba5d6c38"  # still New
+    assert view["sync_state"] == "synced"
+    assert "no Resolved Status ID is configured" in view["warning"]
+
+
+async def test_ambiguous_failures_are_retried_without_duplicates(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    store = store_of(sandbox_app)
+    store.faults.update(
+        {"error_rate": 1.0, "error_after_processing": True}
+    )  # Creatio writes, then answers 500
+    for n in range(3):  # no email or phone: the first request is the $batch creating the case
+        await post(synced_client, message("d1", f"m{n}", f"text {n}", t=n, email=None))
+    await drain(synced_client)
+    assert len(cases(sandbox_app)) == 1  # written despite the 500
+    store.faults.update({"error_rate": 0.0})
+    for _ in range(20):
+        await drain(synced_client)
+        detail = (await synced_client.get("/api/v1/admin/conversations")).json()[0]
+        if detail["sync_state"] == "synced":
+            break
+        await asyncio.sleep(0.05)
+    [case] = cases(sandbox_app)
+    assert [a["DetailedResult"].split("\n")[0] for a in activities_of(sandbox_app, case["Id"])] == [
+        "text 0",
+        "text 1",
+        "text 2",
+    ]
+    assert store.stats.snapshot()["faults"]["5xx"] >= 1
+
+
+class TestDeadLetters:
+    @pytest.fixture
+    def sandbox_config(self) -> SandboxConfig:
+        return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, forbidden_entity_sets={})
+
+    async def test_rejected_work_is_dead_lettered_visible_and_retryable(
+        self, synced_client: Client, sandbox_app: Litestar
+    ) -> None:
+        store = store_of(sandbox_app)
+        store.config.forbidden_entity_sets[SANDBOX_CLIENT_ID] = ["Contact"]  # the technical user lost a right
+        await post(synced_client, message("x1", "m1", "Hello"))
+        await drain(synced_client)
+        [dead] = (await synced_client.get("/api/v1/admin/jobs", params={"state": "dead"})).json()
+        assert "403" in dead["last_error"]
+        [conv] = (await synced_client.get("/api/v1/admin/conversations")).json()
+        assert conv["sync_state"] == "failed"
+
+        store.config.forbidden_entity_sets.clear()
+        retry = await synced_client.post(f"/api/v1/admin/jobs/{dead['id']}/retry")
+        assert retry.status_code == 202
+        again = await synced_client.post(f"/api/v1/admin/jobs/{dead['id']}/retry")
+        assert again.status_code == 409
+        await drain(synced_client)
+        [conv] = (await synced_client.get("/api/v1/admin/conversations")).json()
+        assert conv["sync_state"] == "synced"
+        assert conv["case_number"].startswith("SR")
+        detail = (await synced_client.get(f"/api/v1/admin/conversations/{conv['id']}")).json()
+        assert [m["synced_at"] is not None for m in detail["messages"]] == [True]
+        assert len(cases(sandbox_app)) == 1
+
+
+async def test_operations_api_needs_admin_token_and_searches(synced_client: Client) -> None:
+    await post(synced_client, message("s1", "m1", "Hi", name="Grace Hopper", email="grace@example.com"))
+    await post(synced_client, message("s2", "m1", "Hi"))
+    assert (await synced_client.get("/api/v1/admin/jobs", headers={"Authorization": ""})).status_code == 401
+    found = (await synced_client.get("/api/v1/admin/conversations", params={"q": "grace"})).json()
+    assert [c["external_id"] for c in found] == ["s1"]
+    assert found[0]["sync_state"] == "pending"
+    bad = await synced_client.get("/api/v1/admin/jobs", params={"state": "exploded"})
+    assert bad.status_code == 400
