@@ -33,9 +33,11 @@ unit: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/casebridge sandbox --port 8100
 
-## make record-cassettes: re-record the Creatio adapter cassettes against a fresh sandbox
+## make record-cassettes: re-record the Creatio adapter cassettes against a fresh sandbox, then replay
+## them offline and scan cassettes/ for secrets
 record-cassettes: $(STAMP)
 	$(BIN)/pytest tests/adapters/creatio/test_cassettes.py --record-mode=rewrite
+	$(BIN)/pytest tests/adapters/creatio/test_cassettes.py tests/test_cassettes_have_no_secrets.py --block-network
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -199,3 +199,52 @@ async def test_run_loop_wakes_on_new_work_and_stops_cleanly(sessions: SessionFac
     await asyncio.wait_for(done.wait(), timeout=5)
     stop.set()
     await asyncio.wait_for(task, timeout=5)
+
+
+async def test_two_runners_on_separate_connections_never_run_a_job_twice(database_url: str) -> None:
+    """Two workers (own engines, so own DB connections) share 60 jobs over 6 conversations."""
+    engines = [create_engine(database_url) for _ in range(2)]
+    await upgrade_to_head(engines[0])
+    factories = [create_session_factory(engine) for engine in engines]
+    runs: list[tuple[int, str]] = []
+    per_key: dict[str, list[tuple[str, int]]] = {}
+
+    def handler_for(worker: str):  # type: ignore[no-untyped-def]
+        async def handler(job: ClaimedJob) -> None:
+            assert job.queue_key is not None
+            log = per_key.setdefault(job.queue_key, [])
+            log.append(("start", job.payload["n"]))
+            runs.append((job.id, worker))
+            await asyncio.sleep(0.005)
+            log.append(("end", job.payload["n"]))
+
+        return handler
+
+    for n in range(60):
+        await _enqueue(factories[0], "k", {"n": n}, key=f"conv:{n % 6}")
+    stop = asyncio.Event()
+    runners = [
+        JobRunner(
+            JobQueue(f),
+            {"k": handler_for(f"w{i}")},
+            RunnerConfig(concurrency=4, policy=FAST, poll_seconds=0.01),
+        )
+        for i, f in enumerate(factories)
+    ]
+    tasks = [asyncio.create_task(r.run(stop)) for r in runners]
+    for _ in range(500):
+        if len(runs) >= 60:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.gather(*tasks)
+    for engine in engines:
+        await engine.dispose()
+    assert sorted(job_id for job_id, _ in runs) == list(range(1, 61))  # each job exactly once
+    assert {worker for _, worker in runs} == {"w0", "w1"}  # both workers took part
+    for key, log in per_key.items():
+        numbers = [n for what, n in log if what == "start"]
+        assert numbers == sorted(numbers), key  # per-conversation order
+        assert all(
+            log[i][0] == "start" and log[i + 1] == ("end", log[i][1]) for i in range(0, len(log), 2)
+        ), key

@@ -112,9 +112,9 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     for name, values in response["headers"].items():
         if name.lower() not in KEPT_RESPONSE_HEADERS:
             continue
-        headers[name] = [str(len(scrubbed))] if name.lower() == "content-length" else [
-            rewrite_origin(v) for v in values
-        ]
+        headers[name] = (
+            [str(len(scrubbed))] if name.lower() == "content-length" else [rewrite_origin(v) for v in values]
+        )
     return {**response, "headers": headers, "body": {**response["body"], "string": scrubbed}}
 
 

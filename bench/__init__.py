@@ -1,0 +1,1 @@
+"""Benchmarks for Casebridge: intake throughput, end-to-end sync against the sandbox, peak memory."""
