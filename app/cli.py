@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": _serve,
         "dev": _dev,
         "worker": _worker,
+        "send-events": _send_events,
         "migrate": _migrate,
         "generate-key": _generate_key,
     }
@@ -43,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--sandbox-port", type=int, default=8100)
     sub.add_parser("worker", help="run jobs only, no HTTP (set CASEBRIDGE_WORKERS for its concurrency)")
     sub.add_parser("sandbox", help="run the Creatio sandbox alone (see `casebridge sandbox --help`)")
+    send = sub.add_parser("send-events", help="sign chat events and post them to a running Casebridge")
+    send.add_argument(
+        "files", nargs="*", help="JSON files with an event or a list of events; '-' reads JSON lines"
+    )
+    send.add_argument("--url", default="http://127.0.0.1:8000")
+    send.add_argument(
+        "--demo", action="store_true", help="send a demo conversation (three messages, handoff)"
+    )
+    send.add_argument("--resolve", action="store_true", help="with --demo: resolve the conversation too")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("generate-key", help="print a new CASEBRIDGE_SECRET_KEY")
     return parser
@@ -78,6 +88,17 @@ def _worker(_: argparse.Namespace) -> int:
     settings = Settings()
     configure_logging(settings.log_level)
     return asyncio.run(run_worker(settings))
+
+
+def _send_events(ns: argparse.Namespace) -> int:
+    from app.demo_events import demo_conversation, load_events, send
+    from app.settings import Settings
+
+    if not ns.demo and not ns.files:
+        print("give event files, '-' for JSON lines on stdin, or --demo", file=sys.stderr)
+        return 2
+    events = demo_conversation(resolve=ns.resolve) if ns.demo else load_events(ns.files)
+    return send(events, ns.url, Settings())
 
 
 def _migrate(_: argparse.Namespace) -> int:

@@ -73,6 +73,9 @@ Sandbox      http://127.0.0.1:{sandbox_port}  (Creatio sandbox; client id {SANDB
 Admin token  {token}
 
 Try:
+  .venv/bin/casebridge send-events --demo     # a signed demo conversation; then see the case:
+  curl -s http://127.0.0.1:{sandbox_port}/__sandbox/cases
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/conversations
   curl -s {base}/ready
   curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/connection
   curl -s -X PUT -H "Authorization: Bearer {token}" -H "Content-Type: application/json" \\
