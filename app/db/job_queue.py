@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -172,3 +172,12 @@ class JobQueue:
                 .values(state="queued", attempts=0, run_after=utcnow(), updated_at=utcnow())
             )
             return bool(result.rowcount == 1)
+
+    async def purge_done(self, older_than: datetime, *, limit: int = 1000) -> int:
+        """Delete finished jobs last touched before `older_than` (dead letters are kept for admins)."""
+        async with self._sessions() as session, session.begin():
+            ids = select(JobRow.id).where(col(JobRow.state) == "done", col(JobRow.updated_at) < older_than)
+            result = await session.exec(
+                delete(JobRow).where(col(JobRow.id).in_(ids.limit(limit).scalar_subquery()))
+            )
+            return int(result.rowcount)

@@ -25,4 +25,4 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         if conn.dialect.name == "postgresql":
             # Several instances may start at once; one migrates, the others wait and then find nothing to do.
             await conn.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
-        await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), "head"))
+        await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), "heads"))

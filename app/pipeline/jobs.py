@@ -9,7 +9,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.db.job_queue import ClaimedJob, JobQueue
 from app.db.tables import utcnow
@@ -26,6 +26,7 @@ class RunnerConfig:
     concurrency: int = 4
     poll_seconds: float = 0.5
     lease_seconds: float = 300.0
+    keep_done_days: float = 7.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -46,6 +47,7 @@ class JobRunner:
         self._config = config or RunnerConfig()
         self.worker_id = worker_id or new_worker_id()
         self._wakeup = asyncio.Event()
+        self._next_purge: datetime | None = None
 
     def wake(self) -> None:
         """Tell the runner new work was enqueued in this process, so it claims without waiting to poll."""
@@ -56,6 +58,7 @@ class JobRunner:
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
+                await self._purge_now_and_then()
                 self._wakeup.clear()  # before claiming, so a wake-up during the claim is not lost
                 free = self._config.concurrency - len(in_flight)
                 for job in await self._claim(free) if free > 0 else []:
@@ -73,6 +76,19 @@ class JobRunner:
                 if not jobs:
                     return
                 await asyncio.gather(*(self._run_one(job) for job in jobs))
+
+    async def _purge_now_and_then(self) -> None:
+        now = utcnow()
+        if self._next_purge is not None and now < self._next_purge:
+            return
+        self._next_purge = now + timedelta(minutes=10)
+        try:
+            purged = await self._queue.purge_done(now - timedelta(days=self._config.keep_done_days))
+        except Exception:
+            logger.exception("purging finished jobs failed; will try again later")
+            return
+        if purged:
+            logger.info("purged finished jobs", extra={"count": purged})
 
     async def _claim(self, limit: int) -> list[ClaimedJob]:
         try:
@@ -98,13 +114,16 @@ class JobRunner:
             await self._queue.dead_letter(job, self.worker_id, f"no handler for job kind {job.kind!r}")
             return
         try:
-            # A job must end before its lease does, or another worker could start it again.
-            async with asyncio.timeout(self._config.lease_seconds * 0.8):
-                await handler(job)
-        except Exception as exc:
-            await self._handle_failure(job, exc)
-        else:
-            await self._queue.complete(job, self.worker_id)
+            try:
+                # A job must end before its lease does, or another worker could start it again.
+                async with asyncio.timeout(self._config.lease_seconds * 0.8):
+                    await handler(job)
+            except Exception as exc:
+                await self._handle_failure(job, exc)
+            else:
+                await self._queue.complete(job, self.worker_id)
+        except Exception:  # the database failed us; the lease runs out and the job runs again
+            logger.exception("recording a job's outcome failed", extra={"job_id": job.id, "kind": job.kind})
 
     async def _handle_failure(self, job: ClaimedJob, exc: Exception) -> None:
         policy, now = self._config.policy, utcnow()

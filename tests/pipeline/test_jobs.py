@@ -248,3 +248,19 @@ async def test_two_runners_on_separate_connections_never_run_a_job_twice(databas
         assert all(
             log[i][0] == "start" and log[i + 1] == ("end", log[i][1]) for i in range(0, len(log), 2)
         ), key
+
+
+async def test_purge_removes_old_finished_jobs_but_keeps_dead_letters(sessions: SessionFactory) -> None:
+    async def handler(job: ClaimedJob) -> None:
+        if job.payload["fail"]:
+            raise PermanentFailure("rejected")
+
+    for fail in (False, False, True):
+        await _enqueue(sessions, "k", {"fail": fail})
+    await _runner(sessions, {"k": handler}).run_until_idle()
+    queue = JobQueue(sessions)
+    from app.db.tables import utcnow
+
+    assert await queue.purge_done(utcnow() - timedelta(days=1)) == 0  # too recent
+    assert await queue.purge_done(utcnow() + timedelta(seconds=1)) == 2
+    assert [j.state for j in await _jobs(sessions)] == ["dead"]
