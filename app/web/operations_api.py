@@ -11,11 +11,10 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, QueryParameter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from app.db.admin_queries import AdminQueries, ConversationSummary
 from app.db.job_queue import JobQueue
-from app.db.tables import JobRow, MessageRow
 from app.web.admin_auth import require_admin
 from app.web.services import services_from_state
 
@@ -57,6 +56,8 @@ class ConversationView(BaseModel):
 
 
 class JobView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str
     state: str
@@ -67,40 +68,21 @@ class JobView(BaseModel):
     payload: dict[str, Any]
     updated_at: datetime
 
+    @field_validator("payload", mode="before")
     @classmethod
-    def of(cls, row: JobRow) -> JobView:
-        assert row.id is not None
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            state=row.state,
-            attempts=row.attempts,
-            max_attempts=row.max_attempts,
-            run_after=row.run_after,
-            last_error=row.last_error,
-            payload=json.loads(row.payload),
-            updated_at=row.updated_at,
-        )
+    def _decode(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class MessageView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     external_id: str
     author: str
     text: str
     sent_at: datetime
     synced_at: datetime | None
-
-    @classmethod
-    def of(cls, row: MessageRow) -> MessageView:
-        return cls(
-            id=row.id,
-            external_id=row.external_id,
-            author=row.author,
-            text=row.text,
-            sent_at=row.sent_at,
-            synced_at=row.synced_at,
-        )
 
 
 class ConversationDetailView(BaseModel):
@@ -137,8 +119,8 @@ class OperationsController(Controller):
             raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
         return ConversationDetailView(
             conversation=ConversationView.of(detail.summary),
-            messages=[MessageView.of(m) for m in detail.messages],
-            jobs=[JobView.of(j) for j in detail.jobs],
+            messages=[MessageView.model_validate(m) for m in detail.messages],
+            jobs=[JobView.model_validate(j) for j in detail.jobs],
         )
 
     @get("/jobs", summary="Jobs, newest first; `state=dead` lists the dead letters with their last error.")
@@ -152,7 +134,9 @@ class OperationsController(Controller):
         offset: Offset = 0,
     ) -> list[JobView]:
         queries = AdminQueries(services_from_state(state).sessions)
-        return [JobView.of(j) for j in await queries.jobs(state=job_state, limit=limit, offset=offset)]
+        return [
+            JobView.model_validate(j) for j in await queries.jobs(state=job_state, limit=limit, offset=offset)
+        ]
 
     @post("/jobs/{job_id:int}/retry", status_code=202, summary="Queue a dead-lettered job again.")
     async def retry(self, state: State, job_id: FromPath[int]) -> dict[str, Any]:
