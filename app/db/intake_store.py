@@ -1,17 +1,24 @@
-"""Stores one accepted chat event and enqueues its conversation's sync, in one transaction."""
+"""Stores one accepted chat event and enqueues its conversation's sync, in one transaction.
+
+The hot path of intake: four statements for a message (upsert the conversation, insert the event, insert
+the message, enqueue the sync unless one is already queued), with no ORM unit of work.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+from uuid import UUID, uuid4
 
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.engine import SessionFactory
-from app.db.job_queue import enqueue
-from app.db.tables import ConversationRow, InboundEventRow, MessageRow, utcnow
+from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, utcnow
 from app.domain.events import (
     ChatEvent,
     ConversationReopened,
@@ -22,6 +29,14 @@ from app.domain.events import (
 
 SYNC_CONVERSATION = "sync_conversation"
 IntakeOutcome = Literal["accepted", "duplicate"]
+CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = InboundEventRow.__table__  # type: ignore[attr-defined]
+MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
+JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
+
+
+class _Duplicate(Exception):
+    """Raised inside the transaction to roll it back when the event id was seen before."""
 
 
 def conversation_queue_key(conversation_id: object) -> str:
@@ -32,86 +47,161 @@ async def record_event(sessions: SessionFactory, event: ChatEvent, body: bytes) 
     """Idempotent on the event id: a repeat (even a concurrent one) changes nothing."""
     try:
         async with sessions() as session, session.begin():
-            if await session.get(InboundEventRow, event.id) is not None:
-                return "duplicate"
-            conversation = await _upsert_conversation(session, event)
-            session.add(
-                InboundEventRow(
-                    id=event.id,
-                    conversation_id=conversation.id,
-                    type=event.type,
-                    occurred_at=event.occurred_at,
-                    body=body.decode("utf-8"),
-                )
-            )
-            _apply(session, conversation, event)
-            conversation.updated_at = utcnow()
-            session.add(conversation)
-            await enqueue(
-                session,
-                SYNC_CONVERSATION,
-                {"conversation_id": str(conversation.id)},
-                queue_key=conversation_queue_key(conversation.id),
-                coalesce=True,
-            )
-    except IntegrityError:
-        # A concurrent request stored the same event id first.
+            conn = await session.connection()
+            conversation = await _upsert_conversation(conn, event)
+            await _insert_event(conn, event, conversation["id"], body)
+            await _apply(conn, conversation, event)
+            await enqueue_sync(conn, conversation["id"])
+    except (_Duplicate, IntegrityError):
+        # Seen before (or stored by a concurrent request first): nothing was changed.
         return "duplicate"
     return "accepted"
 
 
-async def _upsert_conversation(session: AsyncSession, event: ChatEvent) -> ConversationRow:
-    info = event.conversation
-    query = select(ConversationRow).where(col(ConversationRow.external_id) == info.id)
-    row = (await session.exec(query)).first()
-    if row is None:
-        row = ConversationRow(external_id=info.id)
-        session.add(row)
-        await session.flush()
-    row.channel = info.channel or row.channel
-    row.url = str(info.url) if info.url else row.url
-    row.customer_name = info.customer.name or row.customer_name
-    row.customer_email = info.customer.email or row.customer_email
-    row.customer_phone = info.customer.phone or row.customer_phone
-    return row
+def _insert_for(dialect: str, table: Table) -> Any:
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
 
 
-def _apply(session: AsyncSession, row: ConversationRow, event: ChatEvent) -> None:
+_CUSTOMER_FIELDS = ("channel", "url", "customer_name", "customer_email", "customer_phone")
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """Built once per dialect; known fields are kept when an event leaves them out."""
+    names = ("id", "external_id", "status", "contact_state", "created_at", "updated_at", *_CUSTOMER_FIELDS)
+    statement = _insert_for(dialect, CONVERSATIONS).values({name: bindparam(name) for name in names})
+    excluded = statement.excluded
+    keep = {name: func.coalesce(excluded[name], CONVERSATIONS.c[name]) for name in _CUSTOMER_FIELDS}
+    return statement.on_conflict_do_update(
+        index_elements=["external_id"], set_={**keep, "updated_at": excluded.updated_at}
+    ).returning(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.status_changed_at)
+
+
+async def _upsert_conversation(conn: AsyncConnection, event: ChatEvent) -> dict[str, Any]:
+    info, now = event.conversation, utcnow()
+    params = {
+        "id": uuid4(),
+        "external_id": info.id,
+        "status": "open",
+        "contact_state": "unknown",
+        "created_at": now,
+        "updated_at": now,
+        "channel": info.channel,
+        "url": str(info.url) if info.url else None,
+        "customer_name": info.customer.name,
+        "customer_email": info.customer.email,
+        "customer_phone": info.customer.phone,
+    }
+    row = (await conn.execute(_upsert_statement(conn.dialect.name), params)).mappings().one()
+    return dict(row)
+
+
+async def _insert_event(conn: AsyncConnection, event: ChatEvent, conversation_id: UUID, body: bytes) -> None:
+    statement = (
+        _insert_for(conn.dialect.name, EVENTS)
+        .values(
+            id=event.id,
+            conversation_id=conversation_id,
+            type=event.type,
+            occurred_at=event.occurred_at,
+            received_at=utcnow(),
+            body=body.decode("utf-8"),
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    if (await conn.execute(statement)).rowcount == 0:
+        raise _Duplicate
+
+
+async def _apply(conn: AsyncConnection, conversation: dict[str, Any], event: ChatEvent) -> None:
+    changes: dict[str, Any] = {}
     if isinstance(event, MessageCreated):
         message = event.message
-        session.add(
-            MessageRow(
-                conversation_id=row.id,
-                external_id=message.id,
-                author=message.author,
-                text=message.text,
-                sent_at=message.sent_at,
-            )
+        await _insert_message(
+            conn, conversation["id"], message.id, message.author, message.text, message.sent_at
         )
-        if message.author == "customer" and row.status == "resolved":
-            _set_status(row, "open", message.sent_at)
+        if message.author == "customer" and conversation["status"] == "resolved":
+            changes = _status_change(conversation, "open", message.sent_at)
     elif isinstance(event, HandoffRequested):
-        row.handoff_summary = event.handoff.summary
-        row.handoff_reason = event.handoff.reason
-        row.handoff_at = event.occurred_at
-        session.add(
-            MessageRow(
-                conversation_id=row.id,
-                external_id=f"handoff:{event.id}",
-                author="handoff",
-                text=event.handoff.summary,
-                sent_at=event.occurred_at,
-            )
+        summary = event.handoff.summary
+        await _insert_message(
+            conn, conversation["id"], f"handoff:{event.id}", "handoff", summary, event.occurred_at
         )
-        _set_status(row, "handed_off", event.occurred_at)
+        changes = {
+            "handoff_summary": summary,
+            "handoff_reason": event.handoff.reason,
+            "handoff_at": event.occurred_at,
+        }
+        changes |= _status_change(conversation, "handed_off", event.occurred_at)
     elif isinstance(event, ConversationResolved):
-        _set_status(row, "resolved", event.occurred_at)
+        changes = _status_change(conversation, "resolved", event.occurred_at)
     elif isinstance(event, ConversationReopened):
-        _set_status(row, "open", event.occurred_at)
+        changes = _status_change(conversation, "open", event.occurred_at)
+    if changes:
+        await conn.execute(
+            update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation["id"]).values(**changes)
+        )
 
 
-def _set_status(row: ConversationRow, status: str, at: datetime) -> None:
+async def _insert_message(
+    conn: AsyncConnection, conversation_id: UUID, external_id: str, author: str, text: str, sent_at: datetime
+) -> None:
+    """A repeated message id raises IntegrityError (unique per conversation): the event is a duplicate."""
+    await conn.execute(
+        insert(MESSAGES).values(
+            id=uuid4(),
+            conversation_id=conversation_id,
+            external_id=external_id,
+            author=author,
+            text=text,
+            sent_at=sent_at,
+            created_at=utcnow(),
+        )
+    )
+
+
+def _status_change(conversation: dict[str, Any], status: str, at: datetime) -> dict[str, Any]:
     """Events may arrive out of order: the latest event time decides the status."""
-    if row.status_changed_at is None or at >= row.status_changed_at:
-        row.status = status
-        row.status_changed_at = at
+    changed_at = conversation["status_changed_at"]
+    if changed_at is not None and at < changed_at:
+        return {}
+    return {"status": status, "status_changed_at": at}
+
+
+async def enqueue_sync(conn: AsyncConnection, conversation_id: UUID) -> None:
+    """Queue the conversation's sync unless one is already waiting (one statement)."""
+    key, payload, now = conversation_queue_key(conversation_id), _sync_payload(conversation_id), utcnow()
+    queued_twin = exists().where(
+        and_(JOBS.c.queue_key == key, JOBS.c.kind == SYNC_CONVERSATION, JOBS.c.state == "queued")
+    )
+    row = select(
+        literal(SYNC_CONVERSATION),
+        literal(key),
+        literal(payload),
+        literal("queued"),
+        literal(0),
+        literal(JobRow.model_fields["max_attempts"].default),
+        literal(now, JOBS.c.run_after.type),
+        literal(now, JOBS.c.created_at.type),
+        literal(now, JOBS.c.updated_at.type),
+    ).where(~queued_twin)
+    columns = [
+        "kind",
+        "queue_key",
+        "payload",
+        "state",
+        "attempts",
+        "max_attempts",
+        "run_after",
+        "created_at",
+        "updated_at",
+    ]
+    await conn.execute(insert(JOBS).from_select(columns, row))
+
+
+def _sync_payload(conversation_id: UUID) -> str:
+    return json.dumps({"conversation_id": str(conversation_id)}, sort_keys=True)
