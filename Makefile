@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit sandbox record-cassettes clean
+.PHONY: run test lint typecheck unit sandbox record-cassettes bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Casebridge needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -20,8 +20,8 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app
@@ -38,6 +38,18 @@ sandbox: $(STAMP)
 record-cassettes: $(STAMP)
 	$(BIN)/pytest tests/adapters/creatio/test_cassettes.py --record-mode=rewrite
 	$(BIN)/pytest tests/adapters/creatio/test_cassettes.py tests/test_cassettes_have_no_secrets.py --block-network
+
+## make record-llm-cassettes: re-record cassettes/llm/ (the real OpenAI API when OPENAI_API_KEY is set, else the
+## in-repo fake; the scripted re-ask tests always use the fake), then replay them offline and scan for secrets
+.PHONY: record-llm-cassettes
+record-llm-cassettes: $(STAMP)
+	$(BIN)/pytest tests/extraction/test_llm_cassettes.py --record-mode=rewrite
+	$(BIN)/pytest tests/extraction/test_llm_cassettes.py tests/extraction/test_llm_cassette_matching.py \
+		tests/test_cassettes_have_no_secrets.py --block-network
+
+## make bench: intake and end-to-end benchmarks (docs/performance.md); BENCH_ARGS="--only intake --seconds 5"
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

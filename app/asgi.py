@@ -12,7 +12,13 @@ from app.metrics import Metrics
 from app.runtime import Adapters, build_runtime, start_runner
 from app.settings import Settings
 from app.web.connection_api import ConnectionController
+from app.web.console import WebhookSightingsMiddleware, console_handlers, template_config
+from app.web.creatio_webhook import CreatioWebhookController
+from app.web.creatio_webhook_admin import CreatioWebhookAdminController
+from app.web.deliveries_api import DeliveriesController
+from app.web.dev_chat_inbox import DevChatInboxController
 from app.web.events_api import EventsController
+from app.web.field_mappings_api import FieldMappingsController
 from app.web.health import HealthController
 from app.web.operations_api import OperationsController
 from app.web.request_log import RequestLogMiddleware
@@ -36,9 +42,21 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             yield
 
     return Litestar(
-        route_handlers=[HealthController, ConnectionController, EventsController, OperationsController],
+        route_handlers=[
+            HealthController,
+            ConnectionController,
+            EventsController,
+            OperationsController,
+            FieldMappingsController,
+            CreatioWebhookController,
+            CreatioWebhookAdminController,
+            DeliveriesController,
+            *([DevChatInboxController] if settings.dev_chat_inbox else []),
+            *console_handlers(settings),
+        ],
         lifespan=[lifespan],
-        middleware=[RequestLogMiddleware(metrics)],
+        middleware=[RequestLogMiddleware(metrics), WebhookSightingsMiddleware()],
+        template_config=template_config(),
         openapi_config=OpenAPIConfig(title="Casebridge", version="0.1.0", path="/schema"),
         logging_config=None,
         request_max_body_size=1_048_576,

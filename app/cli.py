@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from app.cli_autofill import HANDLERS as AUTOFILL_HANDLERS
+from app.cli_autofill import add_parsers as add_autofill_parsers
 from app.db.crypto import SecretBox
 
 
@@ -28,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "send-events": _send_events,
         "migrate": _migrate,
         "generate-key": _generate_key,
+        **AUTOFILL_HANDLERS,
     }
     handler = handlers[ns.command]
     return handler(ns)
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--resolve", action="store_true", help="with --demo: resolve the conversation too")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("generate-key", help="print a new CASEBRIDGE_SECRET_KEY")
+    add_autofill_parsers(sub)
     return parser
 
 

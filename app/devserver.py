@@ -10,6 +10,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from app.asgi import create_app
+from app.dev_reverse import connect_business_process, dev_reverse_settings
 from app.logs import configure_logging
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.sandbox.ids import CaseStatusIds, RoleIds, SandboxIds
@@ -31,6 +32,8 @@ def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: s
             "creatio_default_owner_id": SandboxIds.AGENT_1_CONTACT,
             "creatio_default_group_id": RoleIds.FIRST_LINE,
             "creatio_resolved_status_id": CaseStatusIds.RESOLVED,
+            "sandbox_url": f"http://127.0.0.1:{sandbox_port}",  # turns on the console's demo pages
+            **dev_reverse_settings(base, port),
         }
     )
 
@@ -43,12 +46,14 @@ async def run_dev(*, port: int, sandbox_port: int) -> int:
     )
     settings = dev_settings(base, port, sandbox_port, sandbox_secret)
     sandbox = create_sandbox_app(SandboxConfig(clients={SANDBOX_CLIENT_ID: sandbox_secret}))
+    casebridge = create_app(settings)
     servers = [
         _server(sandbox, sandbox_port),
-        _server(create_app(settings), port),
+        _server(casebridge, port),
     ]
     _print_banner(settings, base.data_dir, sandbox_port)
-    await asyncio.gather(*(server.serve() for server in servers))
+    connect = connect_business_process(casebridge, servers[1], sandbox)
+    await asyncio.gather(*(server.serve() for server in servers), connect)
     return 0
 
 
@@ -69,6 +74,7 @@ def _print_banner(settings: Settings, data_dir: Path, sandbox_port: int) -> None
     print(
         f"""
 Casebridge   {base}        (API docs: {base}/schema/swagger)
+Console      {base}/console  (log in with the admin token; demo chat and sandbox agent console inside)
 Sandbox      http://127.0.0.1:{sandbox_port}  (Creatio sandbox; client id {SANDBOX_CLIENT_ID})
 Admin token  {token}
 
@@ -81,6 +87,17 @@ Try:
   curl -s -X PUT -H "Authorization: Bearer {token}" -H "Content-Type: application/json" \\
        -d '{{"instance_url": "http://127.0.0.1:{sandbox_port}", "client_id": "{SANDBOX_CLIENT_ID}", \\
             "client_secret": "wrong"}}' {base}/api/v1/admin/connection   # Test & Save fails, says why
+
+Creatio to chat: the sandbox's business process calls {base}/webhooks/creatio; replies go to
+{settings.chat_webhook_url}
+  CASE=$(curl -s http://127.0.0.1:{sandbox_port}/__sandbox/cases | python3 -c \\
+         'import json,sys; print(json.load(sys.stdin)["cases"][0]["Id"])')   # the newest case
+  curl -s -X POST -H "Content-Type: application/json" -d '{{"text": "Hi Ada, your invoice is fixed."}}' \\
+       http://127.0.0.1:{sandbox_port}/__sandbox/cases/$CASE/replies          # an agent replies
+  curl -s -X POST -H "Content-Type: application/json" -d '{{"status_name": "Resolved"}}' \\
+       http://127.0.0.1:{sandbox_port}/__sandbox/cases/$CASE/status           # and resolves the case
+  curl -s -H "Authorization: Bearer {token}" {base}/dev/chat-inbox        # what the chat received
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/deliveries
 """,
         flush=True,
     )

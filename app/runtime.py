@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.creatio import build_http_client
+from app.autofill_runtime import AutofillRuntime, build_autofill
 from app.connection.model import ConnectionSettings
 from app.connection.service import ConnectionService
 from app.db.connection_store import ConnectionStore
@@ -23,8 +24,8 @@ from app.db.job_queue import JobQueue
 from app.db.migrate import upgrade_to_head
 from app.pipeline.chat_to_crm import ConversationSync
 from app.pipeline.jobs import JobRunner, RunnerConfig
-from app.pipeline.ports import NoAutofill
 from app.pipeline.retry import RetryPolicy
+from app.reverse_runtime import ReverseSync, build_reverse_sync
 from app.secrets_files import resolve_secret
 from app.settings import Settings
 
@@ -36,6 +37,8 @@ class Adapters:
     """External-system transports; tests inject fakes here, production leaves them None."""
 
     creatio_http: httpx.AsyncClient | None = None
+    chat_http: httpx.AsyncClient | None = None  # deliveries to the chat platform (tests: a fake)
+    llm_http: httpx.AsyncClient | None = None  # the LLM adapter's transport (tests: a fake)
 
 
 @dataclass
@@ -46,6 +49,9 @@ class Runtime:
     connection: ConnectionService
     runner: JobRunner
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
+    autofill: AutofillRuntime | None = None
+    reverse: ReverseSync | None = None  # Creatio to chat: webhook token, deliveries, poll
+    creatio_http: httpx.AsyncClient | None = None  # towards Creatio (and the demo's sandbox control API)
 
 
 def _secret(settings: Settings, name: str, generate: bool = False) -> str:
@@ -73,8 +79,9 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
             timeout_seconds=settings.creatio_timeout_seconds, max_connections=settings.creatio_max_connections
         )
         stack.push_async_callback(http.aclose)
+    box = SecretBox(secret_key)
     connection = ConnectionService(
-        ConnectionStore(sessions, SecretBox(secret_key)),
+        ConnectionStore(sessions, box),
         http,
         allow_insecure_loopback=settings.is_development,
         max_concurrency=settings.creatio_max_concurrency,
@@ -83,9 +90,23 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     )
     await connection.load()
     await _apply_env_seed(settings, connection, stack)
-    sync = ConversationSync(ConversationStore(sessions), connection, NoAutofill())
-    runner = JobRunner(JobQueue(sessions), {SYNC_CONVERSATION: sync.handle}, _runner_config(settings))
-    return Runtime(settings, engine, sessions, connection, runner, secrets)
+    autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
+    connection.saved_listeners.append(autofill.on_connection_saved)
+    sync = ConversationSync(ConversationStore(sessions), connection, autofill.port)
+    reverse = await build_reverse_sync(settings, sessions, connection, box, adapters.chat_http, stack)
+    handlers = {SYNC_CONVERSATION: sync.handle, **reverse.handlers}
+    runner = JobRunner(JobQueue(sessions), handlers, _runner_config(settings))
+    return Runtime(
+        settings,
+        engine,
+        sessions,
+        connection,
+        runner,
+        secrets,
+        autofill=autofill,
+        reverse=reverse,
+        creatio_http=http,
+    )
 
 
 def _runner_config(settings: Settings) -> RunnerConfig:
@@ -107,6 +128,8 @@ def start_runner(runtime: Runtime, stack: AsyncExitStack) -> None:
         await task
 
     stack.push_async_callback(shutdown)
+    if runtime.reverse is not None:  # closed before the runner: stops queueing checks first
+        runtime.reverse.start_poll(stack, runtime.runner.wake)
 
 
 async def _apply_env_seed(settings: Settings, connection: ConnectionService, stack: AsyncExitStack) -> None:
@@ -115,7 +138,14 @@ async def _apply_env_seed(settings: Settings, connection: ConnectionService, sta
         return
     logger.info("creatio connection seeded from the environment", extra={"instance_url": seed.instance_url})
     task = asyncio.create_task(_verify_seed(connection))
-    stack.callback(task.cancel)
+
+    async def stop_verifying() -> None:
+        # Awaited, not just cancelled: a query cancelled while the engine is disposed can hang shutdown.
+        task.cancel()
+        with suppress(asyncio.CancelledError, Exception):  # its outcome was logged (or is moot now)
+            await task
+
+    stack.push_async_callback(stop_verifying)
 
 
 async def _verify_seed(connection: ConnectionService) -> None:

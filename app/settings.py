@@ -38,6 +38,34 @@ class Settings(BaseSettings):
         default=None, description="The old secret, still accepted while the chat platform rotates."
     )
 
+    # Creatio to chat: where agent replies and resolutions go, how they are signed, and the fallback poll.
+    chat_webhook_url: str | None = Field(
+        default=None, description="The chat platform's URL receiving signed agent replies and resolutions."
+    )
+    chat_outbound_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC secret signing deliveries to the chat platform; generated in development.",
+    )
+    chat_delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    reconcile_seconds: float = Field(
+        default=60.0, ge=0, description="Interval of the poll catching what the webhook missed; 0: off."
+    )
+    reply_activity_types: str = Field(
+        default="Email",
+        description="Activity types (names or GUIDs, comma-separated) that are agent replies.",
+    )
+    creatio_integration_contact_id: UUID | None = Field(
+        default=None,
+        description="Contact of the integration's technical user: what it wrote is never delivered.",
+    )
+    dev_chat_inbox: bool = Field(
+        default=False, description="Serve /dev/chat-inbox (set by `casebridge dev`)."
+    )
+    sandbox_url: str | None = Field(
+        default=None,
+        description="The Creatio sandbox's base URL: turns on the demo pages (set by `casebridge dev`).",
+    )
+
     workers: int = Field(default=4, ge=0, le=64, description="Jobs run at once inside the app; 0: none.")
     job_poll_seconds: float = Field(default=0.5, gt=0)
     job_lease_seconds: float = Field(default=300.0, ge=5)
@@ -53,6 +81,22 @@ class Settings(BaseSettings):
     creatio_timeout_seconds: float = 15.0
     creatio_max_concurrency: int = Field(default=8, ge=1, le=256)
     creatio_max_connections: int = Field(default=32, ge=1, le=1024)
+
+    # AI field auto-fill (field_mappings/*.yaml); without an LLM key the offline keyword extractor serves.
+    field_mappings_dir: Path = Field(
+        default=Path("field_mappings"), description="Mapping files; auto-fill is off when there are none."
+    )
+    prompts_dir: Path = Path("prompts")
+    llm_api_key: SecretStr | None = Field(default=None, description="Key of the OpenAI-compatible API.")
+    llm_base_url: str | None = Field(
+        default=None, description="e.g. http://127.0.0.1:11434/v1; unset: OpenAI."
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=5, description="Re-asks after an invalid answer.")
+    llm_http_retries: int = Field(default=1, ge=0, le=5, description="The SDK's retries of 429/5xx/timeouts.")
+    llm_prompt_token_budget: int = Field(default=6000, ge=500, description="Transcript tokens in a prompt.")
+    lookup_cache_seconds: float = Field(default=600.0, ge=0, description="How long lookup GUIDs are cached.")
 
     # Seed for the Creatio connection, for headless deploys; applied at start when no connection is saved.
     creatio_instance_url: str | None = None
@@ -87,6 +131,19 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown field(s) {unknown}: use 'email', 'phone', 'email,phone' or 'off'")
         return ",".join(fields)
+
+    @field_validator("chat_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.strip().lower().startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip() if value else None
+
+    @property
+    def reply_activity_type_names(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.reply_activity_types.split(",") if part.strip())
 
     @property
     def contact_match_on(self) -> tuple[str, ...]:

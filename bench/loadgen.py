@@ -2,7 +2,8 @@
 
 `python -m bench.loadgen --url http://127.0.0.1:18000 --seconds 20 --clients 64` prints one JSON object.
 The signing secret comes from $BENCH_CHAT_SIGNING_SECRET. Each client has its own keep-alive connection
-and sends the events of its conversations in order (6 messages, handoff, resolved), every id unique.
+(see bench/clients.py) and sends the events of its conversations in order (6 messages, handoff,
+resolved), every id unique.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 
 import httpx
 
+from bench.clients import sender_client
 from bench.events import EVENTS_PER_CONVERSATION, conversation_events, signed
 from bench.stats import latency_summary
 
-SECRET_ENV = "BENCH_CHAT_SIGNING_SECRET"  # noqa: S105 - the variable's name
+SECRET_ENV = "BENCH_CHAT_SIGNING_SECRET"
 EVENTS_PATH = "/api/v1/events"
 
 
@@ -38,26 +40,33 @@ class Window:
     warmup_requests: int = 0
 
 
-async def client_loop(index: int, url: str, run_id: str, secret: str, window: Window) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30.0, limits=httpx.Limits(max_connections=1)) as http:
-        n = 0
-        while time.perf_counter() < window.end:
-            conv = n // EVENTS_PER_CONVERSATION
-            event = conversation_events(f"{run_id}-k{index}-c{conv}", conv)[n % EVENTS_PER_CONVERSATION]
-            body, headers = signed(event, secret)
-            sent = time.perf_counter()
-            try:
-                status = str((await http.post(EVENTS_PATH, content=body, headers=headers)).status_code)
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
-            done = time.perf_counter()
-            n += 1
-            if done < window.start:
-                window.warmup_requests += 1
-            elif done <= window.end:
-                window.statuses[status] += 1
-                if status == "202":
-                    window.latencies.append(done - sent)
+async def client_loop(url: str, index: int, run_id: str, secret: str, window: Window) -> None:
+    """One chat-platform sender: its own conversations, one request at a time, until the window ends."""
+    async with sender_client(url) as http:
+        await _send_until_end(http, index, run_id, secret, window)
+
+
+async def _send_until_end(
+    http: httpx.AsyncClient, index: int, run_id: str, secret: str, window: Window
+) -> None:
+    n = 0
+    while time.perf_counter() < window.end:
+        conv = n // EVENTS_PER_CONVERSATION
+        event = conversation_events(f"{run_id}-k{index}-c{conv}", conv)[n % EVENTS_PER_CONVERSATION]
+        body, headers = signed(event, secret)
+        sent = time.perf_counter()
+        try:
+            status = str((await http.post(EVENTS_PATH, content=body, headers=headers)).status_code)
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__
+        done = time.perf_counter()
+        n += 1
+        if done < window.start:
+            window.warmup_requests += 1
+        elif done <= window.end:
+            window.statuses[status] += 1
+            if status == "202":
+                window.latencies.append(done - sent)
 
 
 async def run(url: str, seconds: float, warmup: float, clients: int, run_id: str) -> dict[str, Any]:
@@ -65,7 +74,7 @@ async def run(url: str, seconds: float, warmup: float, clients: int, run_id: str
     now = time.perf_counter()
     window = Window(start=now + warmup, end=now + warmup + seconds)
     cpu_before = _cpu_seconds()
-    await asyncio.gather(*(client_loop(i, url, run_id, secret, window) for i in range(clients)))
+    await asyncio.gather(*(client_loop(url, i, run_id, secret, window) for i in range(clients)))
     accepted = window.statuses.get("202", 0)
     return {
         "clients": clients,
@@ -109,7 +118,7 @@ def _run_fast(coro: Any) -> dict[str, Any]:
     except ImportError:
         result: dict[str, Any] = asyncio.run(coro)
         return result
-    return uvloop.run(coro)  # type: ignore[no-any-return]
+    return uvloop.run(coro)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import IO
 import httpx
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -45,9 +46,9 @@ class Child:
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGINT (graceful shutdown), then SIGKILL if it does not exit in time."""
+        """SIGTERM (uvicorn shuts down gracefully; SIGINT may be ignored in background jobs), then SIGKILL."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -80,6 +81,7 @@ def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Chi
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
     )
     return Child(name, process, log_path, log)
 

@@ -56,6 +56,7 @@ def settings(tmp_path: Path) -> Settings:
         environment="development",
         data_dir=tmp_path / "var",
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        field_mappings_dir=tmp_path / "field_mappings",  # none: auto-fill off unless a test opts in
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +61,7 @@ class ConnectionService:
         self._saved: SavedConnection | None = None
         self._client: CreatioClient | None = None
         self._lock = asyncio.Lock()
+        self.saved_listeners: list[Callable[[], Awaitable[None]]] = []  # run after a successful Test & Save
 
     async def load(self) -> None:
         self._activate(await self._store.load())
@@ -103,7 +105,12 @@ class ConnectionService:
                 return report
             self._activate(await self._store.save(normalised, verified=True))
             logger.info("creatio connection saved", extra={"instance_url": normalised.instance_url})
-            return report.model_copy(update={"saved": True})
+        for listener in self.saved_listeners:  # e.g. the field auto-fill refreshes its lookup GUIDs
+            try:
+                await listener()
+            except Exception:
+                logger.exception("a listener of Test & Save failed")
+        return report.model_copy(update={"saved": True})
 
     async def seed(self, settings: ConnectionSettings, *, overwrite: bool) -> bool:
         """Store a connection from the environment without testing it; returns whether it was applied."""

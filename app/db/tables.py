@@ -49,7 +49,7 @@ class ConversationRow(SQLModel, table=True):
     handoff_reason: str | None = None
     handoff_at: datetime | None = None
     handoff_applied_at: datetime | None = None  # the handoff_at whose owner/group/fields reached the case
-    case_id: UUID | None = None  # generated before the case is created in Creatio
+    case_id: UUID | None = Field(default=None, index=True)  # generated before the case is created in Creatio
     case_number: str | None = None
     case_created_at: datetime | None = None
     contact_id: UUID | None = None

@@ -104,6 +104,9 @@ _CASE = _entity(
     _b("ResponseOverdue"),
     _b("SolutionOverdue"),
     _f("SolutionRemains"),
+    # Custom columns (a tenant's `Usr` prefix) that field_mappings/default.yaml fills.
+    _s("UsrOrderNumber"),
+    _s("UsrProduct"),
 )
 
 _ACTIVITY = _entity(

@@ -14,8 +14,10 @@ from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from app.db.admin_queries import AdminQueries, ConversationSummary
+from app.db.deliveries_admin import DeliveryAdmin
 from app.db.job_queue import JobQueue
 from app.web.admin_auth import require_admin
+from app.web.deliveries_api import DeliveryView
 from app.web.services import services_from_state
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -89,6 +91,7 @@ class ConversationDetailView(BaseModel):
     conversation: ConversationView
     messages: list[MessageView]
     jobs: list[JobView]
+    deliveries: list[DeliveryView] = []  # agent replies and status notices sent to the chat platform
 
 
 class OperationsController(Controller):
@@ -114,13 +117,16 @@ class OperationsController(Controller):
         summary="One conversation: messages (with sync time) and jobs.",
     )
     async def conversation(self, state: State, conversation_id: FromPath[UUID]) -> ConversationDetailView:
-        detail = await AdminQueries(services_from_state(state).sessions).conversation(conversation_id)
+        sessions = services_from_state(state).sessions
+        detail = await AdminQueries(sessions).conversation(conversation_id)
         if detail is None:
             raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
+        deliveries = await DeliveryAdmin(sessions).for_conversation(conversation_id)
         return ConversationDetailView(
             conversation=ConversationView.of(detail.summary),
             messages=[MessageView.model_validate(m) for m in detail.messages],
             jobs=[JobView.model_validate(j) for j in detail.jobs],
+            deliveries=[DeliveryView.of(d) for d in deliveries],
         )
 
     @get("/jobs", summary="Jobs, newest first; `state=dead` lists the dead letters with their last error.")

@@ -1,0 +1,187 @@
+"""The Creatio-to-chat read port: cases, their activities and lookups, re-read over OData."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from app.adapters.creatio.client import CreatioClient
+from app.adapters.creatio.crm import translated_errors
+from app.adapters.creatio.html_text import html_to_text
+from app.adapters.creatio.literals import ids_filter, odata_datetime, odata_guid
+from app.adapters.creatio.query import Entity
+from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseStatusInfo, CrmActivity
+from app.pipeline.errors import PermanentFailure
+from app.pipeline.ports import CrmPort, SyncSettings
+
+INCOMING_EMAIL = UUID("7f9d1f86-f36b-1410-068c-20cf30b39373")  # EmailType "Incoming"
+ZERO_GUID = UUID(int=0)
+MAX_REPLIES = 1000  # activities of the reply types read per case, oldest first
+CASE_COLUMNS = ("Id", "Number", "StatusId", "ModifiedOn")
+ACTIVITY_COLUMNS = (
+    *("Id", "CreatedOn", "CreatedById", "SenderContactId", "MessageTypeId"),
+    *("Title", "Body", "IsHtmlBody", "DetailedResult"),
+)
+
+
+class CreatioCaseReader:
+    """Reads through one CreatioClient; statuses, contact names and type ids are cached."""
+
+    def __init__(self, client: CreatioClient) -> None:
+        self.client = client
+        self._statuses: dict[UUID, CaseStatusInfo] = {}
+        self._names: dict[UUID, str | None] = {}
+        self._types: dict[str, UUID] = {}
+
+    async def read_case(self, case_id: UUID) -> CaseState | None:
+        async with translated_errors():
+            row = await self.client.get("Case", case_id, select=CASE_COLUMNS)
+        if row is None:
+            return None
+        status_id = _uuid(row.get("StatusId"))
+        status = await self.status(status_id) if status_id else None
+        return CaseState(case_id, _text(row.get("Number")) or None, status, _time(row.get("ModifiedOn")))
+
+    async def replies(self, case_id: UUID, type_ids: Sequence[UUID]) -> list[CrmActivity]:
+        if not type_ids:
+            return []
+        query = f"Case/Id eq {odata_guid(case_id)} and ({ids_filter(type_ids, 'Type/Id')})"
+        async with translated_errors():
+            rows = self.client.iterate(
+                "Activity", filter=query, select=ACTIVITY_COLUMNS, orderby="CreatedOn", limit=MAX_REPLIES
+            )
+            return [_activity(row) async for row in rows]
+
+    async def contact_name(self, contact_id: UUID) -> str | None:
+        if contact_id not in self._names:
+            async with translated_errors():
+                row = await self.client.get("Contact", contact_id, select=["Id", "Name"])
+            self._names[contact_id] = (_text(row.get("Name")) or None) if row else None
+        return self._names[contact_id]
+
+    async def status(self, status_id: UUID) -> CaseStatusInfo | None:
+        if status_id not in self._statuses:
+            columns = ["Id", "Name", "IsResolved", "IsFinal"]
+            async with translated_errors():
+                row = await self.client.get("CaseStatus", status_id, select=columns)
+            if row is None:
+                return None
+            self._statuses[status_id] = CaseStatusInfo(
+                status_id, _text(row.get("Name")), row.get("IsResolved") is True, row.get("IsFinal") is True
+            )
+        return self._statuses[status_id]
+
+    async def activity_type_ids(self, names: Sequence[str]) -> tuple[UUID, ...]:
+        found: list[UUID] = []
+        for name in names:
+            guid = _uuid(name)
+            if guid is None:
+                guid = self._types.get(name.lower()) or await self._type_by_name(name)
+            found.append(guid)
+        return tuple(dict.fromkeys(found))
+
+    async def changed_activities(
+        self, since: datetime, type_ids: Sequence[UUID], *, top: int, skip: int
+    ) -> list[ActivityChange]:
+        if not type_ids:
+            return []
+        query = f"ModifiedOn ge {odata_datetime(since)} and ({ids_filter(type_ids, 'Type/Id')})"
+        columns = ["Id", "CaseId", "ModifiedOn", "CreatedById"]
+        rows = await self._page("Activity", query, columns, top, skip)
+        return [
+            ActivityChange(UUID(str(r["Id"])), _uuid(r.get("CaseId")), _when(r), _uuid(r.get("CreatedById")))
+            for r in rows
+        ]
+
+    async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
+        query = f"ModifiedOn ge {odata_datetime(since)}"
+        rows = await self._page("Case", query, ["Id", "StatusId", "ModifiedOn"], top, skip)
+        return [CaseChange(UUID(str(r["Id"])), _uuid(r.get("StatusId")), _when(r)) for r in rows]
+
+    async def _page(
+        self, entity_set: str, query: str, columns: list[str], top: int, skip: int
+    ) -> list[Entity]:
+        async with translated_errors():
+            page = await self.client.list(
+                entity_set, filter=query, select=columns, orderby="ModifiedOn,Id", top=top, skip=skip
+            )
+        return page.items
+
+    async def _type_by_name(self, name: str) -> UUID:
+        async with translated_errors():
+            row = await self.client.find_by_name("ActivityType", name)
+        if row is None:
+            raise PermanentFailure(
+                f"Creatio has no activity type named {name!r}: fix CASEBRIDGE_REPLY_ACTIVITY_TYPES "
+                "(names or GUIDs of the ActivityType lookup)."
+            )
+        self._types[name.lower()] = UUID(str(row["Id"]))
+        return self._types[name.lower()]
+
+
+class LiveConnection(Protocol):
+    @property
+    def client(self) -> CreatioClient | None: ...
+
+    def current(self) -> tuple[CrmPort, SyncSettings] | None: ...
+
+
+class CaseReaders:
+    """The reader of the saved connection; a new one (fresh caches) whenever Test & Save swaps the client."""
+
+    def __init__(self, connection: LiveConnection) -> None:
+        self._connection = connection
+        self._reader: CreatioCaseReader | None = None
+
+    def current(self) -> tuple[CreatioCaseReader, SyncSettings] | None:
+        client, current = self._connection.client, self._connection.current()
+        if client is None or current is None:
+            return None
+        if self._reader is None or self._reader.client is not client:
+            self._reader = CreatioCaseReader(client)
+        return self._reader, current[1]
+
+
+def _activity(row: Entity) -> CrmActivity:
+    created_by = _uuid(row.get("CreatedById"))
+    sender = _uuid(row.get("SenderContactId"))
+    body = _text(row.get("Body")).strip()
+    if body and row.get("IsHtmlBody") is True:
+        body = html_to_text(body)
+    text = body or _text(row.get("DetailedResult")).strip() or _text(row.get("Title")).strip()
+    return CrmActivity(
+        id=UUID(str(row["Id"])),
+        created_on=_time(row.get("CreatedOn")) or datetime.now(UTC),
+        created_by=created_by,
+        author_id=sender or created_by,
+        incoming=_uuid(row.get("MessageTypeId")) == INCOMING_EMAIL,
+        text=text,
+    )
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        guid = UUID(str(value))
+    except ValueError:
+        return None
+    return None if guid == ZERO_GUID else guid
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _when(row: Entity) -> datetime:
+    return _time(row.get("ModifiedOn")) or datetime.now(UTC)

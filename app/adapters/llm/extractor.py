@@ -1,0 +1,83 @@
+"""The LLM extractor: renders the prompt, asks through instructor (TOOLS mode) and validates the answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, cast
+
+import instructor
+import openai
+from instructor.core import InstructorRetryException
+from pydantic import BaseModel
+
+from app.adapters.llm.client import LlmConfig
+from app.adapters.llm.usage import AttemptRecorder
+from app.domain.transcript import Transcript
+from app.extraction.fallback import ExtractionFailed
+from app.extraction.mapping import FieldMapping
+from app.extraction.normalise import normalise
+from app.extraction.prompts import PromptSet
+from app.extraction.response_model import build_response_model, to_values
+from app.extraction.types import Attempt, Extraction, ExtractorInfo
+
+
+class LlmExtractor:
+    def __init__(
+        self, client: openai.AsyncOpenAI, config: LlmConfig, mapping: FieldMapping, prompts: PromptSet
+    ) -> None:
+        # instructor logs failed attempts with the model's answer (customer text) at ERROR; the fallback
+        # logs a summary without it instead.
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
+        self._client = instructor.from_openai(client, mode=instructor.Mode.TOOLS)
+        self._config = config
+        self._mapping = mapping
+        self._prompts = prompts
+        self._response_model = build_response_model(mapping)
+
+    @property
+    def info(self) -> ExtractorInfo:
+        return ExtractorInfo("llm", model=self._config.model, prompt_version=self._prompts.version)
+
+    @property
+    def response_model(self) -> type[BaseModel]:
+        return self._response_model
+
+    async def extract(self, transcript: Transcript) -> Extraction:
+        """Raises ExtractionFailed (with the attempts made) when no valid answer came back."""
+        prompt = self._prompts.render(self._mapping, transcript, self._config.prompt_token_budget)
+        recorder = AttemptRecorder()
+        conversation = normalise("\n".join(m.text for m in transcript.messages))
+        started = time.perf_counter()
+        try:
+            answers, _completion = await self._client.chat.completions.create_with_completion(
+                model=self._config.model,
+                messages=cast(Any, prompt.messages),
+                response_model=self._response_model,
+                max_retries=self._config.max_reasks,
+                context={"transcript": conversation},
+                hooks=recorder.hooks(),
+                temperature=0,
+            )
+        except InstructorRetryException as exc:
+            raise ExtractionFailed(_retry_reason(exc, recorder.attempts), recorder.attempts) from exc
+        except (openai.OpenAIError, ValueError) as exc:
+            raise ExtractionFailed(f"{type(exc).__name__}: {str(exc)[:200]}", recorder.attempts) from exc
+        return Extraction(
+            values=to_values(answers, self._mapping),
+            extractor="llm",
+            model=self._config.model,
+            prompt_version=prompt.version,
+            attempts=recorder.attempts,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+
+def _retry_reason(exc: InstructorRetryException, attempts: tuple[Attempt, ...]) -> str:
+    cause = exc.__cause__
+    while isinstance(cause, InstructorRetryException) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, openai.OpenAIError):
+        return f"{type(cause).__name__}: {str(cause)[:200]}"
+    last = attempts[-1].error if attempts and attempts[-1].error else type(exc).__name__
+    return f"no valid answer after {len(attempts)} attempts: {last}"

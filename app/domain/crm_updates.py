@@ -1,0 +1,84 @@
+"""What Casebridge reads back from the CRM and tells the chat platform: case state, replies, notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+NoticeKind = Literal["agent.replied", "conversation.resolved", "conversation.reopened"]
+
+
+@dataclass(frozen=True)
+class CaseStatusInfo:
+    id: UUID
+    name: str
+    is_resolved: bool
+    is_final: bool
+
+
+@dataclass(frozen=True)
+class CaseState:
+    id: UUID
+    number: str | None
+    status: CaseStatusInfo | None
+    modified_on: datetime | None
+
+
+@dataclass(frozen=True)
+class CrmActivity:
+    """An activity on a case that may be an agent's reply."""
+
+    id: UUID
+    created_on: datetime
+    created_by: UUID | None  # the Contact whose user created it
+    author_id: UUID | None  # the agent's Contact: the sender, else the creator
+    incoming: bool  # an incoming e-mail (from the customer): never a reply
+    text: str
+
+
+@dataclass(frozen=True)
+class ActivityChange:
+    """One row of the poll's activity scan."""
+
+    id: UUID
+    case_id: UUID | None
+    modified_on: datetime
+    created_by: UUID | None
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """One row of the poll's case scan."""
+
+    id: UUID
+    status_id: UUID | None
+    modified_on: datetime
+
+
+@dataclass(frozen=True)
+class ChatNotice:
+    """What one delivery tells the chat platform (design §3.2)."""
+
+    kind: NoticeKind
+    conversation_id: str  # the chat platform's conversation id
+    occurred_at: datetime
+    case_id: UUID
+    case_number: str | None
+    activity_id: UUID | None = None
+    text: str | None = None
+    author_name: str | None = None
+    status_id: UUID | None = None
+    status_name: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """How one POST to the chat platform went."""
+
+    delivered: bool
+    retryable: bool
+    status: int | None = None
+    error: str | None = None
+    retry_after: float | None = None

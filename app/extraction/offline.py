@@ -1,0 +1,131 @@
+"""The offline extractor: scores each allowed value by its YAML keywords/patterns; no model, no network."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.transcript import Transcript
+from app.extraction.keywords import Hit, Sentence, hits, keyword_regex, search_pattern, sentences
+from app.extraction.mapping import FieldMapping, MappedField
+from app.extraction.types import ABSTAIN, Extraction, ExtractorInfo, FieldValue, Value
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+SINGLE_MATCH_CONFIDENCE = 0.9
+AMBIGUOUS_MATCH_CONFIDENCE = 0.6
+DATE_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class _Option:
+    name: str
+    regexes: tuple[re.Pattern[str], ...]
+
+
+def score_confidence(best: float, runner_up: float) -> float:
+    """One clear customer mention gives 0.65 (a suggestion at the default 0.7), two give 0.8; a close
+    competitor lowers it."""
+    margin = (best - runner_up) / best
+    return round(min(0.95, 0.5 + 0.15 * best) * (0.6 + 0.4 * margin), 2)
+
+
+class OfflineExtractor:
+    def __init__(self, mapping: FieldMapping) -> None:
+        self._mapping = mapping
+        self._options = {f.name: _options(f) for f in mapping.fields}
+        self._patterns = {f.name: search_pattern(f.spec.pattern) for f in mapping.fields if f.spec.pattern}
+
+    @property
+    def info(self) -> ExtractorInfo:
+        return ExtractorInfo("offline")
+
+    async def extract(self, transcript: Transcript) -> Extraction:
+        return self.extract_now(transcript)
+
+    def extract_now(self, transcript: Transcript) -> Extraction:
+        started = time.perf_counter()
+        found = sentences(transcript.messages)
+        values = {f.name: self._field(f, found) for f in self._mapping.fields}
+        elapsed = round((time.perf_counter() - started) * 1000)
+        return Extraction(values, "offline", latency_ms=elapsed)
+
+    def _field(self, field: MappedField, found: Sequence[Sentence]) -> FieldValue:
+        if self._options[field.name]:
+            return _best_option(field, self._options[field.name], found)
+        pattern = self._patterns.get(field.name)
+        if pattern is not None:
+            return _pattern_value(field, pattern, found)
+        if field.type == "date":
+            return _date_value(found)
+        return ABSTAIN
+
+
+def _options(field: MappedField) -> tuple[_Option, ...]:
+    options = []
+    for name, allowed in field.values.items():
+        regexes = [keyword_regex(k) for k in allowed.keywords if k.strip("* ")]
+        regexes += [re.compile(p, re.IGNORECASE) for p in allowed.patterns]
+        if regexes:
+            options.append(_Option(name, tuple(regexes)))
+    return tuple(options)
+
+
+def _best_option(field: MappedField, options: Sequence[_Option], found: Sequence[Sentence]) -> FieldValue:
+    scored: list[tuple[float, str, Hit]] = []
+    for option in options:
+        option_hits = list(hits(option.regexes, found))
+        if option_hits:
+            best_hit = max(option_hits, key=lambda h: h.sentence.weight)
+            scored.append((sum(h.sentence.weight for h in option_hits), option.name, best_hit))
+    if not scored:
+        return ABSTAIN
+    scored.sort(key=lambda item: item[0], reverse=True)
+    best, name, hit = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 0.0
+    if runner_up == best:
+        return ABSTAIN  # a tie is a guess
+    value: Value = (name == "true") if field.type == "boolean" else name
+    return FieldValue(value, score_confidence(best, runner_up), hit.evidence)
+
+
+def _pattern_value(field: MappedField, pattern: re.Pattern[str], found: Sequence[Sentence]) -> FieldValue:
+    matches: dict[str, Sentence] = {}
+    for sentence in sorted(found, key=lambda s: -s.weight):  # the customer's own words first
+        for match in pattern.finditer(sentence.text):
+            matches.setdefault(match.group(0), sentence)
+    valid = {text: s for text, s in matches.items() if _fits(field, text)}
+    if not valid:
+        return ABSTAIN
+    text = next(iter(valid))
+    confidence = SINGLE_MATCH_CONFIDENCE if len(valid) == 1 else AMBIGUOUS_MATCH_CONFIDENCE
+    value: Value = float(text.replace(",", ".")) if field.type == "number" else text
+    return FieldValue(value, confidence, text)
+
+
+def _fits(field: MappedField, text: str) -> bool:
+    spec = field.spec
+    if field.type == "number":
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            return False
+        return (spec.min is None or number >= spec.min) and (spec.max is None or number <= spec.max)
+    fits_pattern = spec.pattern is None or re.search(spec.pattern, text) is not None
+    return fits_pattern and (spec.max_length is None or len(text) <= spec.max_length)
+
+
+def _date_value(found: Sequence[Sentence]) -> FieldValue:
+    dates: dict[date, str] = {}
+    for sentence in found:
+        for match in _ISO_DATE.finditer(sentence.text):
+            try:
+                dates.setdefault(date.fromisoformat(match.group(0)), match.group(0))
+            except ValueError:
+                continue
+    if len(dates) != 1:
+        return ABSTAIN
+    [(day, text)] = dates.items()
+    return FieldValue(day, DATE_CONFIDENCE, text)

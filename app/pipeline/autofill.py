@@ -1,0 +1,123 @@
+"""The AutofillPort on field mappings: extract, resolve lookups, apply the policies, audit every field."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.domain.transcript import Transcript
+from app.extraction.mapping import FieldMapping
+from app.extraction.types import Extraction, Extractor
+from app.pipeline.autofill_lookups import LookupCache, LookupTable
+from app.pipeline.autofill_note import note_text
+from app.pipeline.autofill_policy import CaseState, Decision, decide
+from app.pipeline.ports import AutofillResult, CrmPort
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AutofillPlan:
+    """What an auto-fill would do: the extraction and one decision per mapped field."""
+
+    extraction: Extraction
+    decisions: tuple[Decision, ...]
+    lookups: LookupTable
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Column -> value for the applied fields (GUID strings for lookups)."""
+        return {d.field.column: d.write_value for d in self.decisions if d.outcome == "applied"}
+
+    @property
+    def note(self) -> str | None:
+        return note_text(self.decisions, self.extraction)
+
+
+class FieldAutofill:
+    def __init__(
+        self,
+        mapping: FieldMapping,
+        extractor: Extractor,
+        lookups: LookupCache,
+        audit: AutofillAuditStore | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self.extractor = extractor
+        self.lookups = lookups
+        self._audit = audit
+
+    async def fill(self, transcript: Transcript, case_id: UUID | None, crm: CrmPort) -> AutofillResult:
+        plan = await self.plan(transcript, case_id, crm)
+        if self._audit is not None:
+            await self._audit.record(audit_rows(plan, transcript.conversation_external_id, case_id))
+        applied = plan.fields
+        logger.info(
+            "fields auto-filled",
+            extra={
+                "conversation": transcript.conversation_external_id,
+                "extractor": plan.extraction.extractor,
+                "applied": sorted(applied),
+                "suggested": sorted(d.field.name for d in plan.decisions if d.outcome == "suggested"),
+            },
+        )
+        return AutofillResult(fields=applied, note=plan.note)
+
+    async def plan(
+        self, transcript: Transcript, case_id: UUID | None = None, crm: CrmPort | None = None
+    ) -> AutofillPlan:
+        """Everything but the writes: also what the preview shows."""
+        extraction = await self.extractor.extract(transcript)
+        table = await self.lookups.table(self.mapping)
+        case = await self._case_state(transcript.conversation_external_id, case_id, crm)
+        decisions = tuple(decide(f, extraction.get(f.name), table, case) for f in self.mapping.fields)
+        return AutofillPlan(extraction, decisions, table)
+
+    async def _case_state(self, conversation: str, case_id: UUID | None, crm: CrmPort | None) -> CaseState:
+        """The case's current values; a case not created yet has nothing to protect."""
+        columns = [f.column for f in self.mapping.fields if f.policy == "until_human_edit"]
+        if case_id is None or crm is None or not columns:
+            return CaseState()
+        ours = await self._audit.applied_values(conversation) if self._audit else {}
+        try:
+            current: Mapping[str, Any] | None = await crm.read_case(case_id, columns)
+        except Exception as exc:  # without the current values nothing may be overwritten
+            logger.warning(
+                "case not readable for auto-fill", extra={"case_id": str(case_id), "error": str(exc)}
+            )
+            return CaseState(ours=ours, unreadable=f"{type(exc).__name__}: {str(exc)[:120]}")
+        return CaseState(current=current or {}, ours=ours)
+
+
+def audit_rows(plan: AutofillPlan, conversation: str, case_id: UUID | None) -> list[AutofillAuditRow]:
+    x = plan.extraction
+    common: dict[str, Any] = {
+        "conversation_external_id": conversation,
+        "case_id": case_id,
+        "extractor": x.extractor,
+        "model": x.model,
+        "prompt_version": x.prompt_version,
+        "prompt_tokens": x.prompt_tokens,
+        "completion_tokens": x.completion_tokens,
+        "latency_ms": x.latency_ms,
+        "attempts": len(x.attempts),
+        "fallback_reason": x.fallback_reason,
+    }
+    return [
+        AutofillAuditRow(
+            field=d.field.name,
+            column=d.field.column,
+            value=d.display,
+            lookup_id=str(d.lookup_id) if d.lookup_id else None,
+            confidence=d.answer.confidence if d.answer.value is not None else None,
+            evidence=d.answer.evidence,
+            outcome=d.outcome,
+            reason=d.reason,
+            **common,
+        )
+        for d in plan.decisions
+    ]

@@ -1,0 +1,123 @@
+"""Checks one conversation's case in the CRM and stores what the chat must hear: new replies, status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from app.db.deliveries_store import ConversationLink, DeliveryStore, NewDelivery, StatusUpdate
+from app.db.job_queue import ClaimedJob
+from app.domain.crm_updates import CaseState, ChatNotice, CrmActivity
+from app.pipeline.crm_to_chat_ports import CaseReaderPort, CaseReaderSource
+from app.pipeline.errors import NotConnected
+from app.pipeline.ports import SyncSettings
+from app.pipeline.reconcile_status import is_done, status_step
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplyRules:
+    """Which activities are agent replies, and whose are never delivered (besides Casebridge's own)."""
+
+    type_names: tuple[str, ...] = ("Email",)
+    integration_contact_id: UUID | None = None
+
+    def is_reply(self, activity: CrmActivity, link: ConversationLink) -> bool:
+        if activity.id in link.own_activity_ids or activity.id in link.delivered_activity_ids:
+            return False  # the echo guard: what Casebridge wrote, or delivered already
+        if self.integration_contact_id is not None and activity.created_by == self.integration_contact_id:
+            return False
+        return not activity.incoming and bool(activity.text)
+
+
+class CrmToChat:
+    def __init__(
+        self, store: DeliveryStore, readers: CaseReaderSource, rules: ReplyRules, *, enabled: bool
+    ) -> None:
+        self._store = store
+        self._readers = readers
+        self._rules = rules
+        self._enabled = enabled
+
+    async def handle(self, job: ClaimedJob) -> None:
+        """Job handler (webhook or poll): re-read the case; a repeat finds nothing new to deliver."""
+        await self.check(UUID(job.payload["conversation_id"]))
+
+    async def check(self, conversation_id: UUID) -> int:
+        """Store deliveries for what is new on the conversation's case; returns how many."""
+        if not self._enabled:
+            logger.warning("creatio change ignored: CASEBRIDGE_CHAT_WEBHOOK_URL is not set")
+            return 0
+        current = self._readers.current()
+        if current is None:
+            raise NotConnected("Creatio is not connected yet: save a connection with Test & Save")
+        reader, settings = current
+        link = await self._store.link(conversation_id)
+        if link is None or link.conversation.case_id is None or link.conversation.case_created_at is None:
+            return 0
+        case = await reader.read_case(link.conversation.case_id)
+        if case is None:
+            logger.warning(
+                "linked case not found in Creatio", extra={"conversation_id": str(conversation_id)}
+            )
+            return 0
+        deliveries = [await self._reply(reader, link, case, a) for a in await self._new_replies(reader, link)]
+        status = self._status(link, case, settings, deliveries)
+        deliveries.sort(key=lambda d: (d.notice.occurred_at, d.notice.kind != "agent.replied"))  # as happened
+        stored = await self._store.record(conversation_id, deliveries, status)
+        if stored:
+            logger.info("deliveries queued", extra={"conversation_id": str(conversation_id), "count": stored})
+        return stored
+
+    async def _new_replies(self, reader: CaseReaderPort, link: ConversationLink) -> list[CrmActivity]:
+        assert link.conversation.case_id is not None
+        type_ids = await reader.activity_type_ids(self._rules.type_names)
+        activities = await reader.replies(link.conversation.case_id, type_ids)
+        return [a for a in activities if self._rules.is_reply(a, link)]
+
+    async def _reply(
+        self, reader: CaseReaderPort, link: ConversationLink, case: CaseState, activity: CrmActivity
+    ) -> NewDelivery:
+        author = await reader.contact_name(activity.author_id) if activity.author_id else None
+        notice = ChatNotice(
+            kind="agent.replied",
+            conversation_id=link.conversation.external_id,
+            occurred_at=activity.created_on,
+            case_id=case.id,
+            case_number=case.number or link.conversation.case_number,
+            activity_id=activity.id,
+            text=activity.text,
+            author_name=author,
+        )
+        return NewDelivery(f"activity:{activity.id}", notice)
+
+    def _status(
+        self, link: ConversationLink, case: CaseState, settings: SyncSettings, deliveries: list[NewDelivery]
+    ) -> StatusUpdate | None:
+        """Appends the status notice, if any, and returns the conversation fields to set."""
+        conv = link.conversation
+        step = status_step(
+            is_done(case.status, settings.resolved_status_id), conv.status, conv.case_status_applied
+        )
+        if step is None:
+            return None
+        if step == "mark_resolved":
+            return StatusUpdate(case_status_applied="resolved")
+        at = case.modified_on or datetime.now(UTC)
+        notice = ChatNotice(
+            kind="conversation.resolved" if step == "resolve" else "conversation.reopened",
+            conversation_id=conv.external_id,
+            occurred_at=at,
+            case_id=case.id,
+            case_number=case.number or conv.case_number,
+            status_id=case.status.id if case.status else None,
+            status_name=case.status.name if case.status else None,
+        )
+        deliveries.append(NewDelivery(f"status:{conv.id}:{link.status_notices + 1}", notice))
+        if step == "resolve":
+            return StatusUpdate(case_status_applied="resolved", status="resolved", at=at)
+        reopened_to = "handed_off" if conv.handoff_at is not None else "open"
+        return StatusUpdate(case_status_applied="reopened", status=reopened_to, at=at)

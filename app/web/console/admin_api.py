@@ -1,0 +1,36 @@
+"""Admin JSON API added with the console: the health snapshot and the Creatio pick lists (bearer token)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.exceptions import ClientException
+
+from app.web.admin_auth import require_admin
+from app.web.console.creatio_lists import saved_lists
+from app.web.console.health_view import HealthView, health_snapshot
+from app.web.services import services_from_state
+
+
+class ConsoleAdminApiController(Controller):
+    path = "/api/v1/admin"
+    guards = [require_admin]
+    tags = ["admin: operations"]
+
+    @get("/health", summary="Queue depth, dead letters, Creatio token state, webhook last seen, poll cursor.")
+    async def health(self, state: State) -> HealthView:
+        return await health_snapshot(services_from_state(state), state)
+
+    @get(
+        "/creatio/pick-lists",
+        summary="Case owners (users' contacts), groups and case statuses by name, via the saved connection.",
+        tags=["admin: connection"],
+    )
+    async def pick_lists(self, state: State) -> dict[str, Any]:
+        result = await saved_lists(services_from_state(state))
+        if result.lists is None:
+            raise ClientException(status_code=409, detail=f"Cannot read them: {result.problem}.")
+        return asdict(result.lists)

@@ -1,0 +1,77 @@
+"""Console login and logout: the admin token once, then a signed HttpOnly SameSite=Strict cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from app.web.console.context import console_state, current_session, page
+from app.web.console.guard import session_cookie
+from app.web.console.session import ANONYMOUS_SECONDS, SESSION_SECONDS
+from app.web.services import services_from_state
+
+HOME = "/console/conversations"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this console: never another host (`//evil`, `https://...`, backslashes)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return HOME
+    return target
+
+
+class LoginController(Controller):
+    path = "/console"
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        signer = console_state(request.app.state).signer
+        session = current_session(request)
+        if session is None:  # a pre-login session whose CSRF token protects this form
+            session = signer.new(admin=False)
+            request.state.console_session = session
+        response = page(request, "login.html", next=safe_next(request.query_params.get("next")), error=None)
+        response.cookies.append(
+            session_cookie(signer.encode(session), secure=_secure(request), max_age=ANONYMOUS_SECONDS)
+        )
+        return response
+
+    @post("/login", status_code=303)
+    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        form = await request.form()
+        signer = console_state(request.app.state).signer
+        target = safe_next(_text(form.get("next")))
+        if not signer.token_matches(_text(form.get("admin_token"))):
+            error = "That is not the admin token: it is printed at start (or set as CASEBRIDGE_ADMIN_TOKEN)."
+            return page(request, "login.html", status_code=401, next=target, error=error)
+        session = signer.new(admin=True)  # a fresh nonce: no session fixation
+        redirect = Redirect(target, status_code=303)
+        redirect.cookies.append(
+            session_cookie(signer.encode(session), secure=_secure(request), max_age=SESSION_SECONDS)
+        )
+        return redirect
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        session = current_session(request)
+        if session is not None:
+            console_state(request.app.state).signer.revoke(session)
+        redirect = Redirect("/console/login?done=logged-out", status_code=303)
+        redirect.cookies.append(session_cookie("", secure=_secure(request), max_age=0))
+        return redirect
+
+    @get("/")
+    async def home(self) -> Redirect:
+        return Redirect(HOME)
+
+
+def _secure(request: Request[Any, Any, Any]) -> bool:
+    """Secure cookies outside development (the dev console is served over plain http on loopback)."""
+    return not services_from_state(request.app.state).settings.is_development
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,108 @@
+"""Field mappings: each field's and value's validation state, and a preview of what would be filled."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.response import Template
+
+from app.db.admin_queries import AdminQueries
+from app.domain.transcript import Transcript
+from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
+from app.pipeline.autofill_preview import PreviewReport, preview_report
+from app.pipeline.autofill_report import MappingReport, mapping_report
+from app.web.console.context import page
+from app.web.services import Services, services_from_state
+
+MAX_TRANSCRIPT_CHARS = 200_000
+PICKABLE = 30  # recent conversations offered as transcripts
+SAMPLE = (
+    "Customer: Our whole team cannot log in since this morning, the dashboard shows error 500.\n"
+    "AI: I'm sorry! Is it everyone in your company?\n"
+    "Customer: Yes, all 40 users. Order AB-123456 was placed yesterday and we need access today."
+)
+
+
+class MappingsController(Controller):
+    path = "/console/field-mappings"
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        return await _render(request, services_from_state(request.app.state))
+
+    @post("/preview", status_code=200)
+    async def preview(self, request: Request[Any, Any, Any]) -> Template:
+        """What would be filled for a pasted transcript or a picked conversation; writes nothing."""
+        services = services_from_state(request.app.state)
+        form = await request.form()
+        text = str(form.get("transcript") or "")[:MAX_TRANSCRIPT_CHARS]
+        picked = str(form.get("conversation_id") or "")
+        autofill = services.runtime.autofill
+        if autofill is None or autofill.service is None:
+            reason = "; ".join(autofill.problems) if autofill else ""
+            error = f"Field auto-fill is off: {reason or 'there are no mapping files'}."
+            return await _render(request, services, transcript=text, error=error, status=409)
+        try:
+            transcript, case_id = await _transcript(services, text, picked)
+        except TranscriptInputError as exc:
+            return await _render(request, services, transcript=text, error=str(exc), status=422)
+        current = services.connection.current()
+        crm = current[0] if current and case_id else None
+        plan = await autofill.service.plan(transcript, case_id if crm else None, crm)
+        return await _render(request, services, transcript=text, picked=picked, preview=preview_report(plan))
+
+
+async def _transcript(services: Services, text: str, picked: str) -> tuple[Transcript, UUID | None]:
+    """A picked conversation's messages (and its case, whose current values the policy respects)."""
+    if not picked:
+        return from_text(text), None
+    try:
+        conversation_id = UUID(picked)
+    except ValueError:
+        raise TranscriptInputError("pick a conversation from the list") from None
+    detail = await AdminQueries(services.sessions).conversation(conversation_id)
+    if detail is None or not detail.messages:
+        raise TranscriptInputError("that conversation has no messages yet")
+    row = detail.summary.conversation
+    transcript = from_pairs(((m.author, m.text) for m in detail.messages), row.external_id)
+    return transcript, row.case_id if row.case_created_at else None
+
+
+async def _report(services: Services) -> MappingReport | None:
+    autofill = services.runtime.autofill
+    if autofill is None:
+        return None
+    service = autofill.service
+    table = await service.lookups.table(autofill.mapping) if service else None
+    info = service.extractor.info if service else None
+    directory = str(services.settings.field_mappings_dir)
+    return mapping_report(autofill.mapping, directory, table, info, autofill.prompt_version)
+
+
+async def _render(
+    request: Request[Any, Any, Any],
+    services: Services,
+    *,
+    transcript: str | None = None,
+    picked: str = "",
+    preview: PreviewReport | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Template:
+    recent = await AdminQueries(services.sessions).conversations(search=None, limit=PICKABLE, offset=0)
+    autofill = services.runtime.autofill
+    return page(
+        request,
+        "field_mappings.html",
+        status_code=status,
+        report=await _report(services),
+        problems=autofill.problems if autofill else [],
+        conversations=[s.conversation for s in recent],
+        transcript=SAMPLE if transcript is None else transcript,
+        picked=picked,
+        preview=preview,
+        error=error,
+    )

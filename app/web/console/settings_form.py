@@ -1,0 +1,156 @@
+"""The Creatio settings form: what was typed, names resolved to GUIDs, and the Test & Save input."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from uuid import UUID
+
+from pydantic import SecretStr, ValidationError
+
+from app.adapters.creatio.pick_lists import PickItem, PickLists
+from app.connection.model import ConnectionSettingsInput
+from app.db.connection_store import SavedConnection
+
+PICK_FIELDS = {  # form field -> (label, list on PickLists)
+    "default_owner": ("case owner", "owners"),
+    "default_group": ("case group", "groups"),
+    "resolved_status": ("case status", "statuses"),
+}
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    """The form as typed; the secret is kept only for this request and never rendered back."""
+
+    instance_url: str = ""
+    identity_url: str = ""
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    default_owner: str = ""
+    default_group: str = ""
+    resolved_status: str = ""
+    create_case_only_on_handoff: bool = False
+
+    @classmethod
+    def parse(cls, form: Mapping[str, object]) -> SettingsForm:
+        def text(name: str) -> str:
+            value = form.get(name)
+            return value.strip() if isinstance(value, str) else ""
+
+        return cls(
+            **{name: text(name) for name in (*_TEXT_FIELDS, "client_secret")},
+            create_case_only_on_handoff=text("create_case_only_on_handoff") in ("on", "true", "1"),
+        )
+
+    @classmethod
+    def from_saved(cls, saved: SavedConnection | None, lists: PickLists | None) -> SettingsForm:
+        if saved is None:
+            return cls()
+        s = saved.settings
+        return cls(
+            instance_url=s.instance_url,
+            identity_url=s.identity_url or "",
+            client_id=s.client_id,
+            default_owner=display_value(s.default_owner_id, lists.owners if lists else None),
+            default_group=display_value(s.default_group_id, lists.groups if lists else None),
+            resolved_status=display_value(s.resolved_status_id, lists.statuses if lists else None),
+            create_case_only_on_handoff=s.create_case_only_on_handoff,
+        )
+
+    def without_secret(self) -> SettingsForm:
+        return replace(self, client_secret="")
+
+    def picks_need_names(self) -> bool:
+        return any(_name_not_guid(getattr(self, name)) for name in PICK_FIELDS)
+
+
+_TEXT_FIELDS = ("instance_url", "identity_url", "client_id", *PICK_FIELDS)
+
+
+def display_value(value: UUID | None, items: list[PickItem] | None) -> str:
+    """A saved GUID shown as its name when that name is unique in the list (it resolves back)."""
+    if value is None:
+        return ""
+    if items:
+        named = [i for i in items if i.id == value]
+        if named and sum(i.name.casefold() == named[0].name.casefold() for i in items) == 1:
+            return named[0].name
+    return str(value)
+
+
+def resolve_picks(
+    form: SettingsForm, lists: PickLists | None, lists_problem: str | None
+) -> tuple[dict[str, UUID | None], dict[str, str]]:
+    """GUIDs for the three pick fields, and an error per field that could not be resolved."""
+    ids: dict[str, UUID | None] = {}
+    errors: dict[str, str] = {}
+    for name, (label, attribute) in PICK_FIELDS.items():
+        items = getattr(lists, attribute) if lists else None
+        ids[name], error = _resolve(getattr(form, name), items, label, lists_problem)
+        if error:
+            errors[name] = error
+    return ids, errors
+
+
+def _resolve(
+    value: str, items: list[PickItem] | None, label: str, problem: str | None
+) -> tuple[UUID | None, str | None]:
+    if not value:
+        return None, None
+    if not _name_not_guid(value):
+        return UUID(value), None
+    if items is None:
+        reason = problem or "no connection to read them through"
+        return None, f"{value!r} is not a GUID, and the {label} names could not be read: {reason}"
+    matches = [item for item in items if item.name.casefold() == value.casefold()]
+    if len(matches) == 1:
+        return matches[0].id, None
+    if not matches:
+        return None, f"No {label} named {value!r} in Creatio: pick one from the list or paste its GUID."
+    return None, f"Several {label}s are named {value!r}: paste the GUID of the one you mean."
+
+
+def _name_not_guid(value: str) -> bool:
+    if not value:
+        return False
+    try:
+        UUID(value)
+    except ValueError:
+        return True
+    return False
+
+
+def to_input(form: SettingsForm, ids: Mapping[str, UUID | None]) -> ConnectionSettingsInput:
+    """Raises pydantic's ValidationError for values the admin API would refuse too."""
+    return ConnectionSettingsInput(
+        instance_url=form.instance_url,
+        identity_url=form.identity_url or None,
+        client_id=form.client_id,
+        client_secret=SecretStr(form.client_secret) if form.client_secret else None,
+        default_owner_id=ids.get("default_owner"),
+        default_group_id=ids.get("default_group"),
+        resolved_status_id=ids.get("resolved_status"),
+        create_case_only_on_handoff=form.create_case_only_on_handoff,
+    )
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors()]
+
+
+def datalist_options(items: list[PickItem] | None) -> list[tuple[str, str]]:
+    """(value, label) per item: the name when it is unique (it resolves back), else the GUID."""
+    if not items:
+        return []
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.name.casefold()] = counts.get(item.name.casefold(), 0) + 1
+    options = []
+    for item in items:
+        unique = counts[item.name.casefold()] == 1
+        label = " · ".join(
+            part for part in (item.name if not unique else "", item.detail, str(item.id)) if part
+        )
+        options.append((item.name if unique else str(item.id), label))
+    return options

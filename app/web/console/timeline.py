@@ -1,0 +1,104 @@
+"""One conversation's timeline for the console: messages, deliveries, case activities, auto-fill, jobs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from app.adapters.creatio import CreatioError
+from app.db.admin_queries import AdminQueries, ConversationDetail
+from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.db.deliveries_admin import DeliveryAdmin
+from app.db.deliveries_tables import DeliveryRow
+from app.web.console.case_links import case_link
+from app.web.services import Services
+
+logger = logging.getLogger(__name__)
+ACTIVITY_COLUMNS = ["Id", "Title", "CreatedOn", "DetailedResult"]
+MAX_ACTIVITIES = 200
+AUTHOR_LABELS = {
+    "customer": "Customer",
+    "ai": "AI assistant",
+    "handoff": "Handoff summary",
+    "note": "Auto-fill note (on the case only)",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    author: str  # customer | ai | handoff | agent | system
+    label: str
+    text: str
+    state: str | None = None  # a message: synced/pending; a delivery: its state
+    detail: str | None = None
+
+
+@dataclass
+class Timeline:
+    detail: ConversationDetail
+    entries: list[TimelineEntry]
+    deliveries: list[DeliveryRow]
+    autofill: list[AutofillAuditRow]
+    activities: list[dict[str, Any]] = field(default_factory=list)
+    activities_problem: str | None = None
+    case_url: str | None = None
+
+
+async def load_timeline(services: Services, conversation_id: UUID) -> Timeline | None:
+    detail = await AdminQueries(services.sessions).conversation(conversation_id)
+    if detail is None:
+        return None
+    row = detail.summary.conversation
+    deliveries = await DeliveryAdmin(services.sessions).for_conversation(conversation_id)
+    autofill = await AutofillAuditStore(services.sessions).for_conversation(row.external_id)
+    timeline = Timeline(detail, _entries(detail, deliveries), deliveries, autofill)
+    if row.case_id is not None and row.case_created_at is not None:
+        timeline.case_url = case_link(services, row.case_id)
+        await _read_activities(services, row.case_id, {m.id for m in detail.messages}, timeline)
+    return timeline
+
+
+def _entries(detail: ConversationDetail, deliveries: list[DeliveryRow]) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(
+            at=m.sent_at,
+            author=m.author,
+            label=AUTHOR_LABELS.get(m.author, m.author),
+            text=m.text,
+            state="synced" if m.synced_at else "pending",
+            detail=f"reached Creatio {m.synced_at:%Y-%m-%d %H:%M:%S} UTC" if m.synced_at else None,
+        )
+        for m in detail.messages
+    ]
+    for d in deliveries:
+        if d.kind == "agent.replied":
+            label, author, text = f"Agent reply ({d.author_name or 'agent'})", "agent", d.text or ""
+        else:
+            label, author = "Case status", "system"
+            text = f"{d.kind.replace('conversation.', 'Conversation ')}: case status {d.status_name or '?'}"
+        entries.append(TimelineEntry(d.occurred_at, author, label, text, d.state, d.last_error))
+    return sorted(entries, key=lambda e: e.at)
+
+
+async def _read_activities(services: Services, case_id: UUID, own: set[UUID], timeline: Timeline) -> None:
+    """The case's activities, read live from Creatio; a failure is shown, never raised."""
+    client = services.connection.client
+    if client is None:
+        timeline.activities_problem = "No Creatio connection is saved."
+        return
+    try:
+        rows = await client.list_case_activities(case_id, select=ACTIVITY_COLUMNS, limit=MAX_ACTIVITIES)
+    except CreatioError as exc:
+        logger.info("could not read a case's activities", extra={"problem": exc.message})
+        timeline.activities_problem = exc.message
+        return
+    for row in rows:
+        try:
+            row["by_casebridge"] = UUID(str(row.get("Id"))) in own
+        except ValueError:
+            row["by_casebridge"] = False
+    timeline.activities = rows

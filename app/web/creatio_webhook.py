@@ -1,0 +1,92 @@
+"""POST /webhooks/creatio[/<token>]: Creatio says a case changed; check the token, enqueue a check, 202."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+
+from app.db.webhook_queue import enqueue_case_check
+from app.web.services import Services, services_from_state
+
+logger = logging.getLogger(__name__)
+MAX_WEBHOOK_BYTES = 8 * 1024
+EVENT_TYPES = ("new_activity", "case_updated")
+UNAUTHORIZED = (
+    "Wrong or missing webhook token: use the URL (or the Bearer token) shown by "
+    "GET /api/v1/admin/creatio-webhook; after a rotation, update the Creatio business process."
+)
+
+
+class CreatioWebhookController(Controller):
+    path = "/webhooks/creatio"
+    tags = ["creatio"]
+
+    @post(
+        "/{token:str}",
+        request_max_body_size=MAX_WEBHOOK_BYTES,
+        summary="Creatio business-process callback, with the webhook token in the URL.",
+    )
+    async def with_path_token(
+        self, request: Request[Any, Any, Any], state: State, token: FromPath[str]
+    ) -> Response[dict[str, Any]]:
+        return await _receive(services_from_state(state), request, token)
+
+    @post(
+        "/",
+        request_max_body_size=MAX_WEBHOOK_BYTES,
+        summary="Creatio business-process callback, with 'Authorization: Bearer <webhook token>'.",
+    )
+    async def with_bearer_token(
+        self, request: Request[Any, Any, Any], state: State
+    ) -> Response[dict[str, Any]]:
+        scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
+        presented = token.strip() if scheme.lower() == "bearer" else None
+        return await _receive(services_from_state(state), request, presented)
+
+
+async def _receive(
+    services: Services, request: Request[Any, Any, Any], token: str | None
+) -> Response[dict[str, Any]]:
+    """Only the case id is taken from the body: the job re-reads everything else from Creatio."""
+    reverse = services.runtime.reverse
+    assert reverse is not None
+    if not await reverse.tokens.matches(token):
+        return Response({"status_code": 401, "detail": UNAUTHORIZED}, status_code=401)
+    if not reverse.chat_configured:
+        detail = "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL."
+        return Response({"status_code": 503, "detail": detail}, status_code=503)
+    case_id, problem = _case_id(await request.body())
+    if case_id is None:
+        return Response({"status_code": 400, "detail": problem}, status_code=400)
+    conversation_id = await enqueue_case_check(services.sessions, case_id)
+    if conversation_id is None:
+        # Business processes fire for every case; one Casebridge did not create is not an error.
+        return Response({"status": "ignored", "reason": "not a case of a chat conversation"}, status_code=202)
+    services.wake_workers()
+    logger.info("creatio webhook accepted", extra={"conversation_id": str(conversation_id)})
+    return Response({"status": "accepted"}, status_code=202)
+
+
+def _case_id(body: bytes) -> tuple[UUID | None, str]:
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return (
+            None,
+            'The body must be JSON: {"event_type": "new_activity" | "case_updated", "caseId": "<guid>"}.',
+        )
+    if not isinstance(data, dict):
+        return None, 'The body must be a JSON object with "caseId".'
+    event_type = data.get("event_type")
+    if event_type is not None and event_type not in EVENT_TYPES:
+        return None, f"event_type must be one of {list(EVENT_TYPES)} (or left out)."
+    try:
+        return UUID(str(data.get("caseId"))), ""
+    except ValueError:
+        return None, '"caseId" must be the case\'s GUID (the Id of the Case record).'

@@ -1,0 +1,67 @@
+"""The sandbox case's mapped fields as an agent sees them: value by name, and what the AI did and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.db.tables import ConversationRow
+from app.web.services import Services
+
+
+@dataclass(frozen=True)
+class CaseField:
+    label: str
+    column: str
+    value: str  # as an agent reads it (lookup GUIDs shown by name)
+    outcome: str | None  # applied | suggested | skipped, from the latest auto-fill
+    confidence: float | None
+    evidence: str | None
+    reason: str | None
+
+
+async def linked_conversation(services: Services, case_id: Any) -> ConversationRow | None:
+    async with services.sessions() as session:
+        query = select(ConversationRow).where(col(ConversationRow.case_id) == case_id).limit(1)
+        return (await session.exec(query)).first()
+
+
+async def case_fields(
+    services: Services, case: dict[str, Any], conversation: ConversationRow | None
+) -> list[CaseField]:
+    autofill = services.runtime.autofill
+    if autofill is None:
+        return []
+    table = await autofill.service.lookups.table(autofill.mapping) if autofill.service else None
+    latest: dict[str, AutofillAuditRow] = {}
+    if conversation is not None:
+        for row in await AutofillAuditStore(services.sessions).for_conversation(conversation.external_id):
+            latest.setdefault(row.field, row)  # newest first
+    fields = []
+    for field in autofill.mapping.fields:
+        raw = case.get(field.column)
+        value = _shown(raw)
+        if field.lookup and table is not None and raw:
+            value = table.name_of(field.lookup, raw) or value
+        audit = latest.get(field.name)
+        fields.append(
+            CaseField(
+                label=field.label,
+                column=field.column,
+                value=value,
+                outcome=audit.outcome if audit else None,
+                confidence=audit.confidence if audit else None,
+                evidence=audit.evidence if audit else None,
+                reason=audit.reason if audit else None,
+            )
+        )
+    return fields
+
+
+def _shown(raw: Any) -> str:
+    if raw in (None, "", "00000000-0000-0000-0000-000000000000"):
+        return "—"
+    return str(raw)

@@ -1,0 +1,71 @@
+"""Starts Casebridge (`casebridge serve`) and the Creatio sandbox as processes of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.procs import Child, start, wait_until_up
+
+# Throw-away values for processes that listen on 127.0.0.1 only, for the length of a run.
+CHAT_SECRET = "bench-chat-signing-secret"
+ADMIN_TOKEN = "bench-admin-token"
+SANDBOX_CLIENT_ID = "casebridge-bench"
+SANDBOX_SECRET = "bench-sandbox-client-secret"
+SECRET_KEY = "Z2VuZXJhdGVkLWZvci1iZW5jaC1vbmx5LTAwMDAwMDA="  # a fixed Fernet key for throw-away data
+FIRST_LINE_GROUP = "b5d51a2d-c0dd-477b-b2aa-58034367ba26"  # Creatio's seeded "1st line support"
+RESOLVED_STATUS = "ae7f411e-f46b-1410-009b-0050ba5d6c38"  # Creatio's "Resolved" case status
+
+
+@dataclass(frozen=True)
+class CasebridgeOptions:
+    port: int
+    data_dir: Path
+    database_url: str | None = None
+    workers: int = 0
+    creatio_url: str | None = None
+    creatio_max_concurrency: int = 8
+    log_level: str = "INFO"
+
+
+def casebridge_env(options: CasebridgeOptions) -> dict[str, str]:
+    """The CASEBRIDGE_* variables `casebridge serve` reads (README, Configuration)."""
+    env = {
+        "CASEBRIDGE_ENVIRONMENT": "development",
+        "CASEBRIDGE_HOST": "127.0.0.1",
+        "CASEBRIDGE_PORT": str(options.port),
+        "CASEBRIDGE_DATA_DIR": str(options.data_dir),
+        "CASEBRIDGE_LOG_LEVEL": options.log_level,
+        "CASEBRIDGE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "CASEBRIDGE_SECRET_KEY": SECRET_KEY,
+        "CASEBRIDGE_CHAT_SIGNING_SECRET": CHAT_SECRET,
+        "CASEBRIDGE_WORKERS": str(options.workers),
+        "CASEBRIDGE_CREATIO_MAX_CONCURRENCY": str(options.creatio_max_concurrency),
+    }
+    if options.database_url:
+        env["CASEBRIDGE_DATABASE_URL"] = options.database_url
+    if options.creatio_url:
+        env |= {
+            "CASEBRIDGE_CREATIO_INSTANCE_URL": options.creatio_url,
+            "CASEBRIDGE_CREATIO_CLIENT_ID": SANDBOX_CLIENT_ID,
+            "CASEBRIDGE_CREATIO_CLIENT_SECRET": SANDBOX_SECRET,
+            "CASEBRIDGE_CREATIO_DEFAULT_GROUP_ID": FIRST_LINE_GROUP,
+            "CASEBRIDGE_CREATIO_RESOLVED_STATUS_ID": RESOLVED_STATUS,
+        }
+    return env
+
+
+def start_casebridge(options: CasebridgeOptions, log_dir: Path) -> Child:
+    """`casebridge serve` (uvicorn, one process), waiting until /health answers."""
+    child = start("casebridge", ["-m", "app.cli", "serve"], casebridge_env(options), log_dir)
+    wait_until_up(child, f"http://127.0.0.1:{options.port}/health")
+    return child
+
+
+def start_sandbox(port: int, latency_ms: int, log_dir: Path) -> Child:
+    """`python -m app.sandbox` with the client secret in $CREATIO_SANDBOX_CLIENT_SECRET."""
+    args = ["-m", "app.sandbox", "--port", str(port), "--client-id", SANDBOX_CLIENT_ID]
+    args += ["--latency-ms", str(latency_ms)]
+    child = start("sandbox", args, {"CREATIO_SANDBOX_CLIENT_SECRET": SANDBOX_SECRET}, log_dir)
+    wait_until_up(child, f"http://127.0.0.1:{port}/__sandbox/stats")
+    return child

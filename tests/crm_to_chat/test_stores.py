@@ -1,0 +1,88 @@
+"""DB guarantees, on SQLite and PostgreSQL: one poll lease holder, each delivery stored once, one token."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from sqlmodel import select
+
+from app.db.crypto import SecretBox
+from app.db.deliveries_poll import PollCursors, PollStore, ScanCursor
+from app.db.deliveries_store import CHAT_DELIVERY, DeliveryStore, NewDelivery, StatusUpdate
+from app.db.deliveries_tables import CreatioWebhookRow, DeliveryRow
+from app.db.engine import SessionFactory, create_engine, create_session_factory
+from app.db.migrate import upgrade_to_head
+from app.db.tables import ConversationRow, JobRow, utcnow
+from app.db.webhook_token import WebhookTokenStore
+from app.domain.crm_updates import ChatNotice
+
+LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def all_rows(sessions: SessionFactory, table: type) -> list:  # type: ignore[type-arg]
+    async with sessions() as session:
+        return list((await session.exec(select(table))).all())
+
+
+async def test_the_poll_lease_has_one_holder_and_keeps_its_cursors(sessions: SessionFactory) -> None:
+    store, now = PollStore(sessions), utcnow()
+    won = await asyncio.gather(*(store.acquire(f"w{n}", now, LEASE) for n in range(4)))
+    assert [w is not None for w in won].count(True) == 1
+    owner = f"w{[w is not None for w in won].index(True)}"
+    assert await store.acquire("late", now, LEASE, force=True) is None  # held, even when forced
+    cursors = PollCursors(ScanCursor(datetime(2026, 1, 2, tzinfo=UTC), True), ScanCursor())
+    await store.release("not-the-owner", PollCursors(), next_run_at=now, error=None)  # ignored
+    await store.release(owner, cursors, next_run_at=now + timedelta(minutes=1), error=None)
+    assert await store.acquire("w9", utcnow(), LEASE) is None  # not due yet
+    assert await store.acquire("w9", utcnow(), LEASE, force=True) == cursors
+
+
+async def test_concurrent_checks_store_each_delivery_once(sessions: SessionFactory) -> None:
+    conversation = ConversationRow(external_id="c1", case_id=uuid4(), case_created_at=utcnow())
+    async with sessions() as session, session.begin():
+        session.add(conversation)
+    assert conversation.case_id is not None
+    store = DeliveryStore(sessions)
+    notice = ChatNotice("agent.replied", "c1", utcnow(), conversation.case_id, "SR1", uuid4(), "Hi", "Maria")
+    resolved = ChatNotice("conversation.resolved", "c1", utcnow(), conversation.case_id, "SR1")
+    batch = [
+        NewDelivery(f"activity:{notice.activity_id}", notice),
+        NewDelivery(f"status:{conversation.id}:1", resolved),
+    ]
+    status = StatusUpdate("resolved", "resolved", utcnow())
+    stored = await asyncio.gather(*(store.record(conversation.id, batch, status) for _ in range(3)))
+    assert sorted(stored) == [0, 0, 2]
+    assert len(await all_rows(sessions, DeliveryRow)) == 2
+    assert [j.kind for j in await all_rows(sessions, JobRow)] == [CHAT_DELIVERY, CHAT_DELIVERY]
+    link = await store.link(conversation.id)
+    assert link is not None
+    assert (link.conversation.status, link.conversation.case_status_applied) == ("resolved", "resolved")
+    assert (link.delivered_activity_ids, link.status_notices) == ({notice.activity_id}, 1)
+
+
+async def test_one_webhook_token_checked_and_rotated(sessions: SessionFactory) -> None:
+    box = SecretBox(SecretBox.generate_key())
+    stores = [WebhookTokenStore(sessions, box) for _ in range(3)]
+    await asyncio.gather(*(s.ensure() for s in stores))
+    assert len(await all_rows(sessions, CreatioWebhookRow)) == 1
+    token = (await stores[0].current()).value
+    assert await stores[1].matches(token)
+    assert not await stores[1].matches(token[:-1])
+    assert not await stores[1].matches(None)
+    rotated = await stores[2].rotate()
+    assert not await stores[0].matches(token)
+    assert await stores[0].matches(rotated.value)
+    [row] = await all_rows(sessions, CreatioWebhookRow)
+    assert rotated.value not in (row.token_hash + row.token_encrypted)  # never stored in clear
