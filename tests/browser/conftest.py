@@ -1,7 +1,4 @@
-"""Browser tests: `casebridge dev` (Casebridge + sandbox) on free loopback ports, Debian's Chromium driven
-by Playwright. Skipped with the reason where Chromium is missing, except in CI
-(CASEBRIDGE_REQUIRE_BROWSER=1), where that is a failure. A failing test leaves a screenshot in
-test-artifacts/."""
+"""Browser fixtures: `casebridge dev` on free ports, Debian's Chromium via Playwright, failure screenshots."""
 
 from __future__ import annotations
 
@@ -50,6 +47,7 @@ def _browser_missing() -> str | None:
 
 @pytest.fixture(scope="session")
 def chromium_available() -> None:
+    """Skip where Chromium is missing, except in CI (CASEBRIDGE_REQUIRE_BROWSER=1): there it fails."""
     problem = _browser_missing()
     if problem is None:
         return
@@ -62,6 +60,8 @@ def chromium_available() -> None:
 def server(chromium_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`casebridge dev`, as `make run` starts it, with its own data directory and admin token."""
     port, sandbox_port = free_port(), free_port()
+    while sandbox_port == port:
+        sandbox_port = free_port()
     data = tmp_path_factory.mktemp("casebridge-dev")
     env = os.environ | {
         "CASEBRIDGE_DATA_DIR": str(data / "var"),
@@ -82,8 +82,12 @@ def server(chromium_available: None, tmp_path_factory: pytest.TempPathFactory) -
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(f"{url}/health", process, timeout=30)
-        wait_until_serving(f"http://127.0.0.1:{sandbox_port}/__sandbox/faults", process, timeout=10)
+        try:
+            wait_until_serving(f"{url}/health", process, timeout=30)
+            wait_until_serving(f"http://127.0.0.1:{sandbox_port}/__sandbox/faults", process, timeout=10)
+        except (RuntimeError, TimeoutError) as exc:
+            log_tail = (data / "server.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"`casebridge dev` did not start: {exc}\n{log_tail}") from None
         yield Server(url, f"http://127.0.0.1:{sandbox_port}")
     finally:
         stop(process)

@@ -1,5 +1,4 @@
-"""The guide's "Verifying your setup" in the browser: message -> case, handoff -> AI-filled fields, agent
-reply -> chat widget (no reload), resolution -> chat; customer text always rendered as text."""
+"""The guide's "Verifying your setup" in Chromium: message, case, handoff, reply, resolution; escaping."""
 
 from __future__ import annotations
 

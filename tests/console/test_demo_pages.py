@@ -101,3 +101,16 @@ async def test_agent_console_lists_opens_replies_and_resolves(admin: Client) -> 
 async def test_an_unknown_chat_or_case_is_a_404(admin: Client) -> None:
     assert (await admin.get("/demo/chat/demo_nope")).status_code == 404
     assert (await admin.get("/demo/agent/cases/00000000-0000-4000-8000-000000000001")).status_code == 404
+
+
+async def test_ending_the_chat_resolves_the_creatio_case(admin: Client) -> None:
+    widget = await _start(admin, "My invoice is wrong")
+    token = await form_token(admin, widget)
+    await admin.post(f"{widget}/messages", data={"action": "resolve", "csrf_token": token})
+    await drain(admin)
+
+    assert (await admin.get(f"{widget}/transcript")).json()["status"] == "resolved"
+    sandbox = admin.app.state.services.runtime.creatio_http
+    cases = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
+    assert cases[0]["Subject"] == "My invoice is wrong"
+    assert cases[0]["StatusName"] == "Resolved"
