@@ -12,6 +12,7 @@ from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.html_text import html_to_text
 from app.adapters.creatio.literals import ids_filter, odata_datetime, odata_guid
 from app.adapters.creatio.query import Entity
+from app.adapters.creatio.vocabulary import CASE_ORIGIN_CHAT
 from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseStatusInfo, CrmActivity
 from app.pipeline.errors import PermanentFailure
 from app.pipeline.ports import CrmPort, SyncSettings
@@ -96,7 +97,8 @@ class CreatioCaseReader:
         ]
 
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
-        query = f"ModifiedOn ge {odata_datetime(since)}"
+        # Casebridge's cases have origin Chat; scanning only those keeps the poll small on a busy tenant.
+        query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CASE_ORIGIN_CHAT)}"
         rows = await self._page("Case", query, ["Id", "StatusId", "ModifiedOn"], top, skip)
         return [CaseChange(UUID(str(r["Id"])), _uuid(r.get("StatusId")), _when(r)) for r in rows]
 
