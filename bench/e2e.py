@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,50 +19,14 @@ import httpx
 
 from bench.e2e_check import verify
 from bench.e2e_figures import figures
+from bench.e2e_options import ACTIVITIES, AUTOFILL, E2EOptions, Run
 from bench.e2e_post import post_conversations
 from bench.e2e_watch import Watcher
-from bench.events import MESSAGES_PER_CONVERSATION
 from bench.intake import database_url
 from bench.postgres import PostgresUnavailable
-from bench.procs import REPO_ROOT, Child
 from bench.servers import CHAT_SECRET, CasebridgeOptions, start_casebridge, start_sandbox
 
-# At least every message plus the handoff summary (the auto-fill note comes in the same requests); the
-# check afterwards compares each case with exactly what Casebridge stored.
-ACTIVITIES = MESSAGES_PER_CONVERSATION + 1
-AUTOFILL = any((REPO_ROOT / "field_mappings").glob("*.yaml"))  # Casebridge's default mappings dir, cwd
-MODES = ("live", "backlog")
-
-
-@dataclass(frozen=True)
-class E2EOptions:
-    mode: str = "live"
-    conversations: int = 1000
-    senders: int = 64
-    latency_ms: int = 50
-    creatio_concurrency: int = 16
-    workers: int = 32
-    database: str = "sqlite"
-    port: int = 18001
-    sandbox_port: int = 18101
-    timeout: float = 600.0
-    log_level: str = "INFO"
-
-
-@dataclass
-class Run:
-    options: E2EOptions
-    server: CasebridgeOptions
-    sandbox: Child
-    casebridge: Child | None = None
-
-    @property
-    def casebridge_url(self) -> str:
-        return f"http://127.0.0.1:{self.options.port}"
-
-    @property
-    def sandbox_url(self) -> str:
-        return f"http://127.0.0.1:{self.options.sandbox_port}"
+__all__ = ["E2EOptions", "run_e2e"]
 
 
 def run_e2e(options: E2EOptions, work_dir: Path) -> dict[str, Any]:

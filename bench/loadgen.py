@@ -49,11 +49,12 @@ async def client_loop(url: str, index: int, run_id: str, secret: str, window: Wi
 async def _send_until_end(
     http: httpx.AsyncClient, index: int, run_id: str, secret: str, window: Window
 ) -> None:
-    n = 0
+    n, events = 0, []
     while time.perf_counter() < window.end:
-        conv = n // EVENTS_PER_CONVERSATION
-        event = conversation_events(f"{run_id}-k{index}-c{conv}", conv)[n % EVENTS_PER_CONVERSATION]
-        body, headers = signed(event, secret)
+        if n % EVENTS_PER_CONVERSATION == 0:  # the next conversation of this client
+            conv = n // EVENTS_PER_CONVERSATION
+            events = conversation_events(f"{run_id}-k{index}-c{conv}", conv)
+        body, headers = signed(events[n % EVENTS_PER_CONVERSATION], secret)
         sent = time.perf_counter()
         try:
             status = str((await http.post(EVENTS_PATH, content=body, headers=headers)).status_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -84,6 +85,13 @@ def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Chi
         cwd=REPO_ROOT,
     )
     return Child(name, process, log_path, log)
+
+
+def ensure_port_free(port: int) -> None:
+    """Refuse to start when something already listens there: we would measure someone else's server."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"127.0.0.1:{port} is already in use; pick other ports with --port-base")
 
 
 def wait_until_up(child: Child, url: str, timeout: float = 60.0) -> None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.e2e import AUTOFILL, MODES, E2EOptions, run_e2e
+from bench.e2e import run_e2e
+from bench.e2e_options import AUTOFILL, MODES, E2EOptions
 from bench.events import MESSAGES_PER_CONVERSATION
 from bench.intake import IntakeOptions, run_intake
 from bench.machine import machine_info
@@ -37,7 +38,7 @@ class Plan:
     keep: bool
 
 
-def parse(argv: list[str] | None = None) -> Plan:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -58,14 +59,24 @@ def parse(argv: list[str] | None = None) -> Plan:
     p.add_argument("--log-level", default="INFO", help="CASEBRIDGE_LOG_LEVEL of the measured process")
     p.add_argument("--results-dir", type=Path, default=REPO_ROOT / "bench" / "results")
     p.add_argument("--keep", action="store_true", help="keep the run's data dirs and logs")
-    a = p.parse_args(argv)
-    databases = tuple(d.strip() for d in a.databases.split(",") if d.strip())
-    if unknown := set(databases) - set(DATABASES):
-        p.error(f"unknown database(s): {sorted(unknown)}")
+    return p
+
+
+def _names(
+    parser: argparse.ArgumentParser, text: str, allowed: tuple[str, ...], what: str
+) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if unknown := set(names) - set(allowed):
+        parser.error(f"unknown {what}: {sorted(unknown)}")
+    return names
+
+
+def parse(argv: list[str] | None = None) -> Plan:
+    parser = _parser()
+    a = parser.parse_args(argv)
+    databases = _names(parser, a.databases, DATABASES, "database(s)")
+    modes = _names(parser, a.e2e_modes, MODES, "end-to-end mode(s)")
     intake = IntakeOptions(a.seconds, a.warmup, a.clients, a.port_base, a.log_level)
-    modes = tuple(m.strip() for m in a.e2e_modes.split(",") if m.strip())
-    if unknown := set(modes) - set(MODES):
-        p.error(f"unknown end-to-end mode(s): {sorted(unknown)}")
     e2e = [
         E2EOptions(
             mode=mode,

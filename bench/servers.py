@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.procs import Child, start, wait_until_up
+from bench.procs import Child, ensure_port_free, start, wait_until_up
 
 # Throw-away values for processes that listen on 127.0.0.1 only, for the length of a run.
 CHAT_SECRET = "bench-chat-signing-secret"
@@ -57,13 +58,17 @@ def casebridge_env(options: CasebridgeOptions) -> dict[str, str]:
 
 def start_casebridge(options: CasebridgeOptions, log_dir: Path) -> Child:
     """`casebridge serve` (uvicorn, one process), waiting until /health answers."""
-    child = start("casebridge", ["-m", "app.cli", "serve"], casebridge_env(options), log_dir)
+    ensure_port_free(options.port)
+    script = Path(sys.executable).parent / "casebridge"  # the console script; `-m app.cli` is the same
+    args = [str(script), "serve"] if script.exists() else ["-m", "app.cli", "serve"]
+    child = start("casebridge", args, casebridge_env(options), log_dir)
     wait_until_up(child, f"http://127.0.0.1:{options.port}/health")
     return child
 
 
 def start_sandbox(port: int, latency_ms: int, log_dir: Path) -> Child:
     """`python -m app.sandbox` with the client secret in $CREATIO_SANDBOX_CLIENT_SECRET."""
+    ensure_port_free(port)
     args = ["-m", "app.sandbox", "--port", str(port), "--client-id", SANDBOX_CLIENT_ID]
     args += ["--latency-ms", str(latency_ms)]
     child = start("sandbox", args, {"CREATIO_SANDBOX_CLIENT_SECRET": SANDBOX_SECRET}, log_dir)

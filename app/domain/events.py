@@ -73,6 +73,5 @@ class ConversationReopened(_EventBase):
 
 
 ChatEvent = MessageCreated | HandoffRequested | ConversationResolved | ConversationReopened
-CHAT_EVENT: TypeAdapter[ChatEvent] = TypeAdapter(
-    Annotated[ChatEvent, Field(discriminator="type")]  # type: ignore[arg-type]
-)
+TaggedChatEvent = Annotated[ChatEvent, Field(discriminator="type")]
+CHAT_EVENT: TypeAdapter[ChatEvent] = TypeAdapter(TaggedChatEvent)
