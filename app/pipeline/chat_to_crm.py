@@ -82,7 +82,7 @@ class ConversationSync:
             conversation_id=conv.id,
             case_number=ref.number,
             case_created_at=utcnow(),
-            handoff_applied_at=snapshot.conversation.handoff_at,
+            handoff_applied_at=conv.handoff_at,  # the handoff this sync saw before auto-fill, not a later one
             contact_state="created" if new_contact else snapshot.conversation.contact_state,
         )
         if snapshot.conversation.status == "resolved":

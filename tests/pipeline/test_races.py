@@ -1,0 +1,69 @@
+"""Races the benchmarks found: concurrent first events of a conversation, a handoff during the first sync."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlmodel import func, select
+
+from app.db.engine import SessionFactory, create_engine, create_session_factory
+from app.db.intake_store import record_event
+from app.db.migrate import upgrade_to_head
+from app.db.tables import ConversationRow, MessageRow
+from app.domain.events import CHAT_EVENT
+from tests.conftest import drain
+from tests.events import handoff, message, signed
+from tests.pipeline.test_chat_to_creatio import conversation, post, store_of
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def test_concurrent_first_events_of_a_new_conversation_are_both_kept(sessions: SessionFactory) -> None:
+    pairs = [
+        (message(f"race{n}", "a", "first", t=0), message(f"race{n}", "b", "second", t=1)) for n in range(20)
+    ]
+    outcomes = await asyncio.gather(
+        *(record_event(sessions, CHAT_EVENT.validate_python(e), signed(e)[0]) for pair in pairs for e in pair)
+    )
+    assert outcomes == ["accepted"] * 40
+    async with sessions() as session:
+        conversations = (await session.exec(select(func.count()).select_from(ConversationRow))).one()
+        messages = (await session.exec(select(func.count()).select_from(MessageRow))).one()
+    assert (conversations, messages) == (20, 40)
+
+
+async def test_a_handoff_arriving_during_the_first_sync_is_applied_by_the_next(
+    synced_client: AsyncTestClient[Litestar], sandbox_app: Litestar
+) -> None:
+    services = synced_client.app.state.services
+    for _ in range(250):  # the seeded connection's background test swaps the CRM client when it passes
+        if (await synced_client.get("/api/v1/admin/connection")).json()["verified_at"]:
+            break
+        await asyncio.sleep(0.02)
+    crm = services.runtime.connection.current()[0]
+    original = crm.find_contact
+
+    async def find_contact_then_handoff(*args: Any, **kwargs: Any) -> Any:
+        event = handoff("r1", "Needs a human", t=50)
+        await record_event(services.sessions, CHAT_EVENT.validate_python(event), signed(event)[0])
+        return await original(*args, **kwargs)
+
+    crm.find_contact = find_contact_then_handoff
+    await post(synced_client, message("r1", "m1", "Hello", t=0))
+    await services.runtime.runner.run_until_idle()  # the first sync and the one the handoff queued
+    row = await conversation(synced_client, "r1")
+    assert row.handoff_at is not None
+    assert row.handoff_applied_at == row.handoff_at
+    # The first sync created the case before it saw the handoff; the second applied it (owner, group, fields).
+    assert store_of(sandbox_app).stats.snapshot()["odata"]["PATCH"] == {"Case": 1}
+    crm.find_contact = original
+    await drain(synced_client)
