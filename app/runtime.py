@@ -76,7 +76,8 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     http = adapters.creatio_http
     if http is None:
         http = build_http_client(
-            timeout_seconds=settings.creatio_timeout_seconds, max_connections=settings.creatio_max_connections
+            timeout_seconds=settings.creatio_timeout_seconds,
+            max_connections=settings.creatio_max_connections or settings.creatio_max_concurrency,
         )
         stack.push_async_callback(http.aclose)
     box = SecretBox(secret_key)

@@ -80,7 +80,12 @@ class Settings(BaseSettings):
 
     creatio_timeout_seconds: float = 15.0
     creatio_max_concurrency: int = Field(default=8, ge=1, le=256)
-    creatio_max_connections: int = Field(default=32, ge=1, le=1024)
+    creatio_max_connections: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="Pooled connections to Creatio; default: the concurrency limit.",
+    )
 
     # AI field auto-fill (field_mappings/*.yaml); without an LLM key the offline keyword extractor serves.
     field_mappings_dir: Path = Field(

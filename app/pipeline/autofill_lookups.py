@@ -88,9 +88,15 @@ class LookupCache:
 
     async def table(self, mapping: FieldMapping) -> LookupTable:
         """The cached table, refreshed when it expired or the Creatio connection changed."""
-        if self._clock() < self._expires and self._port() is self._source:
+        if self._fresh():
             return self._table
-        return await self.refresh(mapping)
+        async with self._lock:
+            if self._fresh():  # another job refreshed it while this one waited for the lock
+                return self._table
+            return await self._refresh_locked(mapping)
+
+    def _fresh(self) -> bool:
+        return self._clock() < self._expires and self._port() is self._source
 
     @property
     def current(self) -> LookupTable:
@@ -101,15 +107,19 @@ class LookupCache:
         self._expires = 0.0
 
     async def refresh(self, mapping: FieldMapping) -> LookupTable:
+        """Resolve again now (e.g. after Test & Save), whatever the cache holds."""
         async with self._lock:
-            port = self._port()
-            table, failed = await _resolve(port, wanted_names(mapping))
-            missing = await _missing(port, [f.column for f in mapping.fields])
-            table = replace(table, missing_columns=frozenset(missing or ()))
-            failed = failed or missing is None
-            self._table, self._source = table, port
-            self._expires = self._clock() + (FAILURE_RETRY_SECONDS if failed else self._ttl)
-            return table
+            return await self._refresh_locked(mapping)
+
+    async def _refresh_locked(self, mapping: FieldMapping) -> LookupTable:
+        port = self._port()
+        table, failed = await _resolve(port, wanted_names(mapping))
+        missing = await _missing(port, [f.column for f in mapping.fields])
+        table = replace(table, missing_columns=frozenset(missing or ()))
+        failed = failed or missing is None
+        self._table, self._source = table, port
+        self._expires = self._clock() + (FAILURE_RETRY_SECONDS if failed else self._ttl)
+        return table
 
 
 async def _resolve(port: LookupPort | None, wanted: Mapping[str, list[str]]) -> tuple[LookupTable, bool]:
