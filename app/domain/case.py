@@ -42,6 +42,7 @@ class CaseDraft:
     owner_id: UUID | None
     group_id: UUID | None
     fields: Mapping[str, Any] = field(default_factory=dict)  # extra columns, e.g. AI-filled PriorityId
+    status_id: UUID | None = None  # only when the conversation is already resolved at creation
 
 
 @dataclass(frozen=True)

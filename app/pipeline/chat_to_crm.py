@@ -62,6 +62,8 @@ class ConversationSync:
             conv.handoff_summary if settings.create_case_only_on_handoff else transcript.first_customer_text()
         )
         fallback = f"Chat conversation {conv.external_id}"
+        # A conversation already resolved gets its status in the same write (one request fewer).
+        status = await decide_status(snapshot.conversation, settings, crm)
         draft = CaseDraft(
             id=case_id,
             subject=subject_from(transcript.first_customer_text() or conv.handoff_summary, fallback),
@@ -70,6 +72,7 @@ class ConversationSync:
             owner_id=settings.default_owner_id,
             group_id=settings.default_group_id,
             fields=fields,
+            status_id=status.status_id,
         )
         pending = snapshot.unsynced
         activities = _drafts(pending, snapshot.conversation, case_id, contact_id, url_on_first=True)
@@ -79,14 +82,11 @@ class ConversationSync:
         logger.info("case created", extra={"conversation_id": str(conv.id), "activities": len(activities)})
         await self._store.mark_synced(
             [m.id for m in pending],
-            conversation_id=conv.id,
             case_number=ref.number,
             case_created_at=utcnow(),
-            handoff_applied_at=conv.handoff_at,  # the handoff this sync saw before auto-fill, not a later one
             contact_state="created" if new_contact else snapshot.conversation.contact_state,
+            **_applied(conv, status),  # the handoff this sync saw before auto-fill, not a later one
         )
-        if snapshot.conversation.status == "resolved":
-            await self._update_case(await self._reload(conv.id), crm, settings, verify_existing)
 
     async def _update_case(
         self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool

@@ -143,3 +143,25 @@ async def test_operations_api_needs_admin_token_and_searches(synced_client: Clie
     assert found[0]["sync_state"] == "pending"
     bad = await synced_client.get("/api/v1/admin/jobs", params={"state": "exploded"})
     assert bad.status_code == 400
+
+
+async def test_values_decided_after_an_ambiguous_create_still_reach_the_case(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    """The case was created but the answer lost; before the retry the conversation was resolved."""
+    store = store_of(sandbox_app)
+    store.faults.update({"error_rate": 1.0, "error_after_processing": True})
+    await post(synced_client, message("a1", "m1", "Printer on fire", email=None))
+    await drain(synced_client)
+    assert len(cases(sandbox_app)) == 1
+    await post(synced_client, resolved("a1"))
+    store.faults.update({"error_rate": 0.0})
+    for _ in range(40):
+        await drain(synced_client)
+        [view] = (await synced_client.get("/api/v1/admin/conversations")).json()
+        if view["sync_state"] == "synced":
+            break
+        await asyncio.sleep(0.05)
+    [case] = cases(sandbox_app)
+    assert str(case["StatusId"]) == "ae7f411e-f46b-1410-009b-0050ba5d6c38"  # Resolved, patched onto the case
+    assert len(activities_of(sandbox_app, case["Id"])) == 1

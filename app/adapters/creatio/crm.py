@@ -135,17 +135,22 @@ class CreatioCrm:
         return BatchResult(op, op.id or "0", 204)
 
     async def _without_existing(self, operations: list[BatchOperation]) -> list[BatchOperation]:
-        """After an ambiguous failure, drop creates whose Id Creatio already has."""
+        """After an ambiguous failure, drop creates whose Id Creatio already has. A case that exists is
+        patched instead, so values decided since the first attempt (status, handoff fields) still land."""
         wanted: dict[str, list[UUID]] = {}
         for op in operations:
             if op.method == "POST" and op.body is not None:
                 wanted.setdefault(op.entity_set, []).append(UUID(str(op.body["Id"])))
         existing = {(s, i) for s, ids in wanted.items() for i in await self._client.existing_ids(s, ids)}
-        return [
-            op
-            for op in operations
-            if not (op.method == "POST" and op.body and (op.entity_set, UUID(str(op.body["Id"]))) in existing)
-        ]
+        kept: list[BatchOperation] = []
+        for op in operations:
+            key = (op.entity_set, UUID(str(op.body["Id"]))) if op.method == "POST" and op.body else None
+            if key is None or key not in existing:
+                kept.append(op)
+            elif op.entity_set == "Case" and op.body is not None:
+                changes = {name: value for name, value in op.body.items() if name != "Id"}
+                kept.append(BatchOperation.update("Case", key[1], changes, id=op.id))
+        return kept
 
 
 __all__ = ["CreatioCrm", "translated_errors"]

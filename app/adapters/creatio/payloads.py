@@ -46,6 +46,7 @@ def case_body(case: CaseDraft) -> dict[str, Any]:
         "ContactId": _guid(case.contact_id),
         "OwnerId": _guid(case.owner_id),
         "GroupId": _guid(case.group_id),
+        "StatusId": _guid(case.status_id),
     }
     return _without_none(body) | dict(case.fields)
 
