@@ -12,7 +12,7 @@ from app.metrics import Metrics
 from app.runtime import Adapters, build_runtime, start_runner
 from app.settings import Settings
 from app.web.connection_api import ConnectionController
-from app.web.console import WebhookSightingsMiddleware, console_handlers, template_config
+from app.web.console import console_handlers, template_config
 from app.web.creatio_webhook import CreatioWebhookController
 from app.web.creatio_webhook_admin import CreatioWebhookAdminController
 from app.web.deliveries_api import DeliveriesController
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             *console_handlers(settings),
         ],
         lifespan=[lifespan],
-        middleware=[RequestLogMiddleware(metrics), WebhookSightingsMiddleware()],
+        middleware=[RequestLogMiddleware(metrics)],
         template_config=template_config(),
         openapi_config=OpenAPIConfig(title="Casebridge", version="0.1.0", path="/schema"),
         logging_config=None,

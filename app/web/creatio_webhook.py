@@ -13,6 +13,7 @@ from litestar.params import FromPath
 
 from app.db.webhook_queue import enqueue_case_check
 from app.web.services import Services, services_from_state
+from app.web.webhook_sightings import note_webhook_call
 
 logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 8 * 1024
@@ -35,7 +36,7 @@ class CreatioWebhookController(Controller):
     async def with_path_token(
         self, request: Request[Any, Any, Any], state: State, token: FromPath[str]
     ) -> Response[dict[str, Any]]:
-        return await _receive(services_from_state(state), request, token)
+        return _noted(state, await _receive(services_from_state(state), request, token))
 
     @post(
         "/",
@@ -47,7 +48,12 @@ class CreatioWebhookController(Controller):
     ) -> Response[dict[str, Any]]:
         scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
         presented = token.strip() if scheme.lower() == "bearer" else None
-        return await _receive(services_from_state(state), request, presented)
+        return _noted(state, await _receive(services_from_state(state), request, presented))
+
+
+def _noted(state: State, response: Response[dict[str, Any]]) -> Response[dict[str, Any]]:
+    note_webhook_call(state, response.status_code or 200)
+    return response
 
 
 async def _receive(

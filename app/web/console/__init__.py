@@ -17,9 +17,8 @@ from app.web.console.login import LoginController
 from app.web.console.mappings_page import MappingsController
 from app.web.console.settings_page import SettingsController
 from app.web.console.templating import static_router, template_config
-from app.web.console.webhook_seen import WebhookSightingsMiddleware
 
-__all__ = ["WebhookSightingsMiddleware", "console_handlers", "template_config"]
+__all__ = ["console_handlers", "template_config"]
 
 
 @get("/", include_in_schema=False)

@@ -1,9 +1,8 @@
-"""Per-app console state (session signer, webhook sightings) and the one way pages are rendered."""
+"""Per-app console state (the session signer) and the one way pages are rendered."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
@@ -26,18 +25,8 @@ NOTICES = {  # fixed texts for `?done=` after a redirect (never echo text from t
 
 
 @dataclass
-class WebhookSightings:
-    """When this process last accepted a Creatio webhook call (and the last refused one)."""
-
-    last_accepted_at: datetime | None = None
-    last_refused_at: datetime | None = None
-    last_refused_status: int | None = None
-
-
-@dataclass
 class ConsoleState:
     signer: SessionSigner
-    webhook: WebhookSightings = field(default_factory=WebhookSightings)
 
 
 def console_state(state: State) -> ConsoleState:
@@ -45,13 +34,6 @@ def console_state(state: State) -> ConsoleState:
         state["console"] = ConsoleState(SessionSigner(services_from_state(state).admin_token))
     console: ConsoleState = state["console"]
     return console
-
-
-def webhook_sightings(state: State) -> WebhookSightings:
-    if "webhook_sightings" not in state:
-        state["webhook_sightings"] = WebhookSightings()
-    sightings: WebhookSightings = state["webhook_sightings"]
-    return sightings
 
 
 def current_session(request: Request[Any, Any, Any]) -> ConsoleSession | None:

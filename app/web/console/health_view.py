@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from app.db.admin_queries import AdminQueries
 from app.db.engine import ping
-from app.web.console.context import webhook_sightings
 from app.web.console.health_queries import HealthQueries
 from app.web.services import Services
+from app.web.webhook_sightings import webhook_sightings
 
 
 class QueueView(BaseModel):
