@@ -7,8 +7,11 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 import httpx
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.creatio import build_http_client
@@ -19,9 +22,11 @@ from app.db.connection_store import ConnectionStore
 from app.db.conversation_store import ConversationStore
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.intake_store import SYNC_CONVERSATION
+from app.db.intake_store import SYNC_CONVERSATION, IntakeOutcome, SessionIntake
+from app.db.intake_writer import SqliteIntakeWriter
 from app.db.job_queue import JobQueue
 from app.db.migrate import upgrade_to_head
+from app.domain.events import ChatEvent
 from app.pipeline.chat_to_crm import ConversationSync
 from app.pipeline.jobs import JobRunner, RunnerConfig
 from app.pipeline.retry import RetryPolicy
@@ -41,6 +46,20 @@ class Adapters:
     llm_http: httpx.AsyncClient | None = None  # the LLM adapter's transport (tests: a fake)
 
 
+class IntakeRecorder(Protocol):
+    async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome: ...
+
+
+def build_intake(settings: Settings, sessions: SessionFactory, stack: AsyncExitStack) -> IntakeRecorder:
+    """SQLite files get the group-commit writer thread; PostgreSQL (and in-memory SQLite) the session path."""
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return SessionIntake(sessions)
+    writer = SqliteIntakeWriter(Path(url.database))
+    stack.callback(writer.close)
+    return writer
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -52,6 +71,7 @@ class Runtime:
     autofill: AutofillRuntime | None = None
     reverse: ReverseSync | None = None  # Creatio to chat: webhook token, deliveries, poll
     creatio_http: httpx.AsyncClient | None = None  # towards Creatio (and the demo's sandbox control API)
+    intake: IntakeRecorder | None = None  # stores accepted chat events (a writer thread on SQLite)
 
 
 def _secret(settings: Settings, name: str, generate: bool = False) -> str:
@@ -107,6 +127,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         autofill=autofill,
         reverse=reverse,
         creatio_http=http,
+        intake=build_intake(settings, sessions, stack),
     )
 
 

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import Table, and_, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, utcnow
@@ -35,7 +34,7 @@ MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
 JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
 
 
-class _Duplicate(Exception):
+class DuplicateEvent(Exception):
     """Raised inside the transaction to roll it back when the event id was seen before."""
 
 
@@ -48,14 +47,30 @@ async def record_event(sessions: SessionFactory, event: ChatEvent, body: bytes) 
     try:
         async with sessions() as session, session.begin():
             conn = await session.connection()
-            conversation = await _upsert_conversation(conn, event)
-            await _insert_event(conn, event, conversation["id"], body)
-            await _apply(conn, conversation, event)
-            await enqueue_sync(conn, conversation["id"])
-    except (_Duplicate, IntegrityError):
+            await conn.run_sync(store_event, event, body)
+    except (DuplicateEvent, IntegrityError):
         # Seen before (or stored by a concurrent request first): nothing was changed.
         return "duplicate"
     return "accepted"
+
+
+class SessionIntake:
+    """Intake through the async engine, one transaction per event (PostgreSQL; any number of processes)."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome:
+        return await record_event(self._sessions, event, body)
+
+
+def store_event(conn: Connection, event: ChatEvent, body: bytes) -> None:
+    """The event's statements inside the caller's transaction; raises DuplicateEvent or IntegrityError
+    (a repeated event or message id), after which the caller must roll back."""
+    conversation = _upsert_conversation(conn, event)
+    _insert_event(conn, event, conversation["id"], body)
+    _apply(conn, conversation, event)
+    enqueue_sync(conn, conversation["id"])
 
 
 def _insert_for(dialect: str, table: Table) -> Any:
@@ -81,7 +96,7 @@ def _upsert_statement(dialect: str) -> Any:
     ).returning(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.status_changed_at)
 
 
-async def _upsert_conversation(conn: AsyncConnection, event: ChatEvent) -> dict[str, Any]:
+def _upsert_conversation(conn: Connection, event: ChatEvent) -> dict[str, Any]:
     info, now = event.conversation, utcnow()
     params = {
         "id": uuid4(),
@@ -96,11 +111,11 @@ async def _upsert_conversation(conn: AsyncConnection, event: ChatEvent) -> dict[
         "customer_email": info.customer.email,
         "customer_phone": info.customer.phone,
     }
-    row = (await conn.execute(_upsert_statement(conn.dialect.name), params)).mappings().one()
+    row = (conn.execute(_upsert_statement(conn.dialect.name), params)).mappings().one()
     return dict(row)
 
 
-async def _insert_event(conn: AsyncConnection, event: ChatEvent, conversation_id: UUID, body: bytes) -> None:
+def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, body: bytes) -> None:
     statement = (
         _insert_for(conn.dialect.name, EVENTS)
         .values(
@@ -113,22 +128,20 @@ async def _insert_event(conn: AsyncConnection, event: ChatEvent, conversation_id
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    if (await conn.execute(statement)).rowcount == 0:
-        raise _Duplicate
+    if (conn.execute(statement)).rowcount == 0:
+        raise DuplicateEvent
 
 
-async def _apply(conn: AsyncConnection, conversation: dict[str, Any], event: ChatEvent) -> None:
+def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> None:
     changes: dict[str, Any] = {}
     if isinstance(event, MessageCreated):
         message = event.message
-        await _insert_message(
-            conn, conversation["id"], message.id, message.author, message.text, message.sent_at
-        )
+        _insert_message(conn, conversation["id"], message.id, message.author, message.text, message.sent_at)
         if message.author == "customer" and conversation["status"] == "resolved":
             changes = _status_change(conversation, "open", message.sent_at)
     elif isinstance(event, HandoffRequested):
         summary = event.handoff.summary
-        await _insert_message(
+        _insert_message(
             conn, conversation["id"], f"handoff:{event.id}", "handoff", summary, event.occurred_at
         )
         changes = {
@@ -142,16 +155,14 @@ async def _apply(conn: AsyncConnection, conversation: dict[str, Any], event: Cha
     elif isinstance(event, ConversationReopened):
         changes = _status_change(conversation, "open", event.occurred_at)
     if changes:
-        await conn.execute(
-            update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation["id"]).values(**changes)
-        )
+        conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation["id"]).values(**changes))
 
 
-async def _insert_message(
-    conn: AsyncConnection, conversation_id: UUID, external_id: str, author: str, text: str, sent_at: datetime
+def _insert_message(
+    conn: Connection, conversation_id: UUID, external_id: str, author: str, text: str, sent_at: datetime
 ) -> None:
     """A repeated message id raises IntegrityError (unique per conversation): the event is a duplicate."""
-    await conn.execute(
+    conn.execute(
         insert(MESSAGES).values(
             id=uuid4(),
             conversation_id=conversation_id,
@@ -172,7 +183,7 @@ def _status_change(conversation: dict[str, Any], status: str, at: datetime) -> d
     return {"status": status, "status_changed_at": at}
 
 
-async def enqueue_sync(conn: AsyncConnection, conversation_id: UUID) -> None:
+def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
     """Queue the conversation's sync unless one is already waiting (one statement)."""
     key, payload, now = conversation_queue_key(conversation_id), _sync_payload(conversation_id), utcnow()
     queued_twin = exists().where(
@@ -200,7 +211,7 @@ async def enqueue_sync(conn: AsyncConnection, conversation_id: UUID) -> None:
         "created_at",
         "updated_at",
     ]
-    await conn.execute(insert(JOBS).from_select(columns, row))
+    conn.execute(insert(JOBS).from_select(columns, row))
 
 
 def _sync_payload(conversation_id: UUID) -> str:

@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from pydantic import ValidationError
 
 from app.adapters.chat.signature import SIGNATURE_HEADER, SignatureError, verify
-from app.db.intake_store import record_event
 from app.domain.events import CHAT_EVENT
 from app.web.services import services_from_state
 
@@ -39,7 +38,8 @@ class EventsController(Controller):
             event = CHAT_EVENT.validate_json(body)
         except ValidationError as exc:
             return Response(_validation_body(exc), status_code=400)
-        outcome = await record_event(services.sessions, event, body)
+        assert services.runtime.intake is not None
+        outcome = await services.runtime.intake.record(event, body)
         if outcome == "duplicate":
             return Response({"status": "duplicate", "id": event.id}, status_code=200)
         services.wake_workers()

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import func, select
 
 from app.db.engine import SessionFactory, create_engine, create_session_factory
 from app.db.intake_store import record_event
+from app.db.intake_writer import SqliteIntakeWriter
 from app.db.migrate import upgrade_to_head
 from app.db.tables import ConversationRow, MessageRow
 from app.domain.events import CHAT_EVENT
@@ -67,3 +69,25 @@ async def test_a_handoff_arriving_during_the_first_sync_is_applied_by_the_next(
     assert store_of(sandbox_app).stats.snapshot()["odata"]["PATCH"] == {"Case": 1}
     crm.find_contact = original
     await drain(synced_client)
+
+
+async def test_sqlite_writer_groups_events_and_rolls_back_duplicates_alone(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    engine = create_engine(url)
+    await upgrade_to_head(engine)
+    writer = SqliteIntakeWriter(tmp_path / "w.db")
+    try:
+        events = [message(f"w{n % 5}", f"m{n}", f"text {n}", t=n) for n in range(50)]
+        repeated = events[7]
+        outcomes = await asyncio.gather(
+            *(writer.record(CHAT_EVENT.validate_python(e), signed(e)[0]) for e in [*events, repeated])
+        )
+    finally:
+        writer.close()
+    assert outcomes.count("accepted") == 50
+    assert outcomes.count("duplicate") == 1
+    async with create_session_factory(engine)() as session:
+        stored = (await session.exec(select(func.count()).select_from(MessageRow))).one()
+        conversations = (await session.exec(select(func.count()).select_from(ConversationRow))).one()
+    await engine.dispose()
+    assert (stored, conversations) == (50, 5)
