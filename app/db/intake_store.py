@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -115,20 +115,23 @@ def _upsert_conversation(conn: Connection, event: ChatEvent) -> dict[str, Any]:
     return dict(row)
 
 
+@functools.cache
+def _event_insert(dialect: str) -> Any:
+    names = ("id", "conversation_id", "type", "occurred_at", "received_at", "body")
+    statement = _insert_for(dialect, EVENTS).values({name: bindparam(name) for name in names})
+    return statement.on_conflict_do_nothing(index_elements=["id"])
+
+
 def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, body: bytes) -> None:
-    statement = (
-        _insert_for(conn.dialect.name, EVENTS)
-        .values(
-            id=event.id,
-            conversation_id=conversation_id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            received_at=utcnow(),
-            body=body.decode("utf-8"),
-        )
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    if (conn.execute(statement)).rowcount == 0:
+    params = {
+        "id": event.id,
+        "conversation_id": conversation_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "received_at": utcnow(),
+        "body": body.decode("utf-8"),
+    }
+    if conn.execute(_event_insert(conn.dialect.name), params).rowcount == 0:
         raise DuplicateEvent
 
 
@@ -158,21 +161,23 @@ def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> 
         conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation["id"]).values(**changes))
 
 
+_MESSAGE_INSERT = insert(MESSAGES)
+
+
 def _insert_message(
     conn: Connection, conversation_id: UUID, external_id: str, author: str, text: str, sent_at: datetime
 ) -> None:
     """A repeated message id raises IntegrityError (unique per conversation): the event is a duplicate."""
-    conn.execute(
-        insert(MESSAGES).values(
-            id=uuid4(),
-            conversation_id=conversation_id,
-            external_id=external_id,
-            author=author,
-            text=text,
-            sent_at=sent_at,
-            created_at=utcnow(),
-        )
-    )
+    params = {
+        "id": uuid4(),
+        "conversation_id": conversation_id,
+        "external_id": external_id,
+        "author": author,
+        "text": text,
+        "sent_at": sent_at,
+        "created_at": utcnow(),
+    }
+    conn.execute(_MESSAGE_INSERT, params)
 
 
 def _status_change(conversation: dict[str, Any], status: str, at: datetime) -> dict[str, Any]:
@@ -183,35 +188,50 @@ def _status_change(conversation: dict[str, Any], status: str, at: datetime) -> d
     return {"status": status, "status_changed_at": at}
 
 
+_JOB_COLUMNS = (
+    "kind",
+    "queue_key",
+    "payload",
+    "state",
+    "attempts",
+    "max_attempts",
+    "run_after",
+    "created_at",
+)
+
+
+def _enqueue_statement() -> Any:
+    """INSERT … SELECT … WHERE NOT EXISTS (a queued twin): built once, run with parameters."""
+    queued_twin = exists().where(
+        and_(
+            JOBS.c.queue_key == bindparam("queue_key"),
+            JOBS.c.kind == bindparam("kind"),
+            JOBS.c.state == "queued",
+        )
+    )
+    values = [bindparam(name, type_=JOBS.c[name].type) for name in _JOB_COLUMNS]
+    row = select(*values, bindparam("updated_at", type_=JOBS.c.updated_at.type)).where(~queued_twin)
+    return insert(JOBS).from_select([*_JOB_COLUMNS, "updated_at"], row)
+
+
+_ENQUEUE = _enqueue_statement()
+
+
 def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
     """Queue the conversation's sync unless one is already waiting (one statement)."""
-    key, payload, now = conversation_queue_key(conversation_id), _sync_payload(conversation_id), utcnow()
-    queued_twin = exists().where(
-        and_(JOBS.c.queue_key == key, JOBS.c.kind == SYNC_CONVERSATION, JOBS.c.state == "queued")
-    )
-    row = select(
-        literal(SYNC_CONVERSATION),
-        literal(key),
-        literal(payload),
-        literal("queued"),
-        literal(0),
-        literal(JobRow.model_fields["max_attempts"].default),
-        literal(now, JOBS.c.run_after.type),
-        literal(now, JOBS.c.created_at.type),
-        literal(now, JOBS.c.updated_at.type),
-    ).where(~queued_twin)
-    columns = [
-        "kind",
-        "queue_key",
-        "payload",
-        "state",
-        "attempts",
-        "max_attempts",
-        "run_after",
-        "created_at",
-        "updated_at",
-    ]
-    conn.execute(insert(JOBS).from_select(columns, row))
+    now = utcnow()
+    params = {
+        "kind": SYNC_CONVERSATION,
+        "queue_key": conversation_queue_key(conversation_id),
+        "payload": _sync_payload(conversation_id),
+        "state": "queued",
+        "attempts": 0,
+        "max_attempts": JobRow.model_fields["max_attempts"].default,
+        "run_after": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    conn.execute(_ENQUEUE, params)
 
 
 def _sync_payload(conversation_id: UUID) -> str:
