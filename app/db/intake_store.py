@@ -218,7 +218,8 @@ _ENQUEUE = _enqueue_statement()
 
 
 def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
-    """Queue the conversation's sync unless one is already waiting (one statement)."""
+    """Queue the conversation's sync unless one is already waiting (one statement). The hot-path twin of
+    `job_queue.enqueue(..., coalesce=True)`, which every other caller uses."""
     now = utcnow()
     params = {
         "kind": SYNC_CONVERSATION,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
@@ -16,18 +14,10 @@ from app.db.webhook_token import WebhookToken
 from app.reverse_runtime import ReverseSync
 from app.settings import Settings
 from app.web.admin_auth import require_admin
+from app.web.poll_view import PollView, read_poll_view
 from app.web.services import services_from_state
 
 BODY_TEMPLATE = {"event_type": "new_activity | case_updated", "caseId": "<Id of the case>"}
-
-
-class PollView(BaseModel):
-    enabled: bool
-    interval_seconds: float
-    last_run_at: datetime | None
-    next_run_at: datetime | None
-    last_error: str | None
-    cursors: dict[str, Any]
 
 
 class CreatioWebhookView(BaseModel):
@@ -79,7 +69,6 @@ def _reverse(reverse: ReverseSync | None) -> ReverseSync:
 
 async def _view(settings: Settings, reverse: ReverseSync, token: WebhookToken) -> CreatioWebhookView:
     base = f"{base_url(settings)}/webhooks/creatio"
-    poll = await reverse.polls.state()
     return CreatioWebhookView(
         url=f"{base}/{token.value}",
         bearer_url=base,
@@ -88,12 +77,5 @@ async def _view(settings: Settings, reverse: ReverseSync, token: WebhookToken) -
         created_at=token.created_at,
         rotated_at=token.rotated_at,
         chat_webhook_configured=reverse.chat_configured,
-        poll=PollView(
-            enabled=reverse.reconciler is not None,
-            interval_seconds=settings.reconcile_seconds,
-            last_run_at=poll.last_run_at if poll else None,
-            next_run_at=poll.next_run_at if poll else None,
-            last_error=poll.last_error if poll else None,
-            cursors=json.loads(poll.cursors) if poll else {},
-        ),
+        poll=await read_poll_view(reverse, settings),
     )

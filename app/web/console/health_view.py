@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 from app.db.admin_queries import AdminQueries
 from app.db.engine import ping
 from app.web.console.health_queries import HealthQueries
+from app.web.poll_view import PollView, read_poll_view
 from app.web.services import Services
 from app.web.webhook_sightings import webhook_sightings
 
@@ -43,15 +43,6 @@ class WebhookSeenView(BaseModel):
     last_accepted_at: datetime | None  # since this process started
     last_refused_at: datetime | None
     last_refused_status: int | None
-
-
-class PollView(BaseModel):
-    enabled: bool
-    interval_seconds: float
-    last_run_at: datetime | None
-    next_run_at: datetime | None
-    last_error: str | None
-    cursors: dict[str, Any]
 
 
 class HealthView(BaseModel):
@@ -111,13 +102,4 @@ def _token(services: Services) -> TokenView:
 
 
 async def _poll(services: Services) -> PollView:
-    reverse = services.runtime.reverse
-    row = await reverse.polls.state() if reverse else None
-    return PollView(
-        enabled=bool(reverse and reverse.reconciler),
-        interval_seconds=services.settings.reconcile_seconds,
-        last_run_at=row.last_run_at if row else None,
-        next_run_at=row.next_run_at if row else None,
-        last_error=row.last_error if row else None,
-        cursors=json.loads(row.cursors) if row else {},
-    )
+    return await read_poll_view(services.runtime.reverse, services.settings)
