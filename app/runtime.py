@@ -7,11 +7,8 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
 
 import httpx
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.creatio import build_http_client
@@ -22,11 +19,10 @@ from app.db.connection_store import ConnectionStore
 from app.db.conversation_store import ConversationStore
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.intake_store import SYNC_CONVERSATION, IntakeOutcome, SessionIntake
-from app.db.intake_writer import SqliteIntakeWriter
+from app.db.intake_store import SYNC_CONVERSATION, EventIntake
 from app.db.job_queue import JobQueue
 from app.db.migrate import upgrade_to_head
-from app.domain.events import ChatEvent
+from app.db.transactions import Transactions, build_transactions
 from app.pipeline.chat_to_crm import ConversationSync
 from app.pipeline.jobs import JobRunner, RunnerConfig
 from app.pipeline.retry import RetryPolicy
@@ -46,20 +42,6 @@ class Adapters:
     llm_http: httpx.AsyncClient | None = None  # the LLM adapter's transport (tests: a fake)
 
 
-class IntakeRecorder(Protocol):
-    async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome: ...
-
-
-def build_intake(settings: Settings, sessions: SessionFactory, stack: AsyncExitStack) -> IntakeRecorder:
-    """SQLite files get the group-commit writer thread; PostgreSQL (and in-memory SQLite) the session path."""
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return SessionIntake(sessions)
-    writer = SqliteIntakeWriter(Path(url.database))
-    stack.callback(writer.close)
-    return writer
-
-
 @dataclass
 class Runtime:
     settings: Settings
@@ -67,11 +49,12 @@ class Runtime:
     sessions: SessionFactory
     connection: ConnectionService
     runner: JobRunner
+    transactions: Transactions  # the hot-path stores' units of work (a group-commit writer on SQLite)
+    intake: EventIntake  # stores accepted chat events
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
     autofill: AutofillRuntime | None = None
     reverse: ReverseSync | None = None  # Creatio to chat: webhook token, deliveries, poll
     creatio_http: httpx.AsyncClient | None = None  # towards Creatio (and the demo's sandbox control API)
-    intake: IntakeRecorder | None = None  # stores accepted chat events (a writer thread on SQLite)
 
 
 def _secret(settings: Settings, name: str, generate: bool = False) -> str:
@@ -93,6 +76,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     stack.push_async_callback(engine.dispose)
     await upgrade_to_head(engine)
     sessions = create_session_factory(engine)
+    transactions = build_transactions(engine, stack)
     http = adapters.creatio_http
     if http is None:
         http = build_http_client(
@@ -113,21 +97,22 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     await _apply_env_seed(settings, connection, stack)
     autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
     connection.saved_listeners.append(autofill.on_connection_saved)
-    sync = ConversationSync(ConversationStore(sessions), connection, autofill.port)
+    sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
     reverse = await build_reverse_sync(settings, sessions, connection, box, adapters.chat_http, stack)
     handlers = {SYNC_CONVERSATION: sync.handle, **reverse.handlers}
-    runner = JobRunner(JobQueue(sessions), handlers, _runner_config(settings))
+    runner = JobRunner(JobQueue(transactions), handlers, _runner_config(settings))
     return Runtime(
         settings,
         engine,
         sessions,
         connection,
         runner,
+        transactions,
+        EventIntake(transactions),
         secrets,
         autofill=autofill,
         reverse=reverse,
         creatio_http=http,
-        intake=build_intake(settings, sessions, stack),
     )
 
 

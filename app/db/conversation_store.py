@@ -1,92 +1,158 @@
-"""Reads a conversation with its messages for syncing, and records what reached the CRM."""
+"""Reads a conversation with its messages for syncing, and records what reached the CRM.
+
+Core statements through `Transactions` (no ORM unit of work): a sync reads once, writes what it decided
+before the CRM call in one unit (ids, contact, auto-fill values and note) and what reached the CRM after
+it in another.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlalchemy import Connection, Table, insert, select, update
 
-from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow, MessageRow, utcnow
+from app.db.transactions import Transactions
+
+CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[attr-defined]
+MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    """The conversation columns a sync reads (see ConversationRow for their meaning)."""
+
+    id: UUID
+    external_id: str
+    url: str | None
+    customer_name: str | None
+    customer_email: str | None
+    customer_phone: str | None
+    status: str
+    handoff_summary: str | None
+    handoff_at: datetime | None
+    handoff_applied_at: datetime | None
+    case_id: UUID | None
+    case_created_at: datetime | None
+    contact_id: UUID | None
+    contact_state: str
+    case_status_applied: str | None
+    autofill_fields: str | None
+    autofill_for: datetime | None
+
+    @property
+    def handoff_pending(self) -> bool:
+        return self.handoff_at is not None and self.handoff_applied_at != self.handoff_at
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: UUID  # the Creatio Activity id
+    author: str  # customer | ai | handoff | note
+    text: str
+    sent_at: datetime
+    synced_at: datetime | None
 
 
 @dataclass(frozen=True)
 class ConversationSnapshot:
-    conversation: ConversationRow
-    messages: tuple[MessageRow, ...]  # every message, in sent_at order
+    conversation: ConversationState
+    messages: tuple[StoredMessage, ...]  # every message, in sent_at order
 
     @property
-    def unsynced(self) -> tuple[MessageRow, ...]:
+    def unsynced(self) -> tuple[StoredMessage, ...]:
         return tuple(m for m in self.messages if m.synced_at is None)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A text Casebridge writes on the case as an activity (e.g. the auto-fill summary), stored once."""
+
+    external_id: str
+    text: str
+    at: datetime
+
+
+_CONVERSATION_COLUMNS = [CONVERSATIONS.c[f.name] for f in fields(ConversationState)]
+_MESSAGE_COLUMNS = [MESSAGES.c[f.name] for f in fields(StoredMessage)]
+_MESSAGE_ORDER = (MESSAGES.c.sent_at, MESSAGES.c.created_at, MESSAGES.c.id)
+
+
+def load_snapshot(conn: Connection, conversation_id: UUID) -> ConversationSnapshot | None:
+    query = select(*_CONVERSATION_COLUMNS).where(CONVERSATIONS.c.id == conversation_id)
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    query = select(*_MESSAGE_COLUMNS).where(MESSAGES.c.conversation_id == conversation_id)
+    messages: Any = conn.execute(query.order_by(*_MESSAGE_ORDER))
+    state: Any = row  # a Row of exactly ConversationState's columns, in order
+    return ConversationSnapshot(ConversationState(*state), tuple(StoredMessage(*m) for m in messages))
+
+
+def _update_conversation(conn: Connection, conversation_id: UUID, values: Mapping[str, Any]) -> None:
+    if values:
+        statement = update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id)
+        conn.execute(statement.values(**values, updated_at=utcnow()))
+
+
+def prepare_sync(
+    conn: Connection, conversation_id: UUID, values: Mapping[str, Any], note: Note | None
+) -> ConversationSnapshot:
+    """Store what a sync decided before its CRM call (ids it will create, contact, auto-fill values and
+    note), then read the conversation again: messages that arrived meanwhile go into the same write."""
+    _update_conversation(conn, conversation_id, values)
+    if note is not None:
+        known = select(MESSAGES.c.id).where(
+            MESSAGES.c.conversation_id == conversation_id, MESSAGES.c.external_id == note.external_id
+        )
+        if conn.execute(known).first() is None:
+            row = {
+                "id": uuid4(),
+                "conversation_id": conversation_id,
+                "external_id": note.external_id,
+                "author": "note",
+                "text": note.text,
+                "sent_at": note.at,
+                "created_at": utcnow(),
+            }
+            conn.execute(insert(MESSAGES), row)
+    snapshot = load_snapshot(conn, conversation_id)
+    assert snapshot is not None  # conversations are never deleted
+    return snapshot
+
+
+def record_synced(
+    conn: Connection, conversation_id: UUID, message_ids: Sequence[UUID], values: Mapping[str, Any]
+) -> None:
+    """Record written activities and conversation fields together."""
+    if message_ids:
+        statement = update(MESSAGES).where(MESSAGES.c.id.in_(list(message_ids)))
+        conn.execute(statement.values(synced_at=utcnow()))
+    _update_conversation(conn, conversation_id, values)
+
+
 class ConversationStore:
-    def __init__(self, sessions: SessionFactory) -> None:
-        self._sessions = sessions
+    def __init__(self, transactions: Transactions) -> None:
+        self._transactions = transactions
 
     async def load(self, conversation_id: UUID) -> ConversationSnapshot | None:
-        async with self._sessions() as session:
-            conversation = await session.get(ConversationRow, conversation_id)
-            if conversation is None:
-                return None
-            query = (
-                select(MessageRow)
-                .where(col(MessageRow.conversation_id) == conversation_id)
-                .order_by(col(MessageRow.sent_at), col(MessageRow.created_at), col(MessageRow.id))
-            )
-            messages = tuple((await session.exec(query)).all())
-        return ConversationSnapshot(conversation, messages)
+        return await self._transactions.run(functools.partial(load_snapshot, conversation_id=conversation_id))
 
-    async def update(self, conversation_id: UUID, **values: Any) -> None:
-        """Commit conversation fields now, e.g. an id generated before the CRM call that uses it."""
-        async with self._sessions() as session, session.begin():
-            await session.exec(
-                update(ConversationRow)
-                .where(col(ConversationRow.id) == conversation_id)
-                .values(**values, updated_at=utcnow())
-            )
+    async def prepare(
+        self, conversation_id: UUID, values: Mapping[str, Any], note: Note | None = None
+    ) -> ConversationSnapshot:
+        work = functools.partial(prepare_sync, conversation_id=conversation_id, values=values, note=note)
+        return await self._transactions.run(work)
 
-    async def mark_synced(self, message_ids: Sequence[UUID], **conversation_values: Any) -> None:
-        """Record written activities (and conversation fields) in one transaction."""
-        now = utcnow()
-        async with self._sessions() as session, session.begin():
-            if message_ids:
-                await session.exec(
-                    update(MessageRow).where(col(MessageRow.id).in_(list(message_ids))).values(synced_at=now)
-                )
-            if conversation_values:
-                conversation_id = conversation_values.pop("conversation_id")
-                await session.exec(
-                    update(ConversationRow)
-                    .where(col(ConversationRow.id) == conversation_id)
-                    .values(**conversation_values, updated_at=now)
-                )
-
-    async def add_note(
-        self, conversation_id: UUID, external_id: str, text: str, at: datetime, **values: Any
+    async def record_synced(
+        self, conversation_id: UUID, message_ids: Sequence[UUID], values: Mapping[str, Any]
     ) -> None:
-        """Store a note to be written as an activity, with conversation fields, unless already stored."""
-        async with self._sessions() as session, session.begin():
-            query = select(MessageRow.id).where(
-                col(MessageRow.conversation_id) == conversation_id, col(MessageRow.external_id) == external_id
-            )
-            if (await session.exec(query)).first() is None:
-                session.add(
-                    MessageRow(
-                        conversation_id=conversation_id,
-                        external_id=external_id,
-                        author="note",
-                        text=text,
-                        sent_at=at,
-                    )
-                )
-            await session.exec(
-                update(ConversationRow)
-                .where(col(ConversationRow.id) == conversation_id)
-                .values(**values, updated_at=utcnow())
-            )
+        work = functools.partial(
+            record_synced, conversation_id=conversation_id, message_ids=message_ids, values=values
+        )
+        await self._transactions.run(work)

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, utcnow
+from app.db.transactions import Transactions
 from app.domain.events import (
     ChatEvent,
     ConversationReopened,
@@ -42,26 +42,19 @@ def conversation_queue_key(conversation_id: object) -> str:
     return f"conversation:{conversation_id}"
 
 
-async def record_event(sessions: SessionFactory, event: ChatEvent, body: bytes) -> IntakeOutcome:
+class EventIntake:
     """Idempotent on the event id: a repeat (even a concurrent one) changes nothing."""
-    try:
-        async with sessions() as session, session.begin():
-            conn = await session.connection()
-            await conn.run_sync(store_event, event, body)
-    except (DuplicateEvent, IntegrityError):
-        # Seen before (or stored by a concurrent request first): nothing was changed.
-        return "duplicate"
-    return "accepted"
 
-
-class SessionIntake:
-    """Intake through the async engine, one transaction per event (PostgreSQL; any number of processes)."""
-
-    def __init__(self, sessions: SessionFactory) -> None:
-        self._sessions = sessions
+    def __init__(self, transactions: Transactions) -> None:
+        self._transactions = transactions
 
     async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome:
-        return await record_event(self._sessions, event, body)
+        try:
+            await self._transactions.run(functools.partial(store_event, event=event, body=body))
+        except (DuplicateEvent, IntegrityError):
+            # Seen before (or stored by a concurrent request first): nothing was changed.
+            return "duplicate"
+        return "accepted"
 
 
 def store_event(conn: Connection, event: ChatEvent, body: bytes) -> None:

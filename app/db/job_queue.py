@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, update
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, exists, or_, select, update
+from sqlmodel import col
+from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import SessionFactory
 from app.db.tables import JobRow, utcnow
+from app.db.transactions import Transactions
 
 ACTIVE_STATES = ("queued", "running")
+JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ async def enqueue(
     """Add a job inside the caller's transaction. With coalesce, a queued twin makes this a no-op."""
     body = json.dumps(payload, sort_keys=True)
     if coalesce:
-        twin = select(JobRow.id).where(
+        twin = orm_select(JobRow.id).where(
             col(JobRow.kind) == kind,
             col(JobRow.queue_key) == queue_key,
             col(JobRow.payload) == body,
@@ -52,61 +54,103 @@ async def enqueue(
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    earlier = aliased(JobRow)
+    earlier = JOBS.alias("earlier")
     blocked_by_earlier = exists().where(
-        col(earlier.queue_key) == col(JobRow.queue_key),
-        col(earlier.id) < col(JobRow.id),
-        col(earlier.state).in_(ACTIVE_STATES),
+        earlier.c.queue_key == JOBS.c.queue_key,
+        earlier.c.id < JOBS.c.id,
+        earlier.c.state.in_(ACTIVE_STATES),
     )
     ready = or_(
-        and_(col(JobRow.state) == "queued", col(JobRow.run_after) <= now),
-        and_(col(JobRow.state) == "running", col(JobRow.leased_until) < now),
+        and_(JOBS.c.state == "queued", JOBS.c.run_after <= now),
+        and_(JOBS.c.state == "running", JOBS.c.leased_until < now),
     )
-    return and_(ready, or_(col(JobRow.queue_key).is_(None), ~blocked_by_earlier))
+    return and_(ready, or_(JOBS.c.queue_key.is_(None), ~blocked_by_earlier))
+
+
+# Compare-and-set on the state and attempts read, so two claimers without row locks cannot both win.
+_LEASE = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id"),
+        JOBS.c.state == bindparam("read_state"),
+        JOBS.c.attempts == bindparam("read_attempts"),
+    )
+    .values(
+        state="running",
+        attempts=bindparam("attempts"),
+        leased_until=bindparam("leased_until"),
+        lease_owner=bindparam("lease_owner"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+
+
+def claim_jobs(conn: Connection, worker: str, limit: int, lease: timedelta) -> list[ClaimedJob]:
+    """Lease up to `limit` runnable jobs; a job waits while an earlier one of its queue key is active."""
+    now = utcnow()
+    columns = (JOBS.c.id, JOBS.c.kind, JOBS.c.queue_key, JOBS.c.payload, JOBS.c.state, JOBS.c.attempts)
+    query = select(*columns, JOBS.c.max_attempts).where(_claimable(now)).order_by(JOBS.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=JOBS)
+    claimed = []
+    for row in conn.execute(query).all():
+        params = {
+            "job_id": row.id,
+            "read_state": row.state,
+            "read_attempts": row.attempts,
+            "attempts": row.attempts + 1,
+            "leased_until": now + lease,
+            "lease_owner": worker,
+            "updated_at": now,
+        }
+        if conn.execute(_LEASE, params).rowcount == 1:
+            payload = json.loads(row.payload)
+            claimed.append(
+                ClaimedJob(row.id, row.kind, row.queue_key, payload, row.attempts + 1, row.max_attempts)
+            )
+    return claimed
+
+
+def _held_by(job: ClaimedJob, worker: str) -> ColumnElement[bool]:
+    """Only the current lease holder may finish a job; a worker whose lease expired lost it."""
+    return and_(JOBS.c.id == job.id, JOBS.c.lease_owner == worker, JOBS.c.state == "running")
+
+
+def finish_job(
+    conn: Connection,
+    job: ClaimedJob,
+    worker: str,
+    *,
+    state: str,
+    error: str | None = None,
+    run_after: datetime | None = None,
+    **extra: int,
+) -> None:
+    values: dict[str, Any] = {
+        "state": state,
+        "leased_until": None,
+        "lease_owner": None,
+        "updated_at": utcnow(),
+    }
+    values.update(extra)
+    if error is not None:
+        values["last_error"] = error[:4000]
+    if run_after is not None:
+        values["run_after"] = run_after
+    conn.execute(update(JOBS).where(_held_by(job, worker)).values(**values))
 
 
 class JobQueue:
-    def __init__(self, sessions: SessionFactory) -> None:
-        self._sessions = sessions
+    def __init__(self, transactions: Transactions) -> None:
+        self._transactions = transactions
 
     async def claim(self, worker: str, *, limit: int, lease: timedelta) -> list[ClaimedJob]:
-        """Lease up to `limit` runnable jobs; a job waits while an earlier one of its queue key is active."""
-        now = utcnow()
-        async with self._sessions() as session, session.begin():
-            query = select(JobRow).where(_claimable(now)).order_by(col(JobRow.id)).limit(limit)
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=JobRow)
-            rows = list((await session.exec(query)).all())
-            claimed = [await self._lease(session, row, worker, now + lease) for row in rows]
-        return [job for job in claimed if job is not None]
-
-    async def _lease(
-        self, session: AsyncSession, row: JobRow, worker: str, until: datetime
-    ) -> ClaimedJob | None:
-        assert row.id is not None
-        job = ClaimedJob(
-            row.id, row.kind, row.queue_key, json.loads(row.payload), row.attempts + 1, row.max_attempts
+        return await self._transactions.run(
+            functools.partial(claim_jobs, worker=worker, limit=limit, lease=lease)
         )
-        # Compare-and-set on the state we read, so two claimers on SQLite cannot both win.
-        statement = (
-            update(JobRow)
-            .where(
-                col(JobRow.id) == row.id, col(JobRow.state) == row.state, col(JobRow.attempts) == row.attempts
-            )
-            .values(
-                state="running",
-                attempts=job.attempts,
-                leased_until=until,
-                lease_owner=worker,
-                updated_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        result = await session.exec(statement)
-        return job if result.rowcount == 1 else None
 
     async def complete(self, job: ClaimedJob, worker: str) -> None:
-        await self._finish(job, worker, state="done", error=None, run_after=None)
+        await self._finish(job, worker, state="done")
 
     async def retry_later(
         self, job: ClaimedJob, worker: str, error: str, run_after: datetime, *, spend_attempt: bool = True
@@ -115,69 +159,38 @@ class JobQueue:
         await self._finish(job, worker, state="queued", error=error, run_after=run_after, **extra)
 
     async def dead_letter(self, job: ClaimedJob, worker: str, error: str) -> None:
-        await self._finish(job, worker, state="dead", error=error, run_after=None)
+        await self._finish(job, worker, state="dead", error=error)
 
-    async def _finish(
-        self,
-        job: ClaimedJob,
-        worker: str,
-        *,
-        state: str,
-        error: str | None,
-        run_after: datetime | None,
-        **extra: int,
-    ) -> None:
-        values: dict[str, Any] = {
-            "state": state,
-            "leased_until": None,
-            "lease_owner": None,
-            "updated_at": utcnow(),
-        }
-        values.update(extra)
-        if error is not None:
-            values["last_error"] = error[:4000]
-        if run_after is not None:
-            values["run_after"] = run_after
-        async with self._sessions() as session, session.begin():
-            # Only the current lease holder may finish a job; a worker whose lease expired lost it.
-            await session.exec(
-                update(JobRow)
-                .where(
-                    col(JobRow.id) == job.id,
-                    col(JobRow.lease_owner) == worker,
-                    col(JobRow.state) == "running",
-                )
-                .values(**values)
-            )
+    async def _finish(self, job: ClaimedJob, worker: str, **outcome: Any) -> None:
+        await self._transactions.run(functools.partial(finish_job, job=job, worker=worker, **outcome))
 
     async def extend_lease(self, job: ClaimedJob, worker: str, until: datetime) -> bool:
-        async with self._sessions() as session, session.begin():
-            result = await session.exec(
-                update(JobRow)
-                .where(
-                    col(JobRow.id) == job.id,
-                    col(JobRow.lease_owner) == worker,
-                    col(JobRow.state) == "running",
-                )
-                .values(leased_until=until)
-            )
-            return bool(result.rowcount == 1)
+        def extend(conn: Connection) -> bool:
+            statement = update(JOBS).where(_held_by(job, worker)).values(leased_until=until)
+            return bool(conn.execute(statement).rowcount == 1)
+
+        return await self._transactions.run(extend)
 
     async def retry_dead(self, job_id: int) -> bool:
         """Put a dead-lettered job back in the queue with a fresh attempt budget."""
-        async with self._sessions() as session, session.begin():
-            result = await session.exec(
-                update(JobRow)
-                .where(col(JobRow.id) == job_id, col(JobRow.state) == "dead")
-                .values(state="queued", attempts=0, run_after=utcnow(), updated_at=utcnow())
+
+        def retry(conn: Connection) -> bool:
+            now = utcnow()
+            statement = (
+                update(JOBS)
+                .where(JOBS.c.id == job_id, JOBS.c.state == "dead")
+                .values(state="queued", attempts=0, run_after=now, updated_at=now)
             )
-            return bool(result.rowcount == 1)
+            return bool(conn.execute(statement).rowcount == 1)
+
+        return await self._transactions.run(retry)
 
     async def purge_done(self, older_than: datetime, *, limit: int = 1000) -> int:
         """Delete finished jobs last touched before `older_than` (dead letters are kept for admins)."""
-        async with self._sessions() as session, session.begin():
-            ids = select(JobRow.id).where(col(JobRow.state) == "done", col(JobRow.updated_at) < older_than)
-            result = await session.exec(
-                delete(JobRow).where(col(JobRow.id).in_(ids.limit(limit).scalar_subquery()))
-            )
-            return int(result.rowcount)
+
+        def purge(conn: Connection) -> int:
+            ids = select(JOBS.c.id).where(JOBS.c.state == "done", JOBS.c.updated_at < older_than)
+            statement = delete(JOBS).where(JOBS.c.id.in_(ids.limit(limit).scalar_subquery()))
+            return int(conn.execute(statement).rowcount)
+
+        return await self._transactions.run(purge)

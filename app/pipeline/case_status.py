@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from app.db.tables import ConversationRow
+from app.db.conversation_store import ConversationState
 from app.pipeline.ports import CrmPort, SyncSettings
 
 NO_RESOLVED_STATUS = (
@@ -21,7 +21,7 @@ class StatusDecision:
     warning: str | None = None  # shown on the conversation when the status cannot be written
 
 
-async def decide_status(conv: ConversationRow, settings: SyncSettings, crm: CrmPort) -> StatusDecision:
+async def decide_status(conv: ConversationState, settings: SyncSettings, crm: CrmPort) -> StatusDecision:
     if conv.status == "resolved":
         if conv.case_status_applied == "resolved":
             return StatusDecision()

@@ -7,9 +7,15 @@ import logging
 from typing import Any
 from uuid import UUID, uuid4
 
-from app.db.conversation_store import ConversationSnapshot, ConversationStore
+from app.db.conversation_store import (
+    ConversationSnapshot,
+    ConversationState,
+    ConversationStore,
+    Note,
+    StoredMessage,
+)
 from app.db.job_queue import ClaimedJob
-from app.db.tables import ConversationRow, MessageRow, utcnow
+from app.db.tables import utcnow
 from app.domain.case import ActivityDraft, ActivityKind, CaseChanges, CaseDraft, CustomerIdentity
 from app.domain.case_text import activity_body, activity_title, subject_from
 from app.domain.transcript import Transcript, TranscriptMessage
@@ -50,13 +56,17 @@ class ConversationSync:
         self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool
     ) -> None:
         conv = snapshot.conversation
-        contact_id, new_contact = await self._contact(conv, crm, settings)
+        contact_id, new_contact, decided = await self._contact(conv, crm, settings)
         case_id = conv.case_id or uuid4()
         if conv.case_id is None:
-            await self._store.update(conv.id, case_id=case_id)
+            decided["case_id"] = case_id
         handed_off = conv.handoff_at is not None
-        fields = await self._autofill_fields(snapshot, crm, case_exists=False) if handed_off else {}
-        snapshot = await self._reload(conv.id)
+        fields: dict[str, Any] = {}
+        note: Note | None = None
+        if handed_off:
+            fields, note = await self._autofill_fields(snapshot, crm, decided, case_exists=False)
+        # The ids this write creates are stored before it; messages that arrived meanwhile come along.
+        snapshot = await self._prepare(snapshot, decided, note)
         transcript = _transcript(snapshot)
         symptoms = (
             conv.handoff_summary if settings.create_case_only_on_handoff else transcript.first_customer_text()
@@ -80,13 +90,10 @@ class ConversationSync:
             draft, activities, new_contact=new_contact, verify_existing=verify_existing
         )
         logger.info("case created", extra={"conversation_id": str(conv.id), "activities": len(activities)})
-        await self._store.mark_synced(
-            [m.id for m in pending],
-            case_number=ref.number,
-            case_created_at=utcnow(),
-            contact_state="created" if new_contact else snapshot.conversation.contact_state,
-            **_applied(conv, status),  # the handoff this sync saw before auto-fill, not a later one
-        )
+        applied = _applied(conv, status) | {"case_number": ref.number, "case_created_at": utcnow()}
+        if new_contact:
+            applied["contact_state"] = "created"
+        await self._store.record_synced(conv.id, [m.id for m in pending], applied)
 
     async def _update_case(
         self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool
@@ -95,8 +102,9 @@ class ConversationSync:
         assert conv.case_id is not None
         changes: dict[str, Any] = {}
         if conv.handoff_pending:
-            fields = await self._autofill_fields(snapshot, crm, case_exists=True)
-            snapshot = await self._reload(conv.id)
+            decided: dict[str, Any] = {}
+            fields, note = await self._autofill_fields(snapshot, crm, decided, case_exists=True)
+            snapshot = await self._prepare(snapshot, decided, note)
             changes.update(
                 owner_id=settings.default_owner_id, group_id=settings.default_group_id, fields=fields
             )
@@ -110,36 +118,43 @@ class ConversationSync:
                 pending, snapshot.conversation, conv.case_id, conv.contact_id, url_on_first=False
             )
             await crm.update_case(conv.case_id, case_changes, activities, verify_existing=verify_existing)
-        await self._store.mark_synced([m.id for m in pending], **_applied(conv, status))
+        await self._store.record_synced(conv.id, [m.id for m in pending], _applied(conv, status))
+
+    async def _prepare(
+        self, snapshot: ConversationSnapshot, decided: dict[str, Any], note: Note | None
+    ) -> ConversationSnapshot:
+        if not decided and note is None:
+            return snapshot
+        return await self._store.prepare(snapshot.conversation.id, decided, note)
 
     async def _contact(
-        self, conv: ConversationRow, crm: CrmPort, settings: SyncSettings
-    ) -> tuple[UUID | None, tuple[UUID, CustomerIdentity] | None]:
-        """The case's contact: matched, or a new one whose id is stored before it is created."""
+        self, conv: ConversationState, crm: CrmPort, settings: SyncSettings
+    ) -> tuple[UUID | None, tuple[UUID, CustomerIdentity] | None, dict[str, Any]]:
+        """The case's contact: matched, or a new one (its id is stored before it is created), and the
+        conversation fields that record the decision."""
         customer = CustomerIdentity(conv.customer_name, conv.customer_email, conv.customer_phone)
         if conv.contact_state == "creating" and conv.contact_id is not None:
-            return conv.contact_id, (conv.contact_id, customer)
+            return conv.contact_id, (conv.contact_id, customer), {}
         if conv.contact_state != "unknown":
-            return conv.contact_id, None
+            return conv.contact_id, None, {}
         if not customer.is_known or not settings.contact_match_on:
-            await self._store.update(conv.id, contact_state="none")
-            return None, None
+            return None, None, {"contact_state": "none"}
         found = await crm.find_contact(customer, settings.contact_match_on)
         if found is not None:
-            await self._store.update(conv.id, contact_id=found, contact_state="matched")
-            return found, None
+            return found, None, {"contact_id": found, "contact_state": "matched"}
         new_id = uuid4()
-        await self._store.update(conv.id, contact_id=new_id, contact_state="creating")
-        return new_id, (new_id, customer)
+        return new_id, (new_id, customer), {"contact_id": new_id, "contact_state": "creating"}
 
     async def _autofill_fields(
-        self, snapshot: ConversationSnapshot, crm: CrmPort, *, case_exists: bool
-    ) -> dict[str, Any]:
-        """Fill fields once per handoff and keep the result, so a retry writes the same values."""
+        self, snapshot: ConversationSnapshot, crm: CrmPort, decided: dict[str, Any], *, case_exists: bool
+    ) -> tuple[dict[str, Any], Note | None]:
+        """Fill fields once per handoff; the values (added to `decided`) are stored before the write, so
+        a retry writes the same values and the note is one activity."""
         conv = snapshot.conversation
         if conv.autofill_fields is not None and conv.autofill_for == conv.handoff_at:
             fields: dict[str, Any] = json.loads(conv.autofill_fields)
-            return fields
+            return fields, None
+        decided["autofill_for"] = conv.handoff_at
         try:
             result = await self._autofill.fill(
                 _transcript(snapshot), conv.case_id if case_exists else None, crm
@@ -148,28 +163,18 @@ class ConversationSync:
             logger.exception(
                 "field auto-fill failed; continuing without it", extra={"conversation_id": str(conv.id)}
             )
-            await self._store.update(conv.id, autofill_fields="{}", autofill_for=conv.handoff_at)
-            return {}
+            decided["autofill_fields"] = "{}"
+            return {}, None
         fields = dict(result.fields)
-        encoded = json.dumps(fields, sort_keys=True)
+        decided["autofill_fields"] = json.dumps(fields, sort_keys=True)
+        note = None
         if result.note and conv.handoff_at is not None:
-            note_id = f"autofill:{conv.handoff_at.isoformat()}"
-            await self._store.add_note(
-                conv.id, note_id, result.note, conv.handoff_at, autofill_fields=encoded
-            )
-        else:
-            await self._store.update(conv.id, autofill_fields=encoded)
-        return fields
-
-    async def _reload(self, conversation_id: UUID) -> ConversationSnapshot:
-        snapshot = await self._store.load(conversation_id)
-        assert snapshot is not None
-        return snapshot
+            note = Note(f"autofill:{conv.handoff_at.isoformat()}", result.note, conv.handoff_at)
+        return fields, note
 
 
-def _applied(conv: ConversationRow, status: StatusDecision) -> dict[str, Any]:
+def _applied(conv: ConversationState, status: StatusDecision) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "conversation_id": conv.id,
         "handoff_applied_at": conv.handoff_at,
         "warning": status.warning,
     }
@@ -187,8 +192,8 @@ def _transcript(snapshot: ConversationSnapshot) -> Transcript:
 
 
 def _drafts(
-    messages: tuple[MessageRow, ...],
-    conv: ConversationRow,
+    messages: tuple[StoredMessage, ...],
+    conv: ConversationState,
     case_id: UUID,
     contact_id: UUID | None,
     *,

@@ -38,7 +38,6 @@ class EventsController(Controller):
             event = CHAT_EVENT.validate_json(body)
         except ValidationError as exc:
             return Response(_validation_body(exc), status_code=400)
-        assert services.runtime.intake is not None
         outcome = await services.runtime.intake.record(event, body)
         if outcome == "duplicate":
             return Response({"status": "duplicate", "id": event.id}, status_code=200)

@@ -147,7 +147,7 @@ class OperationsController(Controller):
     @post("/jobs/{job_id:int}/retry", status_code=202, summary="Queue a dead-lettered job again.")
     async def retry(self, state: State, job_id: FromPath[int]) -> dict[str, Any]:
         services = services_from_state(state)
-        if not await JobQueue(services.sessions).retry_dead(job_id):
+        if not await JobQueue(services.runtime.transactions).retry_dead(job_id):
             raise ClientException(
                 status_code=409, detail=f"Job {job_id} does not exist or is not dead-lettered."
             )

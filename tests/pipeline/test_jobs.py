@@ -1,6 +1,7 @@
 import asyncio
 import random
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from app.db.engine import SessionFactory, create_engine, create_session_factory
 from app.db.job_queue import ClaimedJob, JobQueue, enqueue
 from app.db.migrate import upgrade_to_head
 from app.db.tables import JobRow
+from app.db.transactions import EngineTransactions, build_transactions
 from app.pipeline.errors import NotConnected, PermanentFailure, TemporaryFailure
 from app.pipeline.jobs import JobRunner, RunnerConfig
 from app.pipeline.retry import RetryPolicy
@@ -47,8 +49,12 @@ async def _jobs(sessions: SessionFactory) -> list[JobRow]:
         return list((await session.exec(select(JobRow).order_by(JobRow.id))).all())  # type: ignore[arg-type]
 
 
+def _queue(sessions: SessionFactory) -> JobQueue:
+    return JobQueue(EngineTransactions(sessions.kw["bind"]))
+
+
 def _runner(sessions: SessionFactory, handlers: dict[str, object], **config: object) -> JobRunner:
-    return JobRunner(JobQueue(sessions), handlers, RunnerConfig(policy=FAST, poll_seconds=0.02, **config))  # type: ignore[arg-type]
+    return JobRunner(_queue(sessions), handlers, RunnerConfig(policy=FAST, poll_seconds=0.02, **config))  # type: ignore[arg-type]
 
 
 async def test_jobs_of_one_queue_key_run_one_at_a_time_in_order(sessions: SessionFactory) -> None:
@@ -119,7 +125,7 @@ async def test_permanent_failure_dead_letters_and_admin_retry_requeues(sessions:
     assert "UsrX does not exist" in job.last_error
     fail = False
     assert job.id is not None
-    assert await JobQueue(sessions).retry_dead(job.id)
+    assert await _queue(sessions).retry_dead(job.id)
     await runner.run_until_idle()
     assert [j.state for j in await _jobs(sessions)] == ["done"]
 
@@ -155,7 +161,7 @@ async def test_not_connected_waits_without_spending_attempts(sessions: SessionFa
 
 async def test_expired_lease_is_taken_over_and_the_old_worker_cannot_finish(sessions: SessionFactory) -> None:
     await _enqueue(sessions, "k", {})
-    queue = JobQueue(sessions)
+    queue = _queue(sessions)
     [stale] = await queue.claim("worker-a", limit=5, lease=timedelta(milliseconds=50))
     assert await queue.claim("worker-b", limit=5, lease=timedelta(seconds=30)) == []
     await asyncio.sleep(0.1)
@@ -172,7 +178,7 @@ async def test_coalesce_skips_a_queued_twin_but_not_a_running_one(sessions: Sess
     await _enqueue(sessions, "sync", {"c": 1}, key="conv:1", coalesce=True)
     await _enqueue(sessions, "sync", {"c": 1}, key="conv:1", coalesce=True)
     assert len(await _jobs(sessions)) == 1
-    await JobQueue(sessions).claim("w", limit=1, lease=timedelta(seconds=30))
+    await _queue(sessions).claim("w", limit=1, lease=timedelta(seconds=30))
     await _enqueue(sessions, "sync", {"c": 1}, key="conv:1", coalesce=True)
     assert [j.state for j in await _jobs(sessions)] == ["running", "queued"]
 
@@ -190,7 +196,7 @@ async def test_run_loop_wakes_on_new_work_and_stops_cleanly(sessions: SessionFac
     async def handler(job: ClaimedJob) -> None:
         done.set()
 
-    runner = JobRunner(JobQueue(sessions), {"k": handler}, RunnerConfig(policy=FAST, poll_seconds=30))
+    runner = JobRunner(_queue(sessions), {"k": handler}, RunnerConfig(policy=FAST, poll_seconds=30))
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     await asyncio.sleep(0.05)
@@ -206,6 +212,8 @@ async def test_two_runners_on_separate_connections_never_run_a_job_twice(databas
     engines = [create_engine(database_url) for _ in range(2)]
     await upgrade_to_head(engines[0])
     factories = [create_session_factory(engine) for engine in engines]
+    stack = AsyncExitStack()  # on an SQLite file: two writer threads, as two processes would have
+    transactions = [build_transactions(engine, stack) for engine in engines]
     runs: list[tuple[int, str]] = []
     per_key: dict[str, list[tuple[str, int]]] = {}
 
@@ -225,11 +233,11 @@ async def test_two_runners_on_separate_connections_never_run_a_job_twice(databas
     stop = asyncio.Event()
     runners = [
         JobRunner(
-            JobQueue(f),
+            JobQueue(t),
             {"k": handler_for(f"w{i}")},
             RunnerConfig(concurrency=4, policy=FAST, poll_seconds=0.01),
         )
-        for i, f in enumerate(factories)
+        for i, t in enumerate(transactions)
     ]
     tasks = [asyncio.create_task(r.run(stop)) for r in runners]
     for _ in range(500):
@@ -238,6 +246,7 @@ async def test_two_runners_on_separate_connections_never_run_a_job_twice(databas
         await asyncio.sleep(0.02)
     stop.set()
     await asyncio.gather(*tasks)
+    await stack.aclose()
     for engine in engines:
         await engine.dispose()
     assert sorted(job_id for job_id, _ in runs) == list(range(1, 61))  # each job exactly once
@@ -258,7 +267,7 @@ async def test_purge_removes_old_finished_jobs_but_keeps_dead_letters(sessions: 
     for fail in (False, False, True):
         await _enqueue(sessions, "k", {"fail": fail})
     await _runner(sessions, {"k": handler}).run_until_idle()
-    queue = JobQueue(sessions)
+    queue = _queue(sessions)
     from app.db.tables import utcnow
 
     assert await queue.purge_done(utcnow() - timedelta(days=1)) == 0  # too recent

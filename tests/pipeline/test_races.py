@@ -11,10 +11,11 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import func, select
 
 from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.intake_store import record_event
-from app.db.intake_writer import SqliteIntakeWriter
+from app.db.intake_store import EventIntake
 from app.db.migrate import upgrade_to_head
+from app.db.sqlite_writer import SqliteWriter
 from app.db.tables import ConversationRow, MessageRow
+from app.db.transactions import EngineTransactions
 from app.domain.events import CHAT_EVENT
 from tests.conftest import drain
 from tests.events import handoff, message, signed
@@ -33,8 +34,9 @@ async def test_concurrent_first_events_of_a_new_conversation_are_both_kept(sessi
     pairs = [
         (message(f"race{n}", "a", "first", t=0), message(f"race{n}", "b", "second", t=1)) for n in range(20)
     ]
+    intake = EventIntake(EngineTransactions(sessions.kw["bind"]))
     outcomes = await asyncio.gather(
-        *(record_event(sessions, CHAT_EVENT.validate_python(e), signed(e)[0]) for pair in pairs for e in pair)
+        *(intake.record(CHAT_EVENT.validate_python(e), signed(e)[0]) for pair in pairs for e in pair)
     )
     assert outcomes == ["accepted"] * 40
     async with sessions() as session:
@@ -56,7 +58,7 @@ async def test_a_handoff_arriving_during_the_first_sync_is_applied_by_the_next(
 
     async def find_contact_then_handoff(*args: Any, **kwargs: Any) -> Any:
         event = handoff("r1", "Needs a human", t=50)
-        await record_event(services.sessions, CHAT_EVENT.validate_python(event), signed(event)[0])
+        await services.runtime.intake.record(CHAT_EVENT.validate_python(event), signed(event)[0])
         return await original(*args, **kwargs)
 
     crm.find_contact = find_contact_then_handoff
@@ -75,12 +77,13 @@ async def test_sqlite_writer_groups_events_and_rolls_back_duplicates_alone(tmp_p
     url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
     engine = create_engine(url)
     await upgrade_to_head(engine)
-    writer = SqliteIntakeWriter(tmp_path / "w.db")
+    writer = SqliteWriter(tmp_path / "w.db")
+    intake = EventIntake(writer)
     try:
         events = [message(f"w{n % 5}", f"m{n}", f"text {n}", t=n) for n in range(50)]
         repeated = events[7]
         outcomes = await asyncio.gather(
-            *(writer.record(CHAT_EVENT.validate_python(e), signed(e)[0]) for e in [*events, repeated])
+            *(intake.record(CHAT_EVENT.validate_python(e), signed(e)[0]) for e in [*events, repeated])
         )
     finally:
         writer.close()

@@ -72,7 +72,7 @@ class ConversationsController(Controller):
     @post("/jobs/{job_id:int}/retry", status_code=303)
     async def retry_job(self, request: Request[Any, Any, Any], job_id: FromPath[int]) -> Redirect:
         services = services_from_state(request.app.state)
-        retried = await JobQueue(services.sessions).retry_dead(job_id)
+        retried = await JobQueue(services.runtime.transactions).retry_dead(job_id)
         if retried:
             services.wake_workers()
         return _back(await request.form(), "job-retried" if retried else None)

@@ -1,9 +1,9 @@
-"""SQLite intake: one writer thread stores waiting events in one transaction (group commit).
+"""SQLite writes through one thread that commits all waiting units of work together (group commit).
 
 SQLite has one writer at a time; through the async driver every statement costs a thread hop and
-concurrent requests fight for the write lock. Here requests queue in memory, one thread takes all that
-are waiting (up to a batch), stores each under a SAVEPOINT (a duplicate rolls back alone) and answers
-them only after COMMIT, so a 202 still means the event is durably stored.
+concurrent transactions fight for the write lock. Here callers queue units of work in memory; one thread
+takes all that are waiting (up to a batch), runs each under a SAVEPOINT (a unit that raises rolls back
+alone and gets its exception) and answers them only after COMMIT, so a result still means "durably stored".
 """
 
 from __future__ import annotations
@@ -12,40 +12,41 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from app.db.engine import sqlite_pragmas
-from app.db.intake_store import DuplicateEvent, IntakeOutcome, store_event
-from app.domain.events import ChatEvent
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class _Pending:
-    event: ChatEvent
-    body: bytes
-    future: asyncio.Future[IntakeOutcome]
+    work: Callable[[Connection], Any]
+    future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
 
 
-class SqliteIntakeWriter:
+class SqliteWriter:
+    """Implements `Transactions` for an SQLite file (app/db/transactions.py)."""
+
     def __init__(self, database_path: Path) -> None:
         self._engine = _sync_engine(database_path)
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="casebridge-intake", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="casebridge-sqlite-writer", daemon=True)
         self._thread.start()
 
-    async def record(self, chat_event: ChatEvent, body: bytes) -> IntakeOutcome:
+    async def run(self, work: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[IntakeOutcome] = loop.create_future()
-        self._queue.put(_Pending(chat_event, body, future, loop))
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Pending(work, future, loop))
         return await future
 
     def close(self) -> None:
@@ -65,40 +66,39 @@ class SqliteIntakeWriter:
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(item)
-            self._store(batch)
+            self._commit(batch)
 
-    def _store(self, batch: list[_Pending]) -> None:
+    def _commit(self, batch: list[_Pending]) -> None:
         try:
             with self._engine.connect() as conn, conn.begin():
-                outcomes = [_store_one(conn, item) for item in batch]
+                outcomes = [_run_one(conn, item) for item in batch]
         except Exception as exc:  # the whole transaction failed: nothing of the batch was stored
-            logger.exception("storing chat events failed", extra={"events": len(batch)})
+            logger.exception("an SQLite transaction failed", extra={"units": len(batch)})
             for item in batch:
-                item.loop.call_soon_threadsafe(_fail, item.future, exc)
+                item.loop.call_soon_threadsafe(_answer, item.future, exc, True)
             return
-        for item, outcome in zip(batch, outcomes, strict=True):
-            item.loop.call_soon_threadsafe(_answer, item.future, outcome)
+        for item, (outcome, failed) in zip(batch, outcomes, strict=True):
+            item.loop.call_soon_threadsafe(_answer, item.future, outcome, failed)
 
 
-def _store_one(conn: Connection, item: _Pending) -> IntakeOutcome:
+def _run_one(conn: Connection, item: _Pending) -> tuple[Any, bool]:
     savepoint = conn.begin_nested()
     try:
-        store_event(conn, item.event, item.body)
-    except (DuplicateEvent, IntegrityError):
+        result = item.work(conn)
+    except Exception as exc:
         savepoint.rollback()
-        return "duplicate"
+        return exc, True
     savepoint.commit()
-    return "accepted"
+    return result, False
 
 
-def _answer(future: asyncio.Future[IntakeOutcome], outcome: IntakeOutcome) -> None:
-    if not future.done():
+def _answer(future: asyncio.Future[Any], outcome: Any, failed: bool) -> None:
+    if future.done():  # the caller gave up (cancelled); the work is stored all the same
+        return
+    if failed:
+        future.set_exception(outcome)
+    else:
         future.set_result(outcome)
-
-
-def _fail(future: asyncio.Future[IntakeOutcome], exc: Exception) -> None:
-    if not future.done():
-        future.set_exception(exc)
 
 
 def _sync_engine(database_path: Path) -> Engine:
