@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Index
+from sqlalchemy import Connection, Index, insert
 from sqlmodel import Field, SQLModel, col, select
 
 from app.db.engine import SessionFactory
 from app.db.tables import utcnow
+from app.db.transactions import EngineTransactions, Transactions
 
 
 class AutofillAuditRow(SQLModel, table=True):
@@ -41,13 +44,20 @@ class AutofillAuditRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(insert(AutofillAuditRow.__table__), rows)  # type: ignore[attr-defined]
+
+
 class AutofillAuditStore:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, transactions: Transactions | None = None) -> None:
         self._sessions = sessions
+        self._transactions = transactions or EngineTransactions(sessions.kw["bind"])
 
     async def record(self, rows: Sequence[AutofillAuditRow]) -> None:
-        async with self._sessions() as session, session.begin():
-            session.add_all(rows)
+        """One Core insert on the sync's hot path (on SQLite through the group-commit writer)."""
+        if rows:
+            values = [row.model_dump(exclude={"id"}) for row in rows]
+            await self._transactions.run(functools.partial(_insert, rows=values))
 
     async def applied_values(self, conversation_external_id: str) -> dict[str, str]:
         """Per column, the value Casebridge last wrote for this conversation's case (as text)."""

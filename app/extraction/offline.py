@@ -23,6 +23,19 @@ DATE_CONFIDENCE = 0.6
 class _Option:
     name: str
     regexes: tuple[re.Pattern[str], ...]
+    screen: re.Pattern[str] | None  # all the regexes in one: most sentences match none of them
+
+    def candidates(self, found: Sequence[Sentence]) -> Sequence[Sentence]:
+        if self.screen is None:
+            return found
+        return [sentence for sentence in found if self.screen.search(sentence.text)]
+
+
+def _screen(regexes: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    try:
+        return re.compile("|".join(f"(?:{r.pattern})" for r in regexes), re.IGNORECASE)
+    except re.error:  # e.g. a pattern with inline global flags cannot sit inside an alternation
+        return None
 
 
 def score_confidence(best: float, runner_up: float) -> float:
@@ -69,14 +82,14 @@ def _options(field: MappedField) -> tuple[_Option, ...]:
         regexes = [keyword_regex(k) for k in allowed.keywords if k.strip("* ")]
         regexes += [re.compile(p, re.IGNORECASE) for p in allowed.patterns]
         if regexes:
-            options.append(_Option(name, tuple(regexes)))
+            options.append(_Option(name, tuple(regexes), _screen(regexes)))
     return tuple(options)
 
 
 def _best_option(field: MappedField, options: Sequence[_Option], found: Sequence[Sentence]) -> FieldValue:
     scored: list[tuple[float, str, Hit]] = []
     for option in options:
-        option_hits = list(hits(option.regexes, found))
+        option_hits = list(hits(option.regexes, option.candidates(found)))
         if option_hits:
             best_hit = max(option_hits, key=lambda h: h.sentence.weight)
             scored.append((sum(h.sentence.weight for h in option_hits), option.name, best_hit))

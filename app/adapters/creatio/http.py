@@ -13,6 +13,7 @@ from uuid import UUID
 import httpx
 
 from app.adapters.creatio.literals import format_utc
+from app.adapters.creatio.spread_transport import SpreadTransport
 
 USER_AGENT = "Casebridge-Creatio-Adapter/0.1"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8; IEEE754Compatible=true"
@@ -25,14 +26,9 @@ def build_http_client(*, timeout_seconds: float = 15.0, max_connections: int = 2
     if timeout_seconds <= 0 or max_connections < 1:
         raise ValueError("timeout_seconds must be > 0 and max_connections >= 1")
     timeout = httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0), pool=timeout_seconds)
-    limits = httpx.Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=max_connections,
-        keepalive_expiry=30.0,
-    )
     return httpx.AsyncClient(
         timeout=timeout,
-        limits=limits,
+        transport=SpreadTransport(max_connections, keepalive_expiry=30.0),
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
     )
