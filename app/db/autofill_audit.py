@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -53,10 +53,12 @@ class AutofillAuditStore:
         self._sessions = sessions
         self._transactions = transactions or EngineTransactions(sessions.kw["bind"])
 
-    async def record(self, rows: Sequence[AutofillAuditRow]) -> None:
-        """One Core insert on the sync's hot path (on SQLite through the group-commit writer)."""
+    async def record(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows as column -> value, one Core insert on the sync's hot path (on SQLite through the
+        group-commit writer); `created_at` defaults to now."""
         if rows:
-            values = [row.model_dump(exclude={"id"}) for row in rows]
+            now = utcnow()
+            values = [{"created_at": now, **row} for row in rows]
             await self._transactions.run(functools.partial(_insert, rows=values))
 
     async def applied_values(self, conversation_external_id: str) -> dict[str, str]:

@@ -60,11 +60,23 @@ def sentences(messages: Sequence[TranscriptMessage]) -> list[Sentence]:
 
 def keyword_regex(keyword: str) -> re.Pattern[str]:
     """A whole-word, case-insensitive match; a trailing `*` allows any word ending (`crash*`)."""
-    prefix = keyword.endswith("*")
+    suffix = r"\w*" if keyword.endswith("*") else r"(?!\w)"
+    return re.compile(rf"(?<!\w){_keyword_core(keyword)}{suffix}", re.IGNORECASE)
+
+
+def _keyword_core(keyword: str) -> str:
     core = keyword.rstrip("*").strip()
-    escaped = re.escape(core).replace("'", "['\u2019]").replace(r"\ ", r"\s+")
-    suffix = r"\w*" if prefix else r"(?!\w)"
-    return re.compile(rf"(?<!\w){escaped}{suffix}", re.IGNORECASE)
+    return re.escape(core).replace("'", "['\u2019]").replace(r"\ ", r"\s+")
+
+
+def keyword_screen(keywords: Sequence[str], patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One search that every sentence any of the keywords or patterns matches also matches (the keywords
+    without their word boundaries): most sentences mention none, and one search is cheaper than many."""
+    parts = [_keyword_core(k) for k in keywords] + [f"(?:{p})" for p in patterns]
+    try:
+        return re.compile("|".join(parts), re.IGNORECASE)
+    except re.error:  # e.g. a pattern with inline global flags cannot sit inside an alternation
+        return None
 
 
 def hits(regexes: Sequence[re.Pattern[str]], text_of: Sequence[Sentence]) -> Iterator[Hit]:

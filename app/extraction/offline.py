@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.transcript import Transcript
-from app.extraction.keywords import Hit, Sentence, hits, keyword_regex, search_pattern, sentences
+from app.extraction.keywords import (
+    Hit,
+    Sentence,
+    hits,
+    keyword_regex,
+    keyword_screen,
+    search_pattern,
+    sentences,
+)
 from app.extraction.mapping import FieldMapping, MappedField
 from app.extraction.types import ABSTAIN, Extraction, ExtractorInfo, FieldValue, Value
 
@@ -23,19 +31,13 @@ DATE_CONFIDENCE = 0.6
 class _Option:
     name: str
     regexes: tuple[re.Pattern[str], ...]
-    screen: re.Pattern[str] | None  # all the regexes in one: most sentences match none of them
+    screen: re.Pattern[str] | None
 
     def candidates(self, found: Sequence[Sentence]) -> Sequence[Sentence]:
+        """The sentences that may match (all when the regexes could not be screened)."""
         if self.screen is None:
             return found
         return [sentence for sentence in found if self.screen.search(sentence.text)]
-
-
-def _screen(regexes: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
-    try:
-        return re.compile("|".join(f"(?:{r.pattern})" for r in regexes), re.IGNORECASE)
-    except re.error:  # e.g. a pattern with inline global flags cannot sit inside an alternation
-        return None
 
 
 def score_confidence(best: float, runner_up: float) -> float:
@@ -79,10 +81,11 @@ class OfflineExtractor:
 def _options(field: MappedField) -> tuple[_Option, ...]:
     options = []
     for name, allowed in field.values.items():
-        regexes = [keyword_regex(k) for k in allowed.keywords if k.strip("* ")]
+        keywords = [k for k in allowed.keywords if k.strip("* ")]
+        regexes = [keyword_regex(k) for k in keywords]
         regexes += [re.compile(p, re.IGNORECASE) for p in allowed.patterns]
         if regexes:
-            options.append(_Option(name, tuple(regexes), _screen(regexes)))
+            options.append(_Option(name, tuple(regexes), keyword_screen(keywords, allowed.patterns)))
     return tuple(options)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.db.autofill_audit import AutofillAuditStore
 from app.domain.transcript import Transcript
 from app.extraction.mapping import FieldMapping
 from app.extraction.types import Extraction, Extractor
@@ -93,7 +93,8 @@ class FieldAutofill:
         return CaseState(current=current or {}, ours=ours)
 
 
-def audit_rows(plan: AutofillPlan, conversation: str, case_id: UUID | None) -> list[AutofillAuditRow]:
+def audit_rows(plan: AutofillPlan, conversation: str, case_id: UUID | None) -> list[dict[str, Any]]:
+    """One autofill_audit row per field (column -> value; see AutofillAuditRow)."""
     x = plan.extraction
     common: dict[str, Any] = {
         "conversation_external_id": conversation,
@@ -108,16 +109,16 @@ def audit_rows(plan: AutofillPlan, conversation: str, case_id: UUID | None) -> l
         "fallback_reason": x.fallback_reason,
     }
     return [
-        AutofillAuditRow(
-            field=d.field.name,
-            column=d.field.column,
-            value=d.display,
-            lookup_id=str(d.lookup_id) if d.lookup_id else None,
-            confidence=d.answer.confidence if d.answer.value is not None else None,
-            evidence=d.answer.evidence,
-            outcome=d.outcome,
-            reason=d.reason,
+        {
+            "field": d.field.name,
+            "column": d.field.column,
+            "value": d.display,
+            "lookup_id": str(d.lookup_id) if d.lookup_id else None,
+            "confidence": d.answer.confidence if d.answer.value is not None else None,
+            "evidence": d.answer.evidence,
+            "outcome": d.outcome,
+            "reason": d.reason,
             **common,
-        )
+        }
         for d in plan.decisions
     ]

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import inspect
 
-from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.db.autofill_audit import AutofillAuditStore
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 
 
-def row(field: str, column: str, outcome: str, value: str, lookup_id: str | None = None) -> AutofillAuditRow:
-    return AutofillAuditRow(
-        conversation_external_id="c1",
-        case_id=uuid4(),
-        field=field,
-        column=column,
-        value=value,
-        lookup_id=lookup_id,
-        confidence=0.9,
-        evidence="quote",
-        outcome=outcome,
-        extractor="llm",
-        model="gpt-4o-mini",
-        prompt_version="p-1",
-        prompt_tokens=100,
-        completion_tokens=20,
-        latency_ms=350,
-        attempts=2,
-    )
+def row(field: str, column: str, outcome: str, value: str, lookup_id: str | None = None) -> dict[str, Any]:
+    return {
+        "conversation_external_id": "c1",
+        "case_id": uuid4(),
+        "field": field,
+        "column": column,
+        "value": value,
+        "lookup_id": lookup_id,
+        "confidence": 0.9,
+        "evidence": "quote",
+        "outcome": outcome,
+        "extractor": "llm",
+        "model": "gpt-4o-mini",
+        "prompt_version": "p-1",
+        "prompt_tokens": 100,
+        "completion_tokens": 20,
+        "latency_ms": 350,
+        "attempts": 2,
+    }
 
 
 async def test_audit_rows_and_what_casebridge_wrote(database_url: str) -> None:

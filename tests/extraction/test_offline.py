@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from app.extraction.eval import load_dataset
 from app.extraction.mapping import FieldMapping
 from app.extraction.mapping_loader import load_mapping
 from app.extraction.offline import OfflineExtractor, score_confidence
 from app.extraction.transcript_input import from_pairs
 from app.extraction.types import FieldValue
+from tests.extraction.conftest import REPO
+
+DATASET = REPO / "tests" / "data" / "autofill_eval.jsonl"
 
 
 def extract(mapping: FieldMapping, *pairs: tuple[str, str]) -> dict[str, FieldValue]:
@@ -106,3 +111,27 @@ def test_number_boolean_date_and_free_text(typed_mapping: FieldMapping) -> None:
     assert (got["vip"].value, got["due"].value, got["note"].value) == (True, date(2026, 12, 1), None)
     too_many = extract(typed_mapping, ("customer", "We need 900 seats on the free plan."))
     assert (too_many["seats"].value, too_many["vip"].value) == (None, False)
+
+
+def test_the_sentence_screen_never_changes_a_result(mapping: FieldMapping) -> None:
+    """Each value's keywords are screened with one search per sentence; without the screen every
+    keyword regex runs on every sentence. Both must agree on the whole eval dataset and the tricky cases."""
+    screened = OfflineExtractor(mapping)
+    unscreened = OfflineExtractor(mapping)
+    unscreened._options = {  # type: ignore[attr-defined]
+        name: tuple(replace(option, screen=None) for option in options)
+        for name, options in screened._options.items()  # type: ignore[attr-defined]
+    }
+    transcripts = [example.transcript for example in load_dataset(DATASET)]
+    transcripts += [
+        from_pairs([("customer", text)])
+        for text in (
+            "URGENT!!! the PRINTER is down",
+            "It\u2019s not urgent, but the invoice is wrong",
+            "\u0130nvoice wrong; \u017fupport please",
+            "urgently-needed refund",
+        )
+    ]
+    assert len(transcripts) > 20
+    for transcript in transcripts:
+        assert screened.extract_now(transcript).values == unscreened.extract_now(transcript).values

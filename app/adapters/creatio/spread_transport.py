@@ -19,7 +19,8 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         limits = httpx.Limits(
             max_connections=1, max_keepalive_connections=1, keepalive_expiry=keepalive_expiry
         )
-        self._pools = [httpx.AsyncHTTPTransport(limits=limits) for _ in range(pools)]
+        tls = httpx.create_ssl_context()  # one for all: loading the CA bundle takes ~20 ms each
+        self._pools = [httpx.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(pools)]
         self._in_flight = [0] * pools
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
