@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from app.db.tables import ConversationRow, MessageRow, utcnow
 from app.db.transactions import Transactions
@@ -78,26 +78,42 @@ class Note:
     at: datetime
 
 
-_CONVERSATION_COLUMNS = [CONVERSATIONS.c[f.name] for f in fields(ConversationState)]
-_MESSAGE_COLUMNS = [MESSAGES.c[f.name] for f in fields(StoredMessage)]
-_MESSAGE_ORDER = (MESSAGES.c.sent_at, MESSAGES.c.created_at, MESSAGES.c.id)
+# Built once: a sync runs these for every conversation (the SET clause comes from the parameters given).
+_LOAD_CONVERSATION = select(*[CONVERSATIONS.c[f.name] for f in fields(ConversationState)]).where(
+    CONVERSATIONS.c.id == bindparam("conversation_id")
+)
+_LOAD_MESSAGES = (
+    select(*[MESSAGES.c[f.name] for f in fields(StoredMessage)])
+    .where(MESSAGES.c.conversation_id == bindparam("conversation_id"))
+    .order_by(MESSAGES.c.sent_at, MESSAGES.c.created_at, MESSAGES.c.id)
+)
+_UPDATE_CONVERSATION = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
+_FIND_MESSAGE = select(MESSAGES.c.id).where(
+    MESSAGES.c.conversation_id == bindparam("conversation_id"),
+    MESSAGES.c.external_id == bindparam("external_id"),
+)
+_INSERT_MESSAGE = insert(MESSAGES)
+_MARK_SYNCED = (
+    update(MESSAGES)
+    .where(MESSAGES.c.id.in_(bindparam("message_ids", expanding=True)))
+    .values(synced_at=bindparam("synced_at"))
+)
 
 
 def load_snapshot(conn: Connection, conversation_id: UUID) -> ConversationSnapshot | None:
-    query = select(*_CONVERSATION_COLUMNS).where(CONVERSATIONS.c.id == conversation_id)
-    row = conn.execute(query).first()
+    key = {"conversation_id": conversation_id}
+    row: Any = conn.execute(_LOAD_CONVERSATION, key).first()  # exactly ConversationState's columns
     if row is None:
         return None
-    query = select(*_MESSAGE_COLUMNS).where(MESSAGES.c.conversation_id == conversation_id)
-    messages: Any = conn.execute(query.order_by(*_MESSAGE_ORDER))
-    state: Any = row  # a Row of exactly ConversationState's columns, in order
-    return ConversationSnapshot(ConversationState(*state), tuple(StoredMessage(*m) for m in messages))
+    messages: Any = conn.execute(_LOAD_MESSAGES, key)
+    return ConversationSnapshot(ConversationState(*row), tuple(StoredMessage(*m) for m in messages))
 
 
 def _update_conversation(conn: Connection, conversation_id: UUID, values: Mapping[str, Any]) -> None:
     if values:
-        statement = update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id)
-        conn.execute(statement.values(**values, updated_at=utcnow()))
+        conn.execute(
+            _UPDATE_CONVERSATION, {**values, "updated_at": utcnow(), "conversation_id": conversation_id}
+        )
 
 
 def prepare_sync(
@@ -107,10 +123,8 @@ def prepare_sync(
     note), then read the conversation again: messages that arrived meanwhile go into the same write."""
     _update_conversation(conn, conversation_id, values)
     if note is not None:
-        known = select(MESSAGES.c.id).where(
-            MESSAGES.c.conversation_id == conversation_id, MESSAGES.c.external_id == note.external_id
-        )
-        if conn.execute(known).first() is None:
+        known = {"conversation_id": conversation_id, "external_id": note.external_id}
+        if conn.execute(_FIND_MESSAGE, known).first() is None:
             row = {
                 "id": uuid4(),
                 "conversation_id": conversation_id,
@@ -120,7 +134,7 @@ def prepare_sync(
                 "sent_at": note.at,
                 "created_at": utcnow(),
             }
-            conn.execute(insert(MESSAGES), row)
+            conn.execute(_INSERT_MESSAGE, row)
     snapshot = load_snapshot(conn, conversation_id)
     assert snapshot is not None  # conversations are never deleted
     return snapshot
@@ -131,8 +145,7 @@ def record_synced(
 ) -> None:
     """Record written activities and conversation fields together."""
     if message_ids:
-        statement = update(MESSAGES).where(MESSAGES.c.id.in_(list(message_ids)))
-        conn.execute(statement.values(synced_at=utcnow()))
+        conn.execute(_MARK_SYNCED, {"message_ids": list(message_ids), "synced_at": utcnow()})
     _update_conversation(conn, conversation_id, values)
 
 

@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,7 +65,7 @@ async def enqueue(
     session.add(JobRow(kind=kind, queue_key=queue_key, payload=body, run_after=run_after or utcnow()))
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: ColumnElement[datetime]) -> ColumnElement[bool]:
     earlier = JOBS.alias("earlier")
     blocked_by_earlier = exists().where(
         earlier.c.queue_key == JOBS.c.queue_key,
@@ -85,15 +97,21 @@ _LEASE = (
 )
 
 
+@functools.lru_cache(maxsize=64)
+def _claim_query(dialect: str, limit: int) -> Select[Any]:
+    columns = (JOBS.c.id, JOBS.c.kind, JOBS.c.queue_key, JOBS.c.payload, JOBS.c.state, JOBS.c.attempts)
+    now = bindparam("now", type_=JOBS.c.run_after.type)
+    query = select(*columns, JOBS.c.max_attempts).where(_claimable(now)).order_by(JOBS.c.id).limit(limit)
+    if dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=JOBS)
+    return query
+
+
 def claim_jobs(conn: Connection, worker: str, limit: int, lease: timedelta) -> list[ClaimedJob]:
     """Lease up to `limit` runnable jobs; a job waits while an earlier one of its queue key is active."""
     now = utcnow()
-    columns = (JOBS.c.id, JOBS.c.kind, JOBS.c.queue_key, JOBS.c.payload, JOBS.c.state, JOBS.c.attempts)
-    query = select(*columns, JOBS.c.max_attempts).where(_claimable(now)).order_by(JOBS.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=JOBS)
     claimed = []
-    for row in conn.execute(query).all():
+    for row in conn.execute(_claim_query(conn.dialect.name, limit), {"now": now}).all():
         params = {
             "job_id": row.id,
             "read_state": row.state,
@@ -111,9 +129,17 @@ def claim_jobs(conn: Connection, worker: str, limit: int, lease: timedelta) -> l
     return claimed
 
 
-def _held_by(job: ClaimedJob, worker: str) -> ColumnElement[bool]:
-    """Only the current lease holder may finish a job; a worker whose lease expired lost it."""
-    return and_(JOBS.c.id == job.id, JOBS.c.lease_owner == worker, JOBS.c.state == "running")
+# Only the current lease holder may finish a job (or extend its lease); a worker whose lease expired
+# lost it. The SET clause comes from the parameters given.
+_UPDATE_HELD = update(JOBS).where(
+    JOBS.c.id == bindparam("job_id"),
+    JOBS.c.lease_owner == bindparam("worker"),
+    JOBS.c.state == "running",
+)
+
+
+def _held(job: ClaimedJob, worker: str) -> dict[str, Any]:
+    return {"job_id": job.id, "worker": worker}
 
 
 def finish_job(
@@ -137,7 +163,7 @@ def finish_job(
         values["last_error"] = error[:4000]
     if run_after is not None:
         values["run_after"] = run_after
-    conn.execute(update(JOBS).where(_held_by(job, worker)).values(**values))
+    conn.execute(_UPDATE_HELD, {**values, **_held(job, worker)})
 
 
 class JobQueue:
@@ -166,8 +192,8 @@ class JobQueue:
 
     async def extend_lease(self, job: ClaimedJob, worker: str, until: datetime) -> bool:
         def extend(conn: Connection) -> bool:
-            statement = update(JOBS).where(_held_by(job, worker)).values(leased_until=until)
-            return bool(conn.execute(statement).rowcount == 1)
+            params = {"leased_until": until, **_held(job, worker)}
+            return bool(conn.execute(_UPDATE_HELD, params).rowcount == 1)
 
         return await self._transactions.run(extend)
 

@@ -2,8 +2,10 @@
 
 SQLite has one writer at a time; through the async driver every statement costs a thread hop and
 concurrent transactions fight for the write lock. Here callers queue units of work in memory; one thread
-takes all that are waiting (up to a batch), runs each under a SAVEPOINT (a unit that raises rolls back
-alone and gets its exception) and answers them only after COMMIT, so a result still means "durably stored".
+takes all that are waiting (up to a batch), runs them in one transaction and answers them only after
+COMMIT, so a result still means "durably stored". A unit that raises gets its exception and changes
+nothing: the batch is then run again with each unit under its own SAVEPOINT. So a unit may run twice (the
+first time rolled back) and must only touch the database.
 """
 
 from __future__ import annotations
@@ -70,15 +72,26 @@ class SqliteWriter:
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
-            with self._engine.connect() as conn, conn.begin():
-                outcomes = [_run_one(conn, item) for item in batch]
-        except Exception as exc:  # the whole transaction failed: nothing of the batch was stored
-            logger.exception("an SQLite transaction failed", extra={"units": len(batch)})
-            for item in batch:
-                item.loop.call_soon_threadsafe(_answer, item.future, exc, True)
-            return
+            outcomes = self._transaction(batch, savepoints=False)
+        except Exception as exc:
+            # One unit: its own transaction was rolled back, its failure is the answer. Several (rare,
+            # e.g. a repeated event): run them again, each under a SAVEPOINT.
+            outcomes = [(exc, True)] if len(batch) == 1 else self._with_savepoints(batch)
         for item, (outcome, failed) in zip(batch, outcomes, strict=True):
             item.loop.call_soon_threadsafe(_answer, item.future, outcome, failed)
+
+    def _with_savepoints(self, batch: list[_Pending]) -> list[tuple[Any, bool]]:
+        try:
+            return self._transaction(batch, savepoints=True)
+        except Exception as exc:  # the transaction itself failed: nothing of the batch was stored
+            logger.exception("an SQLite transaction failed", extra={"units": len(batch)})
+            return [(exc, True)] * len(batch)
+
+    def _transaction(self, batch: list[_Pending], *, savepoints: bool) -> list[tuple[Any, bool]]:
+        with self._engine.connect() as conn, conn.begin():
+            if savepoints:
+                return [_run_one(conn, item) for item in batch]
+            return [(item.work(conn), False) for item in batch]
 
 
 def _run_one(conn: Connection, item: _Pending) -> tuple[Any, bool]:
