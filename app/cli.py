@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -72,9 +73,9 @@ def _serve(ns: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("host", ns.host), ("port", ns.port)) if v is not None}
     settings = Settings(**overrides)
     configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
-    )
+    app = create_app(settings)
+    _freeze_startup_objects()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
 
 
@@ -91,7 +92,17 @@ def _worker(_: argparse.Namespace) -> int:
 
     settings = Settings()
     configure_logging(settings.log_level)
+    _freeze_startup_objects()
     return asyncio.run(run_worker(settings))
+
+
+def _freeze_startup_objects() -> None:
+    """Move what the imports created out of the garbage collector's sight, and collect the young
+    generation less often: full collections then scan only objects made while serving. Measured with
+    bench/ (intake, 64 clients): p99 164 ms -> 84 ms, max 176 ms -> 91 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def _send_events(ns: argparse.Namespace) -> int:

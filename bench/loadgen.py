@@ -2,8 +2,8 @@
 
 `python -m bench.loadgen --url http://127.0.0.1:18000 --seconds 20 --clients 64` prints one JSON object.
 The signing secret comes from $BENCH_CHAT_SIGNING_SECRET. Each client has its own keep-alive connection
-(see bench/clients.py) and sends the events of its conversations in order (6 messages, handoff,
-resolved), every id unique.
+(a minimal HTTP/1.1 client, bench/rawhttp.py, so the generator takes little of the machine's CPU) and
+sends the events of its conversations in order (6 messages, handoff, resolved), every id unique.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
-from bench.clients import sender_client
 from bench.events import EVENTS_PER_CONVERSATION, conversation_events, signed
+from bench.rawhttp import RawConnection, RawHttpError
 from bench.stats import latency_summary
 
 SECRET_ENV = "BENCH_CHAT_SIGNING_SECRET"
@@ -33,6 +31,7 @@ EVENTS_PATH = "/api/v1/events"
 class Window:
     """The measured interval: requests completing inside it are counted, warm-up ones are not."""
 
+    url: str
     start: float
     end: float
     latencies: list[float] = field(default_factory=list)
@@ -42,13 +41,14 @@ class Window:
 
 async def client_loop(url: str, index: int, run_id: str, secret: str, window: Window) -> None:
     """One chat-platform sender: its own conversations, one request at a time, until the window ends."""
-    async with sender_client(url) as http:
+    http = await RawConnection.open(url)
+    try:
         await _send_until_end(http, index, run_id, secret, window)
+    finally:
+        await http.close()
 
 
-async def _send_until_end(
-    http: httpx.AsyncClient, index: int, run_id: str, secret: str, window: Window
-) -> None:
+async def _send_until_end(http: RawConnection, index: int, run_id: str, secret: str, window: Window) -> None:
     n, events = 0, []
     while time.perf_counter() < window.end:
         if n % EVENTS_PER_CONVERSATION == 0:  # the next conversation of this client
@@ -57,9 +57,10 @@ async def _send_until_end(
         body, headers = signed(events[n % EVENTS_PER_CONVERSATION], secret)
         sent = time.perf_counter()
         try:
-            status = str((await http.post(EVENTS_PATH, content=body, headers=headers)).status_code)
-        except httpx.HTTPError as exc:
+            status = str((await http.post(EVENTS_PATH, body, headers))[0])
+        except (OSError, asyncio.IncompleteReadError, RawHttpError) as exc:
             status = type(exc).__name__
+            http = await _reconnect(http, window)
         done = time.perf_counter()
         n += 1
         if done < window.start:
@@ -70,10 +71,16 @@ async def _send_until_end(
                 window.latencies.append(done - sent)
 
 
+async def _reconnect(http: RawConnection, window: Window) -> RawConnection:
+    """After a failed request the connection's state is unknown: start a fresh one."""
+    await http.close()
+    return await RawConnection.open(window.url)
+
+
 async def run(url: str, seconds: float, warmup: float, clients: int, run_id: str) -> dict[str, Any]:
     secret = os.environ[SECRET_ENV]
     now = time.perf_counter()
-    window = Window(start=now + warmup, end=now + warmup + seconds)
+    window = Window(url, start=now + warmup, end=now + warmup + seconds)
     cpu_before = _cpu_seconds()
     await asyncio.gather(*(client_loop(url, i, run_id, secret, window) for i in range(clients)))
     accepted = window.statuses.get("202", 0)

@@ -151,7 +151,11 @@ def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> 
     elif isinstance(event, ConversationReopened):
         changes = _status_change(conversation, "open", event.occurred_at)
     if changes:
-        conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation["id"]).values(**changes))
+        conn.execute(_UPDATE_CONVERSATION, {**changes, "conversation_id": conversation["id"]})
+
+
+# The SET clause comes from the parameters given.
+_UPDATE_CONVERSATION = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
 
 
 _MESSAGE_INSERT = insert(MESSAGES)
