@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Index, insert
 from sqlmodel import Field, SQLModel, col, select
 
 from app.db.engine import SessionFactory
+from app.db.prepared import Prepared
 from app.db.tables import utcnow
 from app.db.transactions import EngineTransactions, Transactions
 
@@ -44,8 +45,11 @@ class AutofillAuditRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_INSERT = Prepared(insert(AutofillAuditRow.__table__))  # type: ignore[attr-defined]
+
+
 def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(insert(AutofillAuditRow.__table__), rows)  # type: ignore[attr-defined]
+    _INSERT.execute_many(conn, rows)
 
 
 class AutofillAuditStore:

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
+from app.db.prepared import Prepared
 from app.db.tables import ConversationRow, MessageRow, utcnow
 from app.db.transactions import Transactions
 
@@ -79,41 +80,44 @@ class Note:
 
 
 # Built once: a sync runs these for every conversation (the SET clause comes from the parameters given).
-_LOAD_CONVERSATION = select(*[CONVERSATIONS.c[f.name] for f in fields(ConversationState)]).where(
-    CONVERSATIONS.c.id == bindparam("conversation_id")
+_LOAD_CONVERSATION = Prepared(
+    select(*[CONVERSATIONS.c[f.name] for f in fields(ConversationState)]).where(
+        CONVERSATIONS.c.id == bindparam("conversation_id")
+    )
 )
-_LOAD_MESSAGES = (
+_LOAD_MESSAGES = Prepared(
     select(*[MESSAGES.c[f.name] for f in fields(StoredMessage)])
     .where(MESSAGES.c.conversation_id == bindparam("conversation_id"))
     .order_by(MESSAGES.c.sent_at, MESSAGES.c.created_at, MESSAGES.c.id)
 )
-_UPDATE_CONVERSATION = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
-_FIND_MESSAGE = select(MESSAGES.c.id).where(
-    MESSAGES.c.conversation_id == bindparam("conversation_id"),
-    MESSAGES.c.external_id == bindparam("external_id"),
+_UPDATE_CONVERSATION = Prepared(
+    update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
 )
-_INSERT_MESSAGE = insert(MESSAGES)
-_MARK_SYNCED = (
-    update(MESSAGES)
-    .where(MESSAGES.c.id.in_(bindparam("message_ids", expanding=True)))
-    .values(synced_at=bindparam("synced_at"))
+_FIND_MESSAGE = Prepared(
+    select(MESSAGES.c.id).where(
+        MESSAGES.c.conversation_id == bindparam("conversation_id"),
+        MESSAGES.c.external_id == bindparam("external_id"),
+    )
+)
+_INSERT_MESSAGE = Prepared(insert(MESSAGES))
+_MARK_SYNCED = Prepared(
+    update(MESSAGES).where(MESSAGES.c.id == bindparam("message_id")).values(synced_at=bindparam("synced_at"))
 )
 
 
 def load_snapshot(conn: Connection, conversation_id: UUID) -> ConversationSnapshot | None:
     key = {"conversation_id": conversation_id}
-    row: Any = conn.execute(_LOAD_CONVERSATION, key).first()  # exactly ConversationState's columns
+    row = _LOAD_CONVERSATION.execute(conn, key).first()  # exactly ConversationState's columns
     if row is None:
         return None
-    messages: Any = conn.execute(_LOAD_MESSAGES, key)
+    messages = _LOAD_MESSAGES.execute(conn, key).rows
     return ConversationSnapshot(ConversationState(*row), tuple(StoredMessage(*m) for m in messages))
 
 
 def _update_conversation(conn: Connection, conversation_id: UUID, values: Mapping[str, Any]) -> None:
     if values:
-        conn.execute(
-            _UPDATE_CONVERSATION, {**values, "updated_at": utcnow(), "conversation_id": conversation_id}
-        )
+        params = {**values, "updated_at": utcnow(), "conversation_id": conversation_id}
+        _UPDATE_CONVERSATION.execute(conn, params)
 
 
 def prepare_sync(
@@ -124,7 +128,7 @@ def prepare_sync(
     _update_conversation(conn, conversation_id, values)
     if note is not None:
         known = {"conversation_id": conversation_id, "external_id": note.external_id}
-        if conn.execute(_FIND_MESSAGE, known).first() is None:
+        if _FIND_MESSAGE.execute(conn, known).first() is None:
             row = {
                 "id": uuid4(),
                 "conversation_id": conversation_id,
@@ -134,7 +138,7 @@ def prepare_sync(
                 "sent_at": note.at,
                 "created_at": utcnow(),
             }
-            conn.execute(_INSERT_MESSAGE, row)
+            _INSERT_MESSAGE.execute(conn, row)
     snapshot = load_snapshot(conn, conversation_id)
     assert snapshot is not None  # conversations are never deleted
     return snapshot
@@ -144,8 +148,8 @@ def record_synced(
     conn: Connection, conversation_id: UUID, message_ids: Sequence[UUID], values: Mapping[str, Any]
 ) -> None:
     """Record written activities and conversation fields together."""
-    if message_ids:
-        conn.execute(_MARK_SYNCED, {"message_ids": list(message_ids), "synced_at": utcnow()})
+    now = utcnow()
+    _MARK_SYNCED.execute_many(conn, [{"message_id": m, "synced_at": now} for m in message_ids])
     _update_conversation(conn, conversation_id, values)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from app.db.prepared import Prepared
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, utcnow
 from app.db.transactions import Transactions
 from app.domain.events import (
@@ -78,15 +79,17 @@ _CUSTOMER_FIELDS = ("channel", "url", "customer_name", "customer_email", "custom
 
 
 @functools.cache
-def _upsert_statement(dialect: str) -> Any:
+def _upsert_statement(dialect: str) -> Prepared:
     """Built once per dialect; known fields are kept when an event leaves them out."""
     names = ("id", "external_id", "status", "contact_state", "created_at", "updated_at", *_CUSTOMER_FIELDS)
     statement = _insert_for(dialect, CONVERSATIONS).values({name: bindparam(name) for name in names})
     excluded = statement.excluded
     keep = {name: func.coalesce(excluded[name], CONVERSATIONS.c[name]) for name in _CUSTOMER_FIELDS}
-    return statement.on_conflict_do_update(
-        index_elements=["external_id"], set_={**keep, "updated_at": excluded.updated_at}
-    ).returning(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.status_changed_at)
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=["external_id"], set_={**keep, "updated_at": excluded.updated_at}
+        ).returning(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.status_changed_at)
+    )
 
 
 def _upsert_conversation(conn: Connection, event: ChatEvent) -> dict[str, Any]:
@@ -104,15 +107,17 @@ def _upsert_conversation(conn: Connection, event: ChatEvent) -> dict[str, Any]:
         "customer_email": info.customer.email,
         "customer_phone": info.customer.phone,
     }
-    row = (conn.execute(_upsert_statement(conn.dialect.name), params)).mappings().one()
-    return dict(row)
+    [(conversation_id, status, status_changed_at)] = (
+        _upsert_statement(conn.dialect.name).execute(conn, params).rows
+    )
+    return {"id": conversation_id, "status": status, "status_changed_at": status_changed_at}
 
 
 @functools.cache
-def _event_insert(dialect: str) -> Any:
+def _event_insert(dialect: str) -> Prepared:
     names = ("id", "conversation_id", "type", "occurred_at", "received_at", "body")
     statement = _insert_for(dialect, EVENTS).values({name: bindparam(name) for name in names})
-    return statement.on_conflict_do_nothing(index_elements=["id"])
+    return Prepared(statement.on_conflict_do_nothing(index_elements=["id"]))
 
 
 def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, body: bytes) -> None:
@@ -124,7 +129,7 @@ def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, bod
         "received_at": utcnow(),
         "body": body.decode("utf-8"),
     }
-    if conn.execute(_event_insert(conn.dialect.name), params).rowcount == 0:
+    if _event_insert(conn.dialect.name).execute(conn, params).rowcount == 0:
         raise DuplicateEvent
 
 
@@ -151,14 +156,16 @@ def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> 
     elif isinstance(event, ConversationReopened):
         changes = _status_change(conversation, "open", event.occurred_at)
     if changes:
-        conn.execute(_UPDATE_CONVERSATION, {**changes, "conversation_id": conversation["id"]})
+        _UPDATE_CONVERSATION.execute(conn, {**changes, "conversation_id": conversation["id"]})
 
 
 # The SET clause comes from the parameters given.
-_UPDATE_CONVERSATION = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
+_UPDATE_CONVERSATION = Prepared(
+    update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
+)
 
 
-_MESSAGE_INSERT = insert(MESSAGES)
+_MESSAGE_INSERT = Prepared(insert(MESSAGES))
 
 
 def _insert_message(
@@ -174,7 +181,7 @@ def _insert_message(
         "sent_at": sent_at,
         "created_at": utcnow(),
     }
-    conn.execute(_MESSAGE_INSERT, params)
+    _MESSAGE_INSERT.execute(conn, params)
 
 
 def _status_change(conversation: dict[str, Any], status: str, at: datetime) -> dict[str, Any]:
@@ -211,7 +218,7 @@ def _enqueue_statement() -> Any:
     return insert(JOBS).from_select([*_JOB_COLUMNS, "updated_at"], row)
 
 
-_ENQUEUE = _enqueue_statement()
+_ENQUEUE = Prepared(_enqueue_statement())
 
 
 def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
@@ -229,7 +236,7 @@ def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
         "created_at": now,
         "updated_at": now,
     }
-    conn.execute(_ENQUEUE, params)
+    _ENQUEUE.execute(conn, params)
 
 
 def _sync_payload(conversation_id: UUID) -> str:

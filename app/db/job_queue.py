@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     Table,
     and_,
     bindparam,
@@ -25,6 +24,7 @@ from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.prepared import Prepared
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import Transactions
 
@@ -80,7 +80,7 @@ def _claimable(now: ColumnElement[datetime]) -> ColumnElement[bool]:
 
 
 # Compare-and-set on the state and attempts read, so two claimers without row locks cannot both win.
-_LEASE = (
+_LEASE = Prepared(
     update(JOBS)
     .where(
         JOBS.c.id == bindparam("job_id"),
@@ -98,43 +98,46 @@ _LEASE = (
 
 
 @functools.lru_cache(maxsize=64)
-def _claim_query(dialect: str, limit: int) -> Select[Any]:
+def _claim_query(dialect: str, limit: int) -> Prepared:
     columns = (JOBS.c.id, JOBS.c.kind, JOBS.c.queue_key, JOBS.c.payload, JOBS.c.state, JOBS.c.attempts)
     now = bindparam("now", type_=JOBS.c.run_after.type)
     query = select(*columns, JOBS.c.max_attempts).where(_claimable(now)).order_by(JOBS.c.id).limit(limit)
     if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=JOBS)
-    return query
+    return Prepared(query)
 
 
 def claim_jobs(conn: Connection, worker: str, limit: int, lease: timedelta) -> list[ClaimedJob]:
     """Lease up to `limit` runnable jobs; a job waits while an earlier one of its queue key is active."""
     now = utcnow()
     claimed = []
-    for row in conn.execute(_claim_query(conn.dialect.name, limit), {"now": now}).all():
+    for job_id, kind, queue_key, payload, state, attempts, max_attempts in (
+        _claim_query(conn.dialect.name, limit).execute(conn, {"now": now}).rows
+    ):
         params = {
-            "job_id": row.id,
-            "read_state": row.state,
-            "read_attempts": row.attempts,
-            "attempts": row.attempts + 1,
+            "job_id": job_id,
+            "read_state": state,
+            "read_attempts": attempts,
+            "attempts": attempts + 1,
             "leased_until": now + lease,
             "lease_owner": worker,
             "updated_at": now,
         }
-        if conn.execute(_LEASE, params).rowcount == 1:
-            payload = json.loads(row.payload)
+        if _LEASE.execute(conn, params).rowcount == 1:
             claimed.append(
-                ClaimedJob(row.id, row.kind, row.queue_key, payload, row.attempts + 1, row.max_attempts)
+                ClaimedJob(job_id, kind, queue_key, json.loads(payload), attempts + 1, max_attempts)
             )
     return claimed
 
 
 # Only the current lease holder may finish a job (or extend its lease); a worker whose lease expired
 # lost it. The SET clause comes from the parameters given.
-_UPDATE_HELD = update(JOBS).where(
-    JOBS.c.id == bindparam("job_id"),
-    JOBS.c.lease_owner == bindparam("worker"),
-    JOBS.c.state == "running",
+_UPDATE_HELD = Prepared(
+    update(JOBS).where(
+        JOBS.c.id == bindparam("job_id"),
+        JOBS.c.lease_owner == bindparam("worker"),
+        JOBS.c.state == "running",
+    )
 )
 
 
@@ -163,7 +166,7 @@ def finish_job(
         values["last_error"] = error[:4000]
     if run_after is not None:
         values["run_after"] = run_after
-    conn.execute(_UPDATE_HELD, {**values, **_held(job, worker)})
+    _UPDATE_HELD.execute(conn, {**values, **_held(job, worker)})
 
 
 class JobQueue:
@@ -193,7 +196,7 @@ class JobQueue:
     async def extend_lease(self, job: ClaimedJob, worker: str, until: datetime) -> bool:
         def extend(conn: Connection) -> bool:
             params = {"leased_until": until, **_held(job, worker)}
-            return bool(conn.execute(_UPDATE_HELD, params).rowcount == 1)
+            return _UPDATE_HELD.execute(conn, params).rowcount == 1
 
         return await self._transactions.run(extend)
 
