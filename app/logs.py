@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
+import copy
+import functools
 import json
 import logging
+import logging.handlers
+import queue
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,18 +38,59 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith(("_", "color_")):
-                entry[key] = MASK if _SECRET_KEY.search(key) else value
+                entry[key] = MASK if _is_secret_name(key) else value
         if record.exc_info:
             entry["exception"] = redact_text(self.formatException(record.exc_info))
+        elif record.exc_text:  # formatted before it was queued (see _QueueHandler)
+            entry["exception"] = redact_text(record.exc_text)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route all logging through one JSON handler; quiet libraries that would log URLs and bodies."""
+@functools.lru_cache(maxsize=1024)
+def _is_secret_name(key: str) -> bool:
+    return _SECRET_KEY.search(key) is not None
+
+
+class _QueueHandler(logging.handlers.QueueHandler):
+    """Hands records to the writer thread as they are: the stock handler would flatten the message,
+    extra fields and traceback into one string, and this keeps them for the JSON formatter."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record = copy.copy(record)
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        return record
+
+
+def configure_logging(level: str = "INFO") -> Callable[[], None]:
+    """Route all logging through one JSON handler; quiet libraries that would log URLs and bodies.
+
+    Records are formatted and written by a thread of their own: a write to stderr (a pipe, a file) never
+    blocks the event loop, and the loop does not spend its time on JSON (a quarter of intake's request
+    handling, measured with py-spy). The queue is drained when the process exits, or by the returned
+    function."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler, respect_handler_level=True)
+    listener.start()
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            listener.stop()
+
+    atexit.register(stop)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for old in root.handlers:
+        if isinstance(old, _QueueHandler):  # configured twice in one process (tests, dev server)
+            old.close()
+    root.handlers[:] = [_QueueHandler(records)]
     root.setLevel(level.upper())
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    return stop

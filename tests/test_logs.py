@@ -1,8 +1,11 @@
 import io
 import json
 import logging
+import sys
 
-from app.logs import JsonFormatter
+import pytest
+
+from app.logs import JsonFormatter, configure_logging
 
 
 def _format(record_extra: dict[str, object], message: str = "hello") -> dict[str, object]:
@@ -34,3 +37,28 @@ def test_secret_named_fields_and_bearer_tokens_are_masked() -> None:
     assert entry["access_token"] == "***"
     assert entry["Authorization"] == "***"
     assert "eyJhbGciOi" not in str(entry["message"])
+
+
+def test_configured_logging_writes_json_lines_from_its_own_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    stop = configure_logging("INFO")
+    log = logging.getLogger("test.queued")
+    log.info("case %s created", "SR1", extra={"conversation_id": "c1", "client_secret": "s3cr3t"})
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.exception("sync failed", extra={"job_id": 7})
+    log.debug("not at INFO")
+    stop()  # drains the queue
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (first["message"], first["conversation_id"], first["client_secret"]) == (
+        "case SR1 created",
+        "c1",
+        "***",
+    )
+    assert second["job_id"] == 7
+    assert "ValueError: boom" in second["exception"]
