@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlmodel import col, select
 
 from app.asgi import Adapters
 from app.db.autofill_audit import AutofillAuditRow
+from app.pipeline.errors import TemporaryFailure
 from app.sandbox.ids import CaseCategoryIds, CasePriorityIds
 from app.settings import Settings
 from tests.conftest import drain
@@ -137,3 +139,46 @@ async def test_a_failing_llm_falls_back_to_the_offline_rules_and_never_blocks(
     assert LLM_KEY not in report.text
     assert LLM_KEY not in caplog.text
     assert "LLM extraction failed; using the offline extractor" in caplog.text
+
+
+async def test_a_retried_sync_writes_the_values_filled_the_first_time(
+    autofill_client: Client, sandbox_app: Litestar
+) -> None:
+    """The values (and the note) are stored before the case write; a retry reuses them, so the
+    extraction runs once per handoff however often the write fails."""
+    runtime = autofill_client.app.state.services.runtime
+    for _ in range(250):  # the seeded connection's background test swaps the CRM client when it passes
+        if runtime.connection.state().verified_at is not None:
+            break
+        await asyncio.sleep(0.02)
+    crm = runtime.connection.current()[0]
+    service = runtime.autofill.service
+    fills: list[str] = []
+    failures: list[str] = []
+    original_fill, original_create = service.fill, crm.create_case
+
+    async def counting_fill(transcript: Any, *args: Any) -> Any:
+        fills.append(transcript.conversation_external_id)
+        return await original_fill(transcript, *args)
+
+    async def create_failing_once(*args: Any, **kwargs: Any) -> Any:
+        crm.create_case = original_create
+        failures.append("create_case")
+        raise TemporaryFailure("Creatio answered 503")
+
+    service.fill, crm.create_case = counting_fill, create_failing_once
+    try:
+        await post(autofill_client, message("a9", "m1", OUTAGE, t=0))
+        await post(autofill_client, handoff("a9", SUMMARY, t=60))
+        await drain(autofill_client)  # the first attempt fails after auto-fill
+        await asyncio.sleep(0.1)  # the retry's backoff (tests: at most 0.05 s)
+        await drain(autofill_client)
+    finally:
+        service.fill, crm.create_case = original_fill, original_create
+    assert failures == ["create_case"]
+    assert fills == ["a9"]
+    [case] = cases(sandbox_app)
+    assert str(case["PriorityId"]) == str(CasePriorityIds.CRITICAL)
+    assert case["UsrOrderNumber"] == "AB-123456"
+    note_of(sandbox_app, case["Id"])  # exactly one note
+    assert len(await audit_rows(autofill_client, "a9")) == 4  # one audit row per field, once
