@@ -2,10 +2,9 @@
 
 SQLite has one writer at a time; through the async driver every statement costs a thread hop and
 concurrent transactions fight for the write lock. Here callers queue units of work in memory; one thread
-takes all that are waiting (up to a batch), runs them in one transaction and answers them only after
-COMMIT, so a result still means "durably stored". A unit that raises gets its exception and changes
-nothing: the batch is then run again with each unit under its own SAVEPOINT. So a unit may run twice (the
-first time rolled back) and must only touch the database.
+takes all that are waiting (up to a batch), runs them in one transaction (app/db/units.py: a unit that
+raises gets its exception and changes nothing) and answers them only after COMMIT, so a result still
+means "durably stored".
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from app.db.engine import sqlite_pragmas
+from app.db.units import MAX_BATCH, Outcome, Work, first_failure, run_units
 
 logger = logging.getLogger(__name__)
-MAX_BATCH = 100
 T = TypeVar("T")
 
 
@@ -71,41 +70,27 @@ class SqliteWriter:
             self._commit(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
+        works = [item.work for item in batch]
         try:
-            outcomes = self._transaction(batch, savepoints=False)
+            outcomes = self._transaction(works, savepoints=False)
         except Exception as exc:
-            # One unit: its own transaction was rolled back, its failure is the answer. Several (rare,
-            # e.g. a repeated event): run them again, each under a SAVEPOINT.
-            outcomes = [(exc, True)] if len(batch) == 1 else self._with_savepoints(batch)
+            outcomes = first_failure(exc, len(batch)) or self._with_savepoints(works)
         for item, (outcome, failed) in zip(batch, outcomes, strict=True):
-            item.loop.call_soon_threadsafe(_answer, item.future, outcome, failed)
+            item.loop.call_soon_threadsafe(answer, item.future, outcome, failed)
 
-    def _with_savepoints(self, batch: list[_Pending]) -> list[tuple[Any, bool]]:
+    def _with_savepoints(self, works: list[Work]) -> list[Outcome]:
         try:
-            return self._transaction(batch, savepoints=True)
+            return self._transaction(works, savepoints=True)
         except Exception as exc:  # the transaction itself failed: nothing of the batch was stored
-            logger.exception("an SQLite transaction failed", extra={"units": len(batch)})
-            return [(exc, True)] * len(batch)
+            logger.exception("an SQLite transaction failed", extra={"units": len(works)})
+            return [(exc, True)] * len(works)
 
-    def _transaction(self, batch: list[_Pending], *, savepoints: bool) -> list[tuple[Any, bool]]:
+    def _transaction(self, works: list[Work], *, savepoints: bool) -> list[Outcome]:
         with self._engine.connect() as conn, conn.begin():
-            if savepoints:
-                return [_run_one(conn, item) for item in batch]
-            return [(item.work(conn), False) for item in batch]
+            return run_units(conn, works, savepoints)
 
 
-def _run_one(conn: Connection, item: _Pending) -> tuple[Any, bool]:
-    savepoint = conn.begin_nested()
-    try:
-        result = item.work(conn)
-    except Exception as exc:
-        savepoint.rollback()
-        return exc, True
-    savepoint.commit()
-    return result, False
-
-
-def _answer(future: asyncio.Future[Any], outcome: Any, failed: bool) -> None:
+def answer(future: asyncio.Future[Any], outcome: Any, failed: bool) -> None:
     if future.done():  # the caller gave up (cancelled); the work is stored all the same
         return
     if failed:
