@@ -24,6 +24,7 @@ from bench.e2e_figures import figures
 from bench.e2e_options import ACTIVITIES, AUTOFILL, E2EOptions, Run
 from bench.e2e_post import post_conversations
 from bench.e2e_watch import Watcher
+from bench.floor import measure_floor
 from bench.intake import database_url
 from bench.postgres import PostgresUnavailable
 from bench.servers import CHAT_SECRET, CasebridgeOptions, start_casebridge, start_sandbox
@@ -34,6 +35,10 @@ __all__ = ["E2EOptions", "run_e2e"]
 def run_e2e(options: E2EOptions, work_dir: Path) -> dict[str, Any]:
     data_dir = work_dir / f"e2e-{options.mode}-{options.database}"
     data_dir.mkdir(parents=True, exist_ok=True)
+    floor = None
+    if options.mode == "backlog":  # what a bare client gets from the same sandbox (bench/floor.py)
+        o = options
+        floor = measure_floor(o.sandbox_port, o.latency_ms, o.creatio_concurrency, o.conversations, data_dir)
     try:
         with database_url(options.database, data_dir) as url:
             sandbox = start_sandbox(options.sandbox_port, options.latency_ms, data_dir)
@@ -53,7 +58,8 @@ def run_e2e(options: E2EOptions, work_dir: Path) -> dict[str, Any]:
                 sandbox.stop()
     except PostgresUnavailable as exc:
         return {"mode": options.mode, "database": options.database, "skipped": str(exc)}
-    return {"mode": options.mode, "database": options.database} | result
+    extra = {"harness_floor": floor} if floor else {}
+    return {"mode": options.mode, "database": options.database} | result | extra
 
 
 def _live(run: Run) -> dict[str, Any]:

@@ -84,6 +84,19 @@ def _timing_rows(r: dict[str, Any]) -> list[list[object]]:
         ["wall time (process answers /health -> all synced)", f"{r['wall_seconds']} s"],
         ["  before that: process start-up until /health", f"{r['startup_seconds']} s"],
         ["  wall / lower bound with the start-up included", r["ratio_with_startup"]],
+        *_floor_rows(r),
+    ]
+
+
+def _floor_rows(r: dict[str, Any]) -> list[list[object]]:
+    floor = r.get("harness_floor")
+    if not floor:
+        return []
+    return [
+        [
+            "harness floor: bare adapter client, same requests, fresh sandbox",
+            f"{floor['wall_seconds']} s = {floor['ratio']} x lower bound",
+        ]
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -19,6 +20,8 @@ class RequestLogMiddleware(ASGIMiddleware):
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
+        self._counters: dict[tuple[str, str, str], Any] = {}  # labelled children, looked up once each
+        self._latencies: dict[str, Any] = {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         started = time.perf_counter()
@@ -36,9 +39,20 @@ class RequestLogMiddleware(ASGIMiddleware):
             elapsed = time.perf_counter() - started
             route = str(scope.get("path_template") or "unmatched")
             method = str(scope.get("method", ""))
-            self._metrics.http_requests.labels(method, route, str(status)).inc()
-            self._metrics.http_latency.labels(route).observe(elapsed)
+            self._count(method, route, str(status)).inc()
+            self._latency(route).observe(elapsed)
             logger.info(
                 "request",
                 extra={"method": method, "route": route, "status": status, "ms": round(elapsed * 1000, 1)},
             )
+
+    def _count(self, method: str, route: str, status: str) -> Any:
+        key = (method, route, status)
+        if key not in self._counters:
+            self._counters[key] = self._metrics.http_requests.labels(method, route, status)
+        return self._counters[key]
+
+    def _latency(self, route: str) -> Any:
+        if route not in self._latencies:
+            self._latencies[route] = self._metrics.http_latency.labels(route)
+        return self._latencies[route]

@@ -57,7 +57,9 @@ async def _send_chunk(
     if results is None:
         raise unexpected_answer(response, what)
     failed = sum(1 for r in results if not r.ok)
-    logger.info("Creatio %s: %d ok, %d failed", what, len(results) - failed, failed)
+    # Success is routine (the pipeline logs each case it wrote); a failed sub-request is not.
+    level = logging.WARNING if failed else logging.DEBUG
+    logger.log(level, "Creatio %s: %d ok, %d failed", what, len(results) - failed, failed)
     return results
 
 
