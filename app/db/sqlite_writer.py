@@ -76,7 +76,10 @@ class SqliteWriter:
         except Exception as exc:
             outcomes = first_failure(exc, len(batch)) or self._with_savepoints(works)
         for item, (outcome, failed) in zip(batch, outcomes, strict=True):
-            item.loop.call_soon_threadsafe(answer, item.future, outcome, failed)
+            try:
+                item.loop.call_soon_threadsafe(answer, item.future, outcome, failed)
+            except RuntimeError:  # the caller's event loop is closed: nobody is waiting any more
+                continue
 
     def _with_savepoints(self, works: list[Work]) -> list[Outcome]:
         try:

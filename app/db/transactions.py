@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.sqlite_writer import SqliteWriter, answer
@@ -74,9 +73,14 @@ class EngineGroupCommit:
             batch, waiting.units = waiting.units[:MAX_BATCH], waiting.units[MAX_BATCH:]
             works = [work for work, _ in batch]
             try:
-                outcomes = await self._transaction(works, savepoints=False)
-            except Exception as exc:
-                outcomes = first_failure(exc, len(batch)) or await self._with_savepoints(works)
+                try:
+                    outcomes = await self._transaction(works, savepoints=False)
+                except Exception as exc:
+                    outcomes = first_failure(exc, len(batch)) or await self._with_savepoints(works)
+            except BaseException:  # cancelled (the loop is closing): no caller may wait forever
+                for _, future in batch:
+                    future.cancel()
+                raise
             for (_, future), (outcome, failed) in zip(batch, outcomes, strict=True):
                 answer(future, outcome, failed)
 
@@ -95,7 +99,7 @@ class EngineGroupCommit:
 def build_transactions(engine: AsyncEngine, stack: AsyncExitStack) -> Transactions:
     """SQLite files get the writer thread, PostgreSQL the group-commit batcher (both commit waiting units
     together); in-memory SQLite one transaction per unit."""
-    url = make_url(str(engine.url))
+    url = engine.url
     if url.get_backend_name() == "postgresql":
         return EngineGroupCommit(engine)
     if not url.database or url.database == ":memory:":
@@ -103,3 +107,6 @@ def build_transactions(engine: AsyncEngine, stack: AsyncExitStack) -> Transactio
     writer = SqliteWriter(Path(url.database))
     stack.callback(writer.close)
     return writer
+
+
+__all__ = ["EngineGroupCommit", "EngineTransactions", "SqliteWriter", "Transactions", "build_transactions"]
