@@ -13,7 +13,6 @@ from app.adapters.creatio import CreatioClient
 from app.adapters.creatio.lookups import CreatioLookups
 from app.db.autofill_audit import AutofillAuditStore
 from app.db.engine import SessionFactory
-from app.db.transactions import Transactions
 from app.extraction.fallback import FallbackExtractor
 from app.extraction.mapping import FieldMapping, MappingProblem
 from app.extraction.mapping_loader import load_mapping
@@ -92,7 +91,6 @@ def build_autofill(
     sessions: SessionFactory | None,
     stack: AsyncExitStack,
     llm_http: httpx.AsyncClient | None = None,
-    transactions: Transactions | None = None,
 ) -> AutofillRuntime:
     mapping = load_mapping(settings.field_mappings_dir)
     if not mapping.files:
@@ -109,7 +107,7 @@ def build_autofill(
         return AutofillRuntime(mapping, NoAutofill(), problems=problems)
     extractor, prompt_version = build_extractor(settings, mapping, stack, llm_http)
     lookups = LookupCache(LookupsOfClient(current_client), settings.lookup_cache_seconds)
-    audit = AutofillAuditStore(sessions, transactions) if sessions is not None else None
+    audit = AutofillAuditStore(sessions) if sessions is not None else None
     service = FieldAutofill(mapping, extractor, lookups, audit)
     logger.info(
         "field auto-fill on",

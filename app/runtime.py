@@ -95,9 +95,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     )
     await connection.load()
     await _apply_env_seed(settings, connection, stack)
-    autofill = build_autofill(
-        settings, lambda: connection.client, sessions, stack, adapters.llm_http, transactions
-    )
+    autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
     connection.saved_listeners.append(autofill.on_connection_saved)
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
     reverse = await build_reverse_sync(settings, sessions, connection, box, adapters.chat_http, stack)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,6 @@ from sqlmodel import Field, SQLModel, col, select
 from app.db.engine import SessionFactory
 from app.db.prepared import Prepared
 from app.db.tables import utcnow
-from app.db.transactions import EngineTransactions, Transactions
 
 
 class AutofillAuditRow(SQLModel, table=True):
@@ -48,22 +46,16 @@ class AutofillAuditRow(SQLModel, table=True):
 _INSERT = Prepared(insert(AutofillAuditRow.__table__))  # type: ignore[attr-defined]
 
 
-def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    _INSERT.execute_many(conn, rows)
+def insert_audit_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows as column -> value (`created_at` defaults to now), in the caller's transaction: the sync
+    stores them with the values they explain (app/db/conversation_store.py)."""
+    now = utcnow()
+    _INSERT.execute_many(conn, [{"created_at": now, **row} for row in rows])
 
 
 class AutofillAuditStore:
-    def __init__(self, sessions: SessionFactory, transactions: Transactions | None = None) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
-        self._transactions = transactions or EngineTransactions(sessions.kw["bind"])
-
-    async def record(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows as column -> value, one Core insert on the sync's hot path (on SQLite through the
-        group-commit writer); `created_at` defaults to now."""
-        if rows:
-            now = utcnow()
-            values = [{"created_at": now, **row} for row in rows]
-            await self._transactions.run(functools.partial(_insert, rows=values))
 
     async def applied_values(self, conversation_external_id: str) -> dict[str, str]:
         """Per column, the value Casebridge last wrote for this conversation's case (as text)."""

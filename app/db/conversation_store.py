@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
+from app.db.autofill_audit import insert_audit_rows
 from app.db.prepared import Prepared
 from app.db.tables import ConversationRow, MessageRow, utcnow
 from app.db.transactions import Transactions
@@ -121,11 +122,18 @@ def _update_conversation(conn: Connection, conversation_id: UUID, values: Mappin
 
 
 def prepare_sync(
-    conn: Connection, conversation_id: UUID, values: Mapping[str, Any], note: Note | None
+    conn: Connection,
+    conversation_id: UUID,
+    values: Mapping[str, Any],
+    note: Note | None,
+    audit: Sequence[Mapping[str, Any]] = (),
 ) -> ConversationSnapshot:
-    """Store what a sync decided before its CRM call (ids it will create, contact, auto-fill values and
-    note), then read the conversation again: messages that arrived meanwhile go into the same write."""
+    """Store what a sync decided before its CRM call (ids it will create, contact, auto-fill values, note
+    and audit rows), then read the conversation again: messages that arrived meanwhile go into the same
+    write."""
     _update_conversation(conn, conversation_id, values)
+    if audit:
+        insert_audit_rows(conn, audit)
     if note is not None:
         known = {"conversation_id": conversation_id, "external_id": note.external_id}
         if _FIND_MESSAGE.execute(conn, known).first() is None:
@@ -161,9 +169,15 @@ class ConversationStore:
         return await self._transactions.run(functools.partial(load_snapshot, conversation_id=conversation_id))
 
     async def prepare(
-        self, conversation_id: UUID, values: Mapping[str, Any], note: Note | None = None
+        self,
+        conversation_id: UUID,
+        values: Mapping[str, Any],
+        note: Note | None = None,
+        audit: Sequence[Mapping[str, Any]] = (),
     ) -> ConversationSnapshot:
-        work = functools.partial(prepare_sync, conversation_id=conversation_id, values=values, note=note)
+        work = functools.partial(
+            prepare_sync, conversation_id=conversation_id, values=values, note=note, audit=audit
+        )
         return await self._transactions.run(work)
 
     async def record_synced(

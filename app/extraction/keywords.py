@@ -31,6 +31,18 @@ class Sentence:
     text: str
     weight: float
     author: str
+    folded: str = ""  # see fold(): what the keyword screens look in
+
+
+# Under re.IGNORECASE these match an ASCII letter although their lower() does not equal it (found by
+# trying every code point): dotless i, long s, and the dot that lower() leaves after a dotted capital I.
+_FOLD = str.maketrans({"\u0131": "i", "\u017f": "s", "\u0307": None, "\u2019": "'"})
+
+
+def fold(text: str) -> str:
+    """Lower case, runs of whitespace as one space, curly apostrophes straight: an ASCII keyword that
+    matches the text case-insensitively (as keyword_regex does) is then a plain substring of this."""
+    return " ".join(text.lower().translate(_FOLD).split())
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,7 @@ def sentences(messages: Sequence[TranscriptMessage]) -> list[Sentence]:
         for match in _SENTENCE.finditer(message.text):
             text = match.group(0).strip()
             if text and not _INJECTION.search(text):
-                found.append(Sentence(text, weight, message.author))
+                found.append(Sentence(text, weight, message.author, fold(text)))
     return found
 
 
@@ -69,14 +81,31 @@ def _keyword_core(keyword: str) -> str:
     return re.escape(core).replace("'", "['\u2019]").replace(r"\ ", r"\s+")
 
 
-def keyword_screen(keywords: Sequence[str], patterns: Sequence[str]) -> re.Pattern[str] | None:
-    """One search that every sentence any of the keywords or patterns matches also matches (the keywords
-    without their word boundaries): most sentences mention none, and one search is cheaper than many."""
-    parts = [_keyword_core(k) for k in keywords] + [f"(?:{p})" for p in patterns]
+@dataclass(frozen=True)
+class Screen:
+    """A cheap test that every sentence one of an option's keywords or patterns matches passes (most
+    sentences mention none): plain substrings for ASCII keywords, one regex search for the rest."""
+
+    literals: tuple[str, ...]
+    regex: re.Pattern[str] | None
+
+    def may_match(self, sentence: Sentence) -> bool:
+        if any(literal in sentence.folded for literal in self.literals):
+            return True
+        return self.regex is not None and self.regex.search(sentence.text) is not None
+
+
+def keyword_screen(keywords: Sequence[str], patterns: Sequence[str]) -> Screen | None:
+    """None when the patterns cannot be screened (e.g. one with inline global flags)."""
+    cores = [k.rstrip("*").strip() for k in keywords]
+    literals = tuple(fold(core) for core in cores if core.isascii())
+    rest = [_keyword_core(k) for k, core in zip(keywords, cores, strict=True) if not core.isascii()]
+    rest += [f"(?:{p})" for p in patterns]
     try:
-        return re.compile("|".join(parts), re.IGNORECASE)
-    except re.error:  # e.g. a pattern with inline global flags cannot sit inside an alternation
+        regex = re.compile("|".join(rest), re.IGNORECASE) if rest else None
+    except re.error:
         return None
+    return Screen(literals, regex)
 
 
 def hits(regexes: Sequence[re.Pattern[str]], text_of: Sequence[Sentence]) -> Iterator[Hit]:

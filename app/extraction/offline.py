@@ -11,6 +11,7 @@ from datetime import date
 from app.domain.transcript import Transcript
 from app.extraction.keywords import (
     Hit,
+    Screen,
     Sentence,
     hits,
     keyword_regex,
@@ -31,13 +32,13 @@ DATE_CONFIDENCE = 0.6
 class _Option:
     name: str
     regexes: tuple[re.Pattern[str], ...]
-    screen: re.Pattern[str] | None
+    screen: Screen | None
 
     def candidates(self, found: Sequence[Sentence]) -> Sequence[Sentence]:
         """The sentences that may match (all when the regexes could not be screened)."""
         if self.screen is None:
             return found
-        return [sentence for sentence in found if self.screen.search(sentence.text)]
+        return [sentence for sentence in found if self.screen.may_match(sentence)]
 
 
 def score_confidence(best: float, runner_up: float) -> float:

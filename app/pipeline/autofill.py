@@ -53,8 +53,6 @@ class FieldAutofill:
 
     async def fill(self, transcript: Transcript, case_id: UUID | None, crm: CrmPort) -> AutofillResult:
         plan = await self.plan(transcript, case_id, crm)
-        if self._audit is not None:
-            await self._audit.record(audit_rows(plan, transcript.conversation_external_id, case_id))
         applied = plan.fields
         logger.info(
             "fields auto-filled",
@@ -65,7 +63,8 @@ class FieldAutofill:
                 "suggested": sorted(d.field.name for d in plan.decisions if d.outcome == "suggested"),
             },
         )
-        return AutofillResult(fields=applied, note=plan.note)
+        audit = tuple(audit_rows(plan, transcript.conversation_external_id, case_id))
+        return AutofillResult(fields=applied, note=plan.note, audit=audit)
 
     async def plan(
         self, transcript: Transcript, case_id: UUID | None = None, crm: CrmPort | None = None

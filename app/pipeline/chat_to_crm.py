@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -61,12 +63,11 @@ class ConversationSync:
         if conv.case_id is None:
             decided["case_id"] = case_id
         handed_off = conv.handoff_at is not None
-        fields: dict[str, Any] = {}
-        note: Note | None = None
+        filled = Filled()
         if handed_off:
-            fields, note = await self._autofill_fields(snapshot, crm, decided, case_exists=False)
+            filled = await self._autofill_fields(snapshot, crm, decided, case_exists=False)
         # The ids this write creates are stored before it; messages that arrived meanwhile come along.
-        snapshot = await self._prepare(snapshot, decided, note)
+        snapshot = await self._prepare(snapshot, decided, filled)
         transcript = _transcript(snapshot)
         symptoms = (
             conv.handoff_summary if settings.create_case_only_on_handoff else transcript.first_customer_text()
@@ -81,7 +82,7 @@ class ConversationSync:
             contact_id=contact_id,
             owner_id=settings.default_owner_id,
             group_id=settings.default_group_id,
-            fields=fields,
+            fields=filled.fields,
             status_id=status.status_id,
         )
         pending = snapshot.unsynced
@@ -103,10 +104,10 @@ class ConversationSync:
         changes: dict[str, Any] = {}
         if conv.handoff_pending:
             decided: dict[str, Any] = {}
-            fields, note = await self._autofill_fields(snapshot, crm, decided, case_exists=True)
-            snapshot = await self._prepare(snapshot, decided, note)
+            filled = await self._autofill_fields(snapshot, crm, decided, case_exists=True)
+            snapshot = await self._prepare(snapshot, decided, filled)
             changes.update(
-                owner_id=settings.default_owner_id, group_id=settings.default_group_id, fields=fields
+                owner_id=settings.default_owner_id, group_id=settings.default_group_id, fields=filled.fields
             )
         status = await decide_status(snapshot.conversation, settings, crm)
         if status.status_id is not None:
@@ -121,11 +122,11 @@ class ConversationSync:
         await self._store.record_synced(conv.id, [m.id for m in pending], _applied(conv, status))
 
     async def _prepare(
-        self, snapshot: ConversationSnapshot, decided: dict[str, Any], note: Note | None
+        self, snapshot: ConversationSnapshot, decided: dict[str, Any], filled: Filled
     ) -> ConversationSnapshot:
-        if not decided and note is None:
+        if not decided and filled.note is None and not filled.audit:
             return snapshot
-        return await self._store.prepare(snapshot.conversation.id, decided, note)
+        return await self._store.prepare(snapshot.conversation.id, decided, filled.note, filled.audit)
 
     async def _contact(
         self, conv: ConversationState, crm: CrmPort, settings: SyncSettings
@@ -147,13 +148,12 @@ class ConversationSync:
 
     async def _autofill_fields(
         self, snapshot: ConversationSnapshot, crm: CrmPort, decided: dict[str, Any], *, case_exists: bool
-    ) -> tuple[dict[str, Any], Note | None]:
-        """Fill fields once per handoff; the values (added to `decided`) are stored before the write, so
-        a retry writes the same values and the note is one activity."""
+    ) -> Filled:
+        """Fill fields once per handoff; the values (added to `decided`), the note and the audit rows are
+        stored before the write, so a retry writes the same values and the note is one activity."""
         conv = snapshot.conversation
         if conv.autofill_fields is not None and conv.autofill_for == conv.handoff_at:
-            fields: dict[str, Any] = json.loads(conv.autofill_fields)
-            return fields, None
+            return Filled(json.loads(conv.autofill_fields))
         decided["autofill_for"] = conv.handoff_at
         try:
             result = await self._autofill.fill(
@@ -164,13 +164,22 @@ class ConversationSync:
                 "field auto-fill failed; continuing without it", extra={"conversation_id": str(conv.id)}
             )
             decided["autofill_fields"] = "{}"
-            return {}, None
+            return Filled()
         fields = dict(result.fields)
         decided["autofill_fields"] = json.dumps(fields, sort_keys=True)
         note = None
         if result.note and conv.handoff_at is not None:
             note = Note(f"autofill:{conv.handoff_at.isoformat()}", result.note, conv.handoff_at)
-        return fields, note
+        return Filled(fields, note, result.audit)
+
+
+@dataclass(frozen=True)
+class Filled:
+    """What auto-fill decided for one handoff: case values, the note explaining them, the audit rows."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    note: Note | None = None
+    audit: tuple[Mapping[str, Any], ...] = ()
 
 
 def _applied(conv: ConversationState, status: StatusDecision) -> dict[str, Any]:

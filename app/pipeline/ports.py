@@ -68,6 +68,7 @@ class AutofillResult:
 
     fields: Mapping[str, Any] = field(default_factory=dict)
     note: str | None = None
+    audit: tuple[Mapping[str, Any], ...] = ()  # autofill_audit rows, stored in the sync's own write
 
 
 class AutofillPort(Protocol):

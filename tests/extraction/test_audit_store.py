@@ -6,10 +6,12 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.autofill_audit import AutofillAuditStore
+from app.db.autofill_audit import AutofillAuditStore, insert_audit_rows
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
+from app.db.transactions import EngineTransactions
 
 
 def row(field: str, column: str, outcome: str, value: str, lookup_id: str | None = None) -> dict[str, Any]:
@@ -33,6 +35,10 @@ def row(field: str, column: str, outcome: str, value: str, lookup_id: str | None
     }
 
 
+async def record(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
+    await EngineTransactions(engine).run(lambda conn: insert_audit_rows(conn, rows))
+
+
 async def test_audit_rows_and_what_casebridge_wrote(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
@@ -42,15 +48,16 @@ async def test_audit_rows_and_what_casebridge_wrote(database_url: str) -> None:
                 lambda c: {col["name"] for col in inspect(c).get_columns("autofill_audit")}
             )
         store = AutofillAuditStore(create_session_factory(engine))
-        await store.record(
-            [row("priority", "PriorityId", "applied", "High", "8b700f24-f46b-1410-ee8c-0050ba5d6c38")]
+        await record(
+            engine, [row("priority", "PriorityId", "applied", "High", "8b700f24-f46b-1410-ee8c-0050ba5d6c38")]
         )
-        await store.record(
+        await record(
+            engine,
             [
                 row("priority", "PriorityId", "applied", "Low", "cbb93036-f46b-1410-ef8c-0050ba5d6c38"),
                 row("order_number", "UsrOrderNumber", "applied", "AB-123456"),
                 row("product", "UsrProduct", "suggested", "API"),
-            ]
+            ],
         )
         applied = await store.applied_values("c1")
         rows = await store.for_conversation("c1")

@@ -130,6 +130,11 @@ def test_the_sentence_screen_never_changes_a_result(mapping: FieldMapping) -> No
             "It\u2019s not urgent, but the invoice is wrong",
             "\u0130nvoice wrong; \u017fupport please",
             "urgently-needed refund",
+            "The site IS\tDOWN again",
+            "Nobody\u00a0can log in",
+            "we can\u2019t  work like this",
+            "\u212aeyboard broken, ASAP pls",
+            "URGENTLY need the \u0131nvoice fixed",
         )
     ]
     assert len(transcripts) > 20
