@@ -1,5 +1,10 @@
+import logging
+
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+
+from app.web.request_log import _level
 
 
 async def test_health(app_client: AsyncTestClient[Litestar]) -> None:
@@ -39,3 +44,15 @@ async def test_admin_api_needs_the_admin_token(app_client: AsyncTestClient[Lites
     assert wrong.status_code == 401
     assert right.status_code == 404
     assert "PUT one to Test & Save" in right.json()["detail"]
+
+
+async def test_routine_requests_log_at_debug_and_failures_at_info(
+    app_client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="casebridge.http")
+    await app_client.get("/health")
+    await app_client.post("/api/v1/events", content=b"{}")  # unsigned: 401
+    logged = [(r.levelno, r.route, r.status) for r in caplog.records if r.name == "casebridge.http"]  # type: ignore[attr-defined]
+    assert logged == [(logging.DEBUG, "/health", 200), (logging.INFO, "/api/v1/events", 401)]
+    assert _level(503, 0.01) == logging.WARNING
+    assert _level(200, 1.5) == logging.INFO  # slow
