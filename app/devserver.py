@@ -34,6 +34,8 @@ def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: s
             "creatio_resolved_status_id": CaseStatusIds.RESOLVED,
             "sandbox_url": f"http://127.0.0.1:{sandbox_port}",  # turns on the console's demo pages
             **dev_reverse_settings(base, port),
+            # The demo shows each message on the case at once (CASEBRIDGE_SYNC_DELAY_SECONDS still wins).
+            **({} if "sync_delay_seconds" in base.model_fields_set else {"sync_delay_seconds": 0.0}),
         }
     )
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -108,7 +109,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         connection,
         runner,
         transactions,
-        EventIntake(transactions),
+        EventIntake(transactions, timedelta(seconds=settings.sync_delay_seconds)),
         secrets,
         autofill=autofill,
         reverse=reverse,

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
 
     workers: int = Field(default=4, ge=0, le=64, description="Jobs run at once inside the app; 0: none.")
     job_poll_seconds: float = Field(default=0.5, gt=0)
+    sync_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long a conversation's sync waits after an event, so that events arriving "
+        "together reach Creatio in one write.",
+    )
     job_lease_seconds: float = Field(default=300.0, ge=5)
     job_max_attempts: int = Field(default=12, ge=1)
     retry_base_seconds: float = Field(default=1.0, gt=0)

@@ -57,6 +57,7 @@ def settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path / "var",
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
         field_mappings_dir=tmp_path / "field_mappings",  # none: auto-fill off unless a test opts in
+        sync_delay_seconds=0,  # tests run jobs right after posting (the delay has its own tests)
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -46,25 +46,30 @@ def conversation_queue_key(conversation_id: object) -> str:
 class EventIntake:
     """Idempotent on the event id: a repeat (even a concurrent one) changes nothing."""
 
-    def __init__(self, transactions: Transactions) -> None:
+    def __init__(self, transactions: Transactions, sync_delay: timedelta = timedelta(0)) -> None:
         self._transactions = transactions
+        self._sync_delay = sync_delay
 
     async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome:
+        work = functools.partial(store_event, event=event, body=body, sync_delay=self._sync_delay)
         try:
-            await self._transactions.run(functools.partial(store_event, event=event, body=body))
+            await self._transactions.run(work)
         except (DuplicateEvent, IntegrityError):
             # Seen before (or stored by a concurrent request first): nothing was changed.
             return "duplicate"
         return "accepted"
 
 
-def store_event(conn: Connection, event: ChatEvent, body: bytes) -> None:
+def store_event(
+    conn: Connection, event: ChatEvent, body: bytes, sync_delay: timedelta = timedelta(0)
+) -> None:
     """The event's statements inside the caller's transaction; raises DuplicateEvent or IntegrityError
-    (a repeated event or message id), after which the caller must roll back."""
+    (a repeated event or message id), after which the caller must roll back. The sync is due after
+    `sync_delay`: events arriving meanwhile join the same queued job, so they reach Creatio together."""
     conversation = _upsert_conversation(conn, event)
     _insert_event(conn, event, conversation["id"], body)
     _apply(conn, conversation, event)
-    enqueue_sync(conn, conversation["id"])
+    enqueue_sync(conn, conversation["id"], sync_delay)
 
 
 def _insert_for(dialect: str, table: Table) -> Any:
@@ -221,7 +226,7 @@ def _enqueue_statement() -> Any:
 _ENQUEUE = Prepared(_enqueue_statement())
 
 
-def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
+def enqueue_sync(conn: Connection, conversation_id: UUID, delay: timedelta = timedelta(0)) -> None:
     """Queue the conversation's sync unless one is already waiting (one statement). The hot-path twin of
     `job_queue.enqueue(..., coalesce=True)`, which every other caller uses."""
     now = utcnow()
@@ -232,7 +237,7 @@ def enqueue_sync(conn: Connection, conversation_id: UUID) -> None:
         "state": "queued",
         "attempts": 0,
         "max_attempts": JobRow.model_fields["max_attempts"].default,
-        "run_after": now,
+        "run_after": now + delay,
         "created_at": now,
         "updated_at": now,
     }

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from app.db.engine import SessionFactory, create_engine, create_session_factory
 from app.db.intake_store import EventIntake
 from app.db.migrate import upgrade_to_head
 from app.db.sqlite_writer import SqliteWriter
-from app.db.tables import ConversationRow, MessageRow
+from app.db.tables import ConversationRow, JobRow, MessageRow, utcnow
 from app.db.transactions import EngineTransactions
 from app.domain.events import CHAT_EVENT
 from tests.conftest import drain
@@ -94,3 +95,16 @@ async def test_sqlite_writer_groups_events_and_rolls_back_duplicates_alone(tmp_p
         conversations = (await session.exec(select(func.count()).select_from(ConversationRow))).one()
     await engine.dispose()
     assert (stored, conversations) == (50, 5)
+
+
+async def test_events_arriving_within_the_sync_delay_share_one_job(sessions: SessionFactory) -> None:
+    intake = EventIntake(EngineTransactions(sessions.kw["bind"]), sync_delay=timedelta(seconds=30))
+    events = [message("d1", "m1", "Hello", t=0), message("d1", "m2", "Still there?", t=1), handoff("d1", "x")]
+    before = utcnow()
+    for event in events:
+        assert await intake.record(CHAT_EVENT.validate_python(event), signed(event)[0]) == "accepted"
+    async with sessions() as session:
+        jobs = (await session.exec(select(JobRow))).all()
+    [job] = jobs  # one sync for the three events, due after the delay
+    assert job.state == "queued"
+    assert job.run_after >= before + timedelta(seconds=29)
