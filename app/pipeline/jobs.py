@@ -48,10 +48,27 @@ class JobRunner:
         self.worker_id = worker_id or new_worker_id()
         self._wakeup = asyncio.Event()
         self._next_purge: datetime | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._latest_due = 0.0
 
-    def wake(self) -> None:
-        """Tell the runner new work was enqueued in this process, so it claims without waiting to poll."""
+    def wake(self, after: float = 0.0) -> None:
+        """Tell the runner new work was enqueued in this process, so it claims without waiting to poll;
+        `after` seconds when the work is not due before (one timer for many such calls: a claim that
+        finds nothing due is wasted work)."""
+        if after <= 0:
+            self._wakeup.set()
+            return
+        loop = asyncio.get_running_loop()
+        self._latest_due = max(self._latest_due, loop.time() + after)
+        if self._timer is None:
+            self._timer = loop.call_at(self._latest_due, self._wake_when_due)
+
+    def _wake_when_due(self) -> None:
+        self._timer = None
         self._wakeup.set()
+        loop = asyncio.get_running_loop()
+        if self._latest_due > loop.time():  # work enqueued since the timer was set is due later
+            self._timer = loop.call_at(self._latest_due, self._wake_when_due)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and run jobs until `stop` is set, then let the jobs in flight finish."""

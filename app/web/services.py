@@ -45,8 +45,8 @@ class Services:
         current = self.runtime.secrets["chat_signing_secret"]
         return (current, previous.get_secret_value()) if previous else (current,)
 
-    def wake_workers(self) -> None:
-        self.runtime.runner.wake()
+    def wake_workers(self, after: float = 0.0) -> None:
+        self.runtime.runner.wake(after)
 
 
 def services_from_state(state: State) -> Services:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.db.engine import SessionFactory, create_engine, create_session_factory
 from app.db.job_queue import ClaimedJob, JobQueue, enqueue
 from app.db.migrate import upgrade_to_head
-from app.db.tables import JobRow
+from app.db.tables import JobRow, utcnow
 from app.db.transactions import EngineTransactions, build_transactions
 from app.pipeline.errors import NotConnected, PermanentFailure, TemporaryFailure
 from app.pipeline.jobs import JobRunner, RunnerConfig
@@ -273,3 +273,24 @@ async def test_purge_removes_old_finished_jobs_but_keeps_dead_letters(sessions: 
     assert await queue.purge_done(utcnow() - timedelta(days=1)) == 0  # too recent
     assert await queue.purge_done(utcnow() + timedelta(seconds=1)) == 2
     assert [j.state for j in await _jobs(sessions)] == ["dead"]
+
+
+async def test_a_delayed_wake_claims_work_when_it_becomes_due(sessions: SessionFactory) -> None:
+    done = asyncio.Event()
+
+    async def handler(job: ClaimedJob) -> None:
+        done.set()
+
+    runner = JobRunner(_queue(sessions), {"k": handler}, RunnerConfig(policy=FAST, poll_seconds=30))
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    await asyncio.sleep(0.05)
+    async with sessions() as session, session.begin():
+        await enqueue(session, "k", {}, run_after=utcnow() + timedelta(seconds=0.3))
+    runner.wake(after=0.3)
+    runner.wake(after=0.3)  # a second event meanwhile: still one timer
+    await asyncio.sleep(0.15)
+    assert not done.is_set()  # not due yet
+    await asyncio.wait_for(done.wait(), timeout=5)  # long before the 30-second poll
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
