@@ -1,7 +1,7 @@
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -190,7 +190,9 @@ async def test_unknown_kind_is_dead_lettered(sessions: SessionFactory) -> None:
     assert (job.state, job.last_error) == ("dead", "no handler for job kind 'mystery'")
 
 
-async def test_run_loop_wakes_on_new_work_and_stops_cleanly(sessions: SessionFactory) -> None:
+@asynccontextmanager
+async def running_until_done(sessions: SessionFactory) -> AsyncIterator[tuple[JobRunner, asyncio.Event]]:
+    """A runner loop that only polls every 30 s, with one handler that sets `done`; stopped cleanly."""
     done = asyncio.Event()
 
     async def handler(job: ClaimedJob) -> None:
@@ -200,11 +202,16 @@ async def test_run_loop_wakes_on_new_work_and_stops_cleanly(sessions: SessionFac
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     await asyncio.sleep(0.05)
-    await _enqueue(sessions, "k", {})
-    runner.wake()
-    await asyncio.wait_for(done.wait(), timeout=5)
+    yield runner, done
     stop.set()
     await asyncio.wait_for(task, timeout=5)
+
+
+async def test_run_loop_wakes_on_new_work_and_stops_cleanly(sessions: SessionFactory) -> None:
+    async with running_until_done(sessions) as (runner, done):
+        await _enqueue(sessions, "k", {})
+        runner.wake()
+        await asyncio.wait_for(done.wait(), timeout=5)
 
 
 async def test_two_runners_on_separate_connections_never_run_a_job_twice(database_url: str) -> None:
@@ -276,21 +283,11 @@ async def test_purge_removes_old_finished_jobs_but_keeps_dead_letters(sessions: 
 
 
 async def test_a_delayed_wake_claims_work_when_it_becomes_due(sessions: SessionFactory) -> None:
-    done = asyncio.Event()
-
-    async def handler(job: ClaimedJob) -> None:
-        done.set()
-
-    runner = JobRunner(_queue(sessions), {"k": handler}, RunnerConfig(policy=FAST, poll_seconds=30))
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    await asyncio.sleep(0.05)
-    async with sessions() as session, session.begin():
-        await enqueue(session, "k", {}, run_after=utcnow() + timedelta(seconds=0.3))
-    runner.wake(after=0.3)
-    runner.wake(after=0.3)  # a second event meanwhile: still one timer
-    await asyncio.sleep(0.15)
-    assert not done.is_set()  # not due yet
-    await asyncio.wait_for(done.wait(), timeout=5)  # long before the 30-second poll
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    async with running_until_done(sessions) as (runner, done):
+        async with sessions() as session, session.begin():
+            await enqueue(session, "k", {}, run_after=utcnow() + timedelta(seconds=0.3))
+        runner.wake(after=0.3)
+        runner.wake(after=0.3)  # a second event meanwhile: still one timer
+        await asyncio.sleep(0.15)
+        assert not done.is_set()  # not due yet
+        await asyncio.wait_for(done.wait(), timeout=5)  # long before the 30-second poll
