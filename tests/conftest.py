@@ -17,6 +17,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from app.asgi import Adapters, create_app
+from app.db.engine import SessionFactory, create_engine, create_session_factory
+from app.db.migrate import upgrade_to_head
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
 from tests.events import CHAT_SECRET
@@ -111,6 +113,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'casebridge.db'}"
     pg_url: str = request.getfixturevalue("postgres_url")
     return pg_url
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    """A migrated database (SQLite, then PostgreSQL) and a session factory on it."""
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine)
+    yield create_session_factory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import pytest
 from sqlmodel import select
 
 from app.db.crypto import SecretBox
 from app.db.deliveries_poll import PollCursors, PollStore, ScanCursor
 from app.db.deliveries_store import CHAT_DELIVERY, DeliveryStore, NewDelivery, StatusUpdate
 from app.db.deliveries_tables import CreatioWebhookRow, DeliveryRow
-from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.migrate import upgrade_to_head
+from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow, JobRow, utcnow
 from app.db.webhook_token import WebhookTokenStore
 from app.domain.crm_updates import ChatNotice
 
 LEASE = timedelta(seconds=30)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    engine = create_engine(database_url)
-    await upgrade_to_head(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def all_rows(sessions: SessionFactory, table: type) -> list:  # type: ignore[type-arg]

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from app.db.engine import SessionFactory, create_engine, create_session_factory
@@ -23,14 +22,6 @@ FAST = RetryPolicy(
     not_connected_seconds=0.01,
     rng=random.Random(1),
 )
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    engine = create_engine(database_url)
-    await upgrade_to_head(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def _enqueue(

@@ -1,12 +1,10 @@
 """Races the benchmarks found: concurrent first events of a conversation, a handoff during the first sync."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel import func, select
@@ -21,14 +19,6 @@ from app.domain.events import CHAT_EVENT
 from tests.conftest import drain
 from tests.events import handoff, message, signed
 from tests.pipeline.test_chat_to_creatio import conversation, post, store_of
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    engine = create_engine(database_url)
-    await upgrade_to_head(engine)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def test_concurrent_first_events_of_a_new_conversation_are_both_kept(sessions: SessionFactory) -> None:
