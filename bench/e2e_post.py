@@ -1,5 +1,9 @@
 """Posts whole conversations to Casebridge: each sender takes the next conversation and sends its
-events in order (messages, then handoff, then resolved), waiting for each answer."""
+events in order (messages, then handoff, then resolved), waiting for each answer.
+
+Senders use the raw HTTP/1.1 client of the intake load generator (bench/rawhttp.py): the posting shares
+the 2 cores with Casebridge and the sandbox, and httpx clients took most of a core at these rates.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,9 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-import httpx
-
-from bench.clients import sender_client
 from bench.events import conversation_events, signed
+from bench.rawhttp import RawConnection, RawHttpError
+from bench.stats import own_cpu_seconds
 
 EVENTS_PATH = "/api/v1/events"
 
@@ -21,20 +24,29 @@ async def post_conversations(
     """Post `conversations` conversations with `senders` concurrent senders; count answer statuses."""
     pending = iter(range(conversations))
     statuses: Counter[str] = Counter()
+    cpu_before = own_cpu_seconds()
 
     async def sender() -> None:
-        async with sender_client(url, timeout=60.0) as http:
+        http = await RawConnection.open(url)
+        try:
             for n in pending:
                 for event in conversation_events(conversation_id(run_id, n), n):
                     body, headers = signed(event, secret)
                     try:
-                        response = await http.post(EVENTS_PATH, content=body, headers=headers)
-                        statuses[str(response.status_code)] += 1
-                    except httpx.HTTPError as exc:
+                        statuses[str((await http.post(EVENTS_PATH, body, headers))[0])] += 1
+                    except (OSError, asyncio.IncompleteReadError, RawHttpError) as exc:
                         statuses[type(exc).__name__] += 1
+                        await http.close()  # the connection's state is unknown: start a fresh one
+                        http = await RawConnection.open(url)
+        finally:
+            await http.close()
 
     await asyncio.gather(*(sender() for _ in range(senders)))
-    return {"events": sum(statuses.values()), "statuses": dict(statuses)}
+    return {
+        "events": sum(statuses.values()),
+        "statuses": dict(statuses),
+        "poster_cpu_seconds": round(own_cpu_seconds() - cpu_before, 2),
+    }
 
 
 def conversation_id(run_id: str, n: int) -> str:

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import sys
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from typing import Any
 
 from bench.events import EVENTS_PER_CONVERSATION, conversation_events, signed
 from bench.rawhttp import RawConnection, RawHttpError
-from bench.stats import latency_summary
+from bench.stats import latency_summary, own_cpu_seconds
 
 SECRET_ENV = "BENCH_CHAT_SIGNING_SECRET"
 EVENTS_PATH = "/api/v1/events"
@@ -81,7 +80,7 @@ async def run(url: str, seconds: float, warmup: float, clients: int, run_id: str
     secret = os.environ[SECRET_ENV]
     now = time.perf_counter()
     window = Window(url, start=now + warmup, end=now + warmup + seconds)
-    cpu_before = _cpu_seconds()
+    cpu_before = own_cpu_seconds()
     await asyncio.gather(*(client_loop(url, i, run_id, secret, window) for i in range(clients)))
     accepted = window.statuses.get("202", 0)
     return {
@@ -94,13 +93,8 @@ async def run(url: str, seconds: float, warmup: float, clients: int, run_id: str
         "statuses": dict(window.statuses),
         "events_per_second": round(accepted / seconds, 1),
         "latency": latency_summary(window.latencies),
-        "loadgen_cpu_seconds": round(_cpu_seconds() - cpu_before, 2),
+        "loadgen_cpu_seconds": round(own_cpu_seconds() - cpu_before, 2),
     }
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,6 +77,7 @@ def _timing_rows(r: dict[str, Any]) -> list[list[object]]:
         return [
             ["wall time (first event posted -> all synced)", f"{r['wall_seconds']} s"],
             ["  posting the events (workers running)", f"{r['posting']['seconds']} s"],
+            ["  CPU of the poster (this process)", f"{r['posting']['poster_cpu_seconds']} s"],
             ["  cases created while posting", r["cases_created_while_posting"]],
         ]
     return [

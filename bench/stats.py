@@ -1,8 +1,9 @@
-"""Latency summaries: percentiles by nearest rank, in milliseconds."""
+"""Latency summaries (percentiles by nearest rank, in milliseconds) and the CPU this process used."""
 
 from __future__ import annotations
 
 import math
+import resource
 from collections.abc import Sequence
 
 
@@ -21,3 +22,9 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     summary = {f"p{p}_ms": percentile(values, p) * 1000 for p in (50, 90, 99)}
     summary |= {"max_ms": (values[-1] if values else 0.0) * 1000, "mean_ms": mean * 1000}
     return {key: round(value, 2) for key, value in summary.items()}
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

@@ -50,6 +50,9 @@ class EventIntake:
         self._transactions = transactions
         self._sync_delay = sync_delay
 
+    def sync_delay_for(self, event: ChatEvent) -> timedelta:
+        return sync_delay_for(event, self._sync_delay)
+
     async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome:
         work = functools.partial(store_event, event=event, body=body, sync_delay=self._sync_delay)
         try:
@@ -69,7 +72,16 @@ def store_event(
     conversation = _upsert_conversation(conn, event)
     _insert_event(conn, event, conversation["id"], body)
     _apply(conn, conversation, event)
-    enqueue_sync(conn, conversation["id"], sync_delay)
+    delay = sync_delay_for(event, sync_delay)
+    if delay < sync_delay:
+        hurry_queued_sync(conn, conversation["id"])
+    enqueue_sync(conn, conversation["id"], delay)
+
+
+def sync_delay_for(event: ChatEvent, configured: timedelta) -> timedelta:
+    """How long the event's sync waits for company. A resolution closes the conversation: nothing more is
+    expected, so its sync (with whatever is queued with it) is due at once."""
+    return timedelta(0) if isinstance(event, ConversationResolved) else configured
 
 
 def _insert_for(dialect: str, table: Table) -> Any:
@@ -242,6 +254,23 @@ def enqueue_sync(conn: Connection, conversation_id: UUID, delay: timedelta = tim
         "updated_at": now,
     }
     _ENQUEUE.execute(conn, params)
+
+
+_HURRY = Prepared(
+    update(JOBS)
+    .where(
+        JOBS.c.queue_key == bindparam("key"),
+        JOBS.c.kind == SYNC_CONVERSATION,
+        JOBS.c.state == "queued",
+        JOBS.c.run_after > bindparam("now"),
+    )
+    .values(run_after=bindparam("now"), updated_at=bindparam("now"))
+)
+
+
+def hurry_queued_sync(conn: Connection, conversation_id: UUID) -> None:
+    """Make the conversation's queued sync due now (it may be waiting out an earlier event's delay)."""
+    _HURRY.execute(conn, {"key": conversation_queue_key(conversation_id), "now": utcnow()})
 
 
 def _sync_payload(conversation_id: UUID) -> str:

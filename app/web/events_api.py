@@ -41,7 +41,7 @@ class EventsController(Controller):
         outcome = await services.runtime.intake.record(event, body)
         if outcome == "duplicate":
             return Response({"status": "duplicate", "id": event.id}, status_code=200)
-        services.wake_workers(after=services.settings.sync_delay_seconds)
+        services.wake_workers(after=services.runtime.intake.sync_delay_for(event).total_seconds())
         return Response({"status": "accepted", "id": event.id}, status_code=202)
 
 

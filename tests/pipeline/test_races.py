@@ -17,7 +17,7 @@ from app.db.tables import ConversationRow, JobRow, MessageRow, utcnow
 from app.db.transactions import EngineTransactions
 from app.domain.events import CHAT_EVENT
 from tests.conftest import drain
-from tests.events import handoff, message, signed
+from tests.events import handoff, message, resolved, signed
 from tests.pipeline.test_chat_to_creatio import conversation, post, store_of
 
 
@@ -98,3 +98,17 @@ async def test_events_arriving_within_the_sync_delay_share_one_job(sessions: Ses
     [job] = jobs  # one sync for the three events, due after the delay
     assert job.state == "queued"
     assert job.run_after >= before + timedelta(seconds=29)
+
+
+async def test_a_resolution_makes_the_waiting_sync_due_at_once(sessions: SessionFactory) -> None:
+    intake = EventIntake(EngineTransactions(sessions.kw["bind"]), sync_delay=timedelta(seconds=30))
+    for event in (message("d2", "m1", "Thanks, solved", t=0), resolved("d2", t=5)):
+        parsed = CHAT_EVENT.validate_python(event)
+        assert await intake.record(parsed, signed(event)[0]) == "accepted"
+    later_message = CHAT_EVENT.validate_python(message("d2", "m9", "x"))
+    assert intake.sync_delay_for(later_message) == timedelta(seconds=30)
+    assert intake.sync_delay_for(CHAT_EVENT.validate_python(resolved("d2"))) == timedelta(0)
+    async with sessions() as session:
+        [job] = (await session.exec(select(JobRow))).all()  # still one job for both events
+    assert job.state == "queued"
+    assert job.run_after <= utcnow()  # the message's 30 s wait was cut short: nothing comes after
