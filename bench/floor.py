@@ -1,11 +1,12 @@
 """The harness floor: the same Creatio requests through Casebridge's adapter with nothing else running.
 
 The lower bound (requests x latency / concurrency) assumes the sandbox answers each request in exactly its
-latency. It cannot quite: it is one Python process, and requests that wait out their latency together are
-then answered one after another. This sends what the end-to-end conversations cost (per conversation one
-GET Contact and one $batch of 10 creates) from a bare CreatioClient at the same concurrency, against a
-fresh sandbox with the same latency, and reports its wall time over the same lower bound: no client in
-one Python process gets below it on this machine, so Casebridge's own share is the difference.
+latency. It cannot quite: it is one Python process, requests that arrive together are processed one
+after another, and the client has its own costs. This sends what the end-to-end conversations cost (per
+conversation one GET Contact and one $batch of 10 creates) from a bare CreatioClient at the same
+concurrency, against a fresh sandbox with the same latency, and reports its wall time over the same lower
+bound: no client in one Python process gets below it on this machine, so Casebridge's own share is the
+difference.
 """
 
 from __future__ import annotations

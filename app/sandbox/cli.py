@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--core-odata-path", action="store_true", help="Also serve OData at /odata")
     p.add_argument("--html-login", action="store_true", help="Token endpoint answers an HTML login page")
     p.add_argument("--auto-reopen", action="store_true")
-    p.add_argument("--latency-ms", type=int, default=0)
+    p.add_argument(
+        "--latency-ms", type=int, default=0, help="Answer each OData request this long after it arrived"
+    )
     p.add_argument("--error-rate", type=float, default=0.0, help="Share of OData requests answered 500")
     p.add_argument("--rate-429", type=float, default=0.0, help="Share of OData requests answered 429")
     p.add_argument("--retry-after", type=int, default=1, metavar="SECONDS")

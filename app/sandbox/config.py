@@ -12,7 +12,12 @@ class FaultProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    latency_ms: int = Field(default=0, ge=0, description="Added to every affected request.")
+    latency_ms: int = Field(
+        default=0,
+        ge=0,
+        description="Every affected request is answered this long after it arrived (its processing "
+        "inside that time, as in a remote server's response time; later only if processing takes longer).",
+    )
     latency_jitter_ms: int = Field(default=0, ge=0, description="Extra random latency in [0, jitter].")
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of requests answered 5xx.")
     error_status: int = Field(default=500, ge=500, le=599)

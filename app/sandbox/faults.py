@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from app.sandbox.config import FaultProfile
@@ -15,13 +15,15 @@ FaultKind = Literal["none", "5xx", "429", "timeout"]
 
 @dataclass(frozen=True)
 class FaultDecision:
-    """What to do to one request; `kind` "timeout" means hang `delay` seconds, then answer normally."""
+    """What to do to one request; `kind` "timeout" means hang `delay` seconds, then answer normally.
+    `answer_at` (event-loop time): the answer is held until then."""
 
     kind: FaultKind
     status: int = 0
     retry_after: int = 0
     delay: float = 0.0
     after_processing: bool = False
+    answer_at: float = 0.0
 
 
 class FaultInjector:
@@ -44,20 +46,30 @@ class FaultInjector:
         return not token_endpoint or self.profile.apply_to_token_endpoint
 
     async def before_request(self) -> FaultDecision:
-        """Sleep the configured latency, then decide the request's fault (counted in stats)."""
+        """Draw the request's fault (counted in stats) as it arrives; a hanging request hangs here,
+        before it is processed. The latency runs from the arrival (`hold_until_due` waits out the rest
+        once the answer is ready), so the sandbox's own processing is inside it, as in a remote
+        server's response time."""
         profile = self.profile
         delay_ms = profile.latency_ms
         if profile.latency_jitter_ms:
             delay_ms += self._rng.randint(0, profile.latency_jitter_ms)
         if delay_ms:
             self._stats.faults["latency"] += 1
-            await asyncio.sleep(delay_ms / 1000)
         decision = self._draw(profile)
         if decision.kind != "none":
             self._stats.faults[decision.kind] += 1
+        answer_at = asyncio.get_running_loop().time() + delay_ms / 1000
         if decision.kind == "timeout":
             await asyncio.sleep(decision.delay)
-        return decision
+        return replace(decision, answer_at=answer_at)
+
+    @staticmethod
+    async def hold_until_due(decision: FaultDecision) -> None:
+        """Wait out what is left of the latency once the answer is ready."""
+        left = decision.answer_at - asyncio.get_running_loop().time()
+        if left > 0:
+            await asyncio.sleep(left)
 
     def _draw(self, profile: FaultProfile) -> FaultDecision:
         rates = profile.timeout_rate + profile.error_rate + profile.rate_429

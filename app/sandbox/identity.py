@@ -56,10 +56,18 @@ async def token_endpoint(
     """POST grant_type=client_credentials; 200 with a Bearer token or 400 with an RFC 6749 error."""
     store = sandbox
     store.stats.token_requests += 1
-    if store.faults.applies(token_endpoint=True):
-        decision = await store.faults.before_request()
-        if decision.kind in ("429", "5xx"):
-            return fault_response(decision)
+    if not store.faults.applies(token_endpoint=True):
+        return await _token_answer(request, store)
+    decision = await store.faults.before_request()
+    if decision.kind in ("429", "5xx"):
+        response = fault_response(decision)
+    else:
+        response = await _token_answer(request, store)
+    await store.faults.hold_until_due(decision)
+    return response
+
+
+async def _token_answer(request: Request[Any, Any, Any], store: SandboxStore) -> Response[bytes]:
     if store.config.html_login_mode:
         return Response(LOGIN_PAGE.encode(), status_code=200, media_type="text/html; charset=utf-8")
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", "").lower():

@@ -13,6 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from app.sandbox.batch import run_batch
 from app.sandbox.errors import bad_request, error_body
+from app.sandbox.faults import FaultDecision
 from app.sandbox.http import base_url, bearer_token, fault_response, to_http, unauthorized
 from app.sandbox.odata import NO_BODY, ODataRequest, ODataResponse, ODataService
 from app.sandbox.store import SandboxStore
@@ -35,6 +36,14 @@ async def odata_endpoint(
     prefix = "/odata" if path.startswith("/odata") else "/0/odata"
     store.stats.odata_requests += 1
     decision = await store.faults.before_request()
+    response = await _answer(request, store, path, prefix, decision)
+    await store.faults.hold_until_due(decision)
+    return response
+
+
+async def _answer(
+    request: Request[Any, Any, Any], store: SandboxStore, path: str, prefix: str, decision: FaultDecision
+) -> Response[bytes]:
     if decision.kind == "429" or (decision.kind == "5xx" and not decision.after_processing):
         return fault_response(decision)
     info = store.tokens.validate(bearer_token(request) or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,29 @@ async def test_latency_is_added_to_odata_requests(make_sandbox: MakeSandbox) -> 
     assert response.status_code == 200
     assert elapsed >= 0.05  # asyncio may wake a timer up to its clock resolution early
     assert sb.store.stats.faults["latency"] == 1
+
+
+async def test_the_latency_runs_from_the_arrival_with_the_processing_inside_it(
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.sandbox import odata_routes
+
+    process = odata_routes._single
+
+    def slow_process(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.15)  # the sandbox busy with this request
+        return process(*args, **kwargs)
+
+    monkeypatch.setattr(odata_routes, "_single", slow_process)
+    sb = await make_sandbox(faults=FaultProfile(latency_ms=200))
+
+    started = time.perf_counter()
+    response = await sb.get("/0/odata/CaseStatus")
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 200
+    # 200 ms from arrival, not 200 + 150: a remote server's response time includes its processing.
+    assert 0.19 <= elapsed < 0.33
 
 
 async def test_error_rate_one_answers_500_with_the_error_body(make_sandbox: MakeSandbox) -> None:
