@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from app.db.autofill_audit import insert_audit_rows
+from app.db.job_queue import ClaimedJob, complete_job
 from app.db.prepared import Prepared
 from app.db.tables import ConversationRow, MessageRow, utcnow
 from app.db.transactions import Transactions
@@ -153,12 +154,18 @@ def prepare_sync(
 
 
 def record_synced(
-    conn: Connection, conversation_id: UUID, message_ids: Sequence[UUID], values: Mapping[str, Any]
+    conn: Connection,
+    conversation_id: UUID,
+    message_ids: Sequence[UUID],
+    values: Mapping[str, Any],
+    job: ClaimedJob | None = None,
 ) -> None:
-    """Record written activities and conversation fields together."""
+    """Record written activities and conversation fields together, and the sync's job as done if given."""
     now = utcnow()
     _MARK_SYNCED.execute_many(conn, [{"message_id": m, "synced_at": now} for m in message_ids])
     _update_conversation(conn, conversation_id, values)
+    if job is not None:
+        complete_job(conn, job)
 
 
 class ConversationStore:
@@ -181,9 +188,13 @@ class ConversationStore:
         return await self._transactions.run(work)
 
     async def record_synced(
-        self, conversation_id: UUID, message_ids: Sequence[UUID], values: Mapping[str, Any]
+        self,
+        conversation_id: UUID,
+        message_ids: Sequence[UUID],
+        values: Mapping[str, Any],
+        job: ClaimedJob | None = None,
     ) -> None:
         work = functools.partial(
-            record_synced, conversation_id=conversation_id, message_ids=message_ids, values=values
+            record_synced, conversation_id=conversation_id, message_ids=message_ids, values=values, job=job
         )
         await self._transactions.run(work)

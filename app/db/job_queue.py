@@ -40,6 +40,7 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int  # including this one
     max_attempts: int
+    worker: str  # the lease holder
 
 
 async def enqueue(
@@ -125,7 +126,7 @@ def claim_jobs(conn: Connection, worker: str, limit: int, lease: timedelta) -> l
         }
         if _LEASE.execute(conn, params).rowcount == 1:
             claimed.append(
-                ClaimedJob(job_id, kind, queue_key, json.loads(payload), attempts + 1, max_attempts)
+                ClaimedJob(job_id, kind, queue_key, json.loads(payload), attempts + 1, max_attempts, worker)
             )
     return claimed
 
@@ -167,6 +168,11 @@ def finish_job(
     if run_after is not None:
         values["run_after"] = run_after
     _UPDATE_HELD.execute(conn, {**values, **_held(job, worker)})
+
+
+def complete_job(conn: Connection, job: ClaimedJob) -> None:
+    """Mark the job done inside the caller's transaction: a handler's last write can carry it."""
+    finish_job(conn, job, job.worker, state="done")
 
 
 class JobQueue:

@@ -23,6 +23,7 @@ from app.domain.case_text import activity_body, activity_title, subject_from
 from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.case_status import StatusDecision, decide_status
 from app.pipeline.errors import NotConnected
+from app.pipeline.jobs import Ending
 from app.pipeline.ports import AutofillPort, CrmConnection, CrmPort, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -34,28 +35,35 @@ class ConversationSync:
         self._crm = crm
         self._autofill = autofill
 
-    async def handle(self, job: ClaimedJob) -> None:
-        """Job handler: any retry first checks which records already exist, so nothing is written twice."""
-        await self.sync(UUID(job.payload["conversation_id"]), verify_existing=job.attempts > 1)
+    async def handle(self, job: ClaimedJob) -> Ending | None:
+        """Job handler: any retry first checks which records already exist, so nothing is written twice.
+        A sync that writes to Creatio marks its job done in the same write that records what it wrote."""
+        conversation_id = UUID(job.payload["conversation_id"])
+        wrote = await self.sync(conversation_id, verify_existing=job.attempts > 1, job=job)
+        return Ending.RECORDED if wrote else None
 
-    async def sync(self, conversation_id: UUID, *, verify_existing: bool) -> None:
+    async def sync(
+        self, conversation_id: UUID, *, verify_existing: bool, job: ClaimedJob | None = None
+    ) -> bool:
+        """True when it wrote to Creatio (and recorded `job` done with what it wrote)."""
         current = self._crm.current()
         if current is None:
             raise NotConnected("Creatio is not connected yet: save a connection with Test & Save")
         crm, settings = current
         snapshot = await self._store.load(conversation_id)
         if snapshot is None:
-            return
+            return False
         conversation = snapshot.conversation
         if conversation.case_created_at is None:
             if settings.create_case_only_on_handoff and conversation.handoff_at is None:
-                return  # handoff-only mode: nothing reaches Creatio before the handoff
-            await self._create_case(snapshot, crm, settings, verify_existing)
+                return False  # handoff-only mode: nothing reaches Creatio before the handoff
+            await self._create_case(snapshot, crm, settings, _Run(verify_existing, job))
         else:
-            await self._update_case(snapshot, crm, settings, verify_existing)
+            await self._update_case(snapshot, crm, settings, _Run(verify_existing, job))
+        return True
 
     async def _create_case(
-        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool
+        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, run: _Run
     ) -> None:
         conv = snapshot.conversation
         contact_id, new_contact, decided = await self._contact(conv, crm, settings)
@@ -88,16 +96,16 @@ class ConversationSync:
         pending = snapshot.unsynced
         activities = _drafts(pending, snapshot.conversation, case_id, contact_id, url_on_first=True)
         ref = await crm.create_case(
-            draft, activities, new_contact=new_contact, verify_existing=verify_existing
+            draft, activities, new_contact=new_contact, verify_existing=run.verify_existing
         )
         logger.info("case created", extra={"conversation_id": str(conv.id), "activities": len(activities)})
         applied = _applied(conv, status) | {"case_number": ref.number, "case_created_at": utcnow()}
         if new_contact:
             applied["contact_state"] = "created"
-        await self._store.record_synced(conv.id, [m.id for m in pending], applied)
+        await self._store.record_synced(conv.id, [m.id for m in pending], applied, run.job)
 
     async def _update_case(
-        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, verify_existing: bool
+        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings, run: _Run
     ) -> None:
         conv = snapshot.conversation
         assert conv.case_id is not None
@@ -118,8 +126,8 @@ class ConversationSync:
             activities = _drafts(
                 pending, snapshot.conversation, conv.case_id, conv.contact_id, url_on_first=False
             )
-            await crm.update_case(conv.case_id, case_changes, activities, verify_existing=verify_existing)
-        await self._store.record_synced(conv.id, [m.id for m in pending], _applied(conv, status))
+            await crm.update_case(conv.case_id, case_changes, activities, verify_existing=run.verify_existing)
+        await self._store.record_synced(conv.id, [m.id for m in pending], _applied(conv, status), run.job)
 
     async def _prepare(
         self, snapshot: ConversationSnapshot, decided: dict[str, Any], filled: Filled
@@ -171,6 +179,14 @@ class ConversationSync:
         if result.note and conv.handoff_at is not None:
             note = Note(f"autofill:{conv.handoff_at.isoformat()}", result.note, conv.handoff_at)
         return Filled(fields, note, result.audit)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How this sync runs: checking for records a failed attempt may have left; the job to mark done."""
+
+    verify_existing: bool
+    job: ClaimedJob | None
 
 
 @dataclass(frozen=True)

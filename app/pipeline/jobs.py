@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 from app.db.job_queue import ClaimedJob, JobQueue
 from app.db.tables import utcnow
@@ -18,7 +19,14 @@ from app.pipeline.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-JobHandler = Callable[[ClaimedJob], Awaitable[None]]
+
+class Ending(Enum):
+    """What a handler may return instead of None."""
+
+    RECORDED = "recorded"  # it marked its job done inside its own last write: no completion write
+
+
+JobHandler = Callable[[ClaimedJob], Awaitable[Ending | None]]
 
 
 @dataclass(frozen=True)
@@ -134,11 +142,12 @@ class JobRunner:
             try:
                 # A job must end before its lease does, or another worker could start it again.
                 async with asyncio.timeout(self._config.lease_seconds * 0.8):
-                    await handler(job)
+                    ending = await handler(job)
             except Exception as exc:
                 await self._handle_failure(job, exc)
             else:
-                await self._queue.complete(job, self.worker_id)
+                if ending is not Ending.RECORDED:
+                    await self._queue.complete(job, self.worker_id)
         except Exception:  # the database failed us; the lease runs out and the job runs again
             logger.exception("recording a job's outcome failed", extra={"job_id": job.id, "kind": job.kind})
 

@@ -128,3 +128,26 @@ async def test_jobs_wait_while_creatio_is_not_connected(intake_client: Client) -
         [job] = (await session.exec(select(JobRow))).all()
     assert (job.state, job.attempts) == ("queued", 0)
     assert "not connected" in (job.last_error or "")
+
+
+async def test_the_sync_marks_its_job_done_in_the_write_that_records_it(
+    synced_client: Client, sandbox_app: Litestar, monkeypatch: Any
+) -> None:
+    transactions = synced_client.app.state.services.runtime.transactions
+    units: list[str] = []
+    run = transactions.run
+
+    async def named_run(work: Any) -> Any:
+        units.append(getattr(work, "func", work).__name__)
+        return await run(work)
+
+    monkeypatch.setattr(transactions, "run", named_run)
+    await post(synced_client, message("j1", "m1", "Where is my parcel?", t=0))
+    await drain(synced_client)
+
+    assert len(cases(sandbox_app)) == 1
+    assert "record_synced" in units
+    assert "finish_job" not in units  # no separate completion write
+    async with synced_client.app.state.services.sessions() as session:
+        jobs = (await session.exec(select(JobRow))).all()
+    assert [job.state for job in jobs] == ["done"]

@@ -3,16 +3,17 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import select
 
 from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.job_queue import ClaimedJob, JobQueue, enqueue
+from app.db.job_queue import ClaimedJob, JobQueue, complete_job, enqueue
 from app.db.migrate import upgrade_to_head
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import EngineTransactions, build_transactions
 from app.pipeline.errors import NotConnected, PermanentFailure, TemporaryFailure
-from app.pipeline.jobs import JobRunner, RunnerConfig
+from app.pipeline.jobs import Ending, JobRunner, RunnerConfig
 from app.pipeline.retry import RetryPolicy
 
 FAST = RetryPolicy(
@@ -282,3 +283,26 @@ async def test_a_delayed_wake_claims_work_when_it_becomes_due(sessions: SessionF
         await asyncio.sleep(0.15)
         assert not done.is_set()  # not due yet
         await asyncio.wait_for(done.wait(), timeout=5)  # long before the 30-second poll
+
+
+async def test_a_handler_that_recorded_its_job_done_gets_no_extra_write(sessions: SessionFactory) -> None:
+    queue = _queue(sessions)
+    writes: list[str] = []
+
+    async def handler(job: ClaimedJob) -> Ending:
+        def record(conn: Any) -> None:
+            writes.append("handler's write")
+            complete_job(conn, job)
+
+        await queue._transactions.run(record)
+        return Ending.RECORDED
+
+    async def complete(job: ClaimedJob, worker: str) -> None:
+        writes.append("runner's completion")
+
+    queue.complete = complete  # type: ignore[method-assign]
+    await _enqueue(sessions, "k", {"n": 1})
+    runner = JobRunner(queue, {"k": handler}, RunnerConfig(policy=FAST, poll_seconds=0.02))
+    await runner.run_until_idle()
+    assert writes == ["handler's write"]
+    assert [job.state for job in await _jobs(sessions)] == ["done"]
