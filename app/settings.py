@@ -66,7 +66,13 @@ class Settings(BaseSettings):
         description="The Creatio sandbox's base URL: turns on the demo pages (set by `casebridge dev`).",
     )
 
-    workers: int = Field(default=4, ge=0, le=64, description="Jobs run at once inside the app; 0: none.")
+    workers: int = Field(
+        default=32,
+        ge=0,
+        le=256,
+        description="Jobs run at once inside the app; 0: none. About 4 x creatio_max_concurrency keeps "
+        "Creatio's slots busy while jobs wait on their database writes.",
+    )
     job_poll_seconds: float = Field(default=0.5, gt=0)
     sync_delay_seconds: float = Field(
         default=1.0,

@@ -22,7 +22,7 @@ class E2EOptions:
     senders: int = 64
     latency_ms: int = 50
     creatio_concurrency: int = 16
-    workers: int = 32
+    workers: int = 64
     database: str = "sqlite"
     port: int = 18001
     sandbox_port: int = 18101

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--senders", type=int, default=64, help="end to end: concurrent senders")
     p.add_argument("--latency-ms", type=int, default=50, help="end to end: sandbox latency per request")
     p.add_argument("--creatio-concurrency", type=int, default=16, help="CASEBRIDGE_CREATIO_MAX_CONCURRENCY")
-    p.add_argument("--workers", type=int, default=32, help="end to end: CASEBRIDGE_WORKERS")
+    p.add_argument("--workers", type=int, default=64, help="end to end: CASEBRIDGE_WORKERS")
     p.add_argument("--e2e-database", choices=DATABASES, default="sqlite")
     p.add_argument("--e2e-modes", default="live,backlog", help="live (post while syncing), backlog, or both")
     p.add_argument("--timeout", type=float, default=600.0, help="end to end: give up after this long")
