@@ -75,9 +75,12 @@ class SqliteWriter:
             outcomes = self._transaction(works, savepoints=False)
         except Exception as exc:
             outcomes = first_failure(exc, len(batch)) or self._with_savepoints(works)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, bool]]] = {}
         for item, (outcome, failed) in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(item.loop, []).append((item.future, outcome, failed))
+        for loop, answers in by_loop.items():  # one wake-up per event loop, not one per unit
             try:
-                item.loop.call_soon_threadsafe(answer, item.future, outcome, failed)
+                loop.call_soon_threadsafe(answer_all, answers)
             except RuntimeError:  # the caller's event loop is closed: nobody is waiting any more
                 continue
 
@@ -91,6 +94,11 @@ class SqliteWriter:
     def _transaction(self, works: list[Work], *, savepoints: bool) -> list[Outcome]:
         with self._engine.connect() as conn, conn.begin():
             return run_units(conn, works, savepoints)
+
+
+def answer_all(answers: list[tuple[asyncio.Future[Any], Any, bool]]) -> None:
+    for future, outcome, failed in answers:
+        answer(future, outcome, failed)
 
 
 def answer(future: asyncio.Future[Any], outcome: Any, failed: bool) -> None:
