@@ -71,7 +71,9 @@ def _claimable(now: ColumnElement[datetime]) -> ColumnElement[bool]:
     blocked_by_earlier = exists().where(
         earlier.c.queue_key == JOBS.c.queue_key,
         earlier.c.id < JOBS.c.id,
-        earlier.c.state.in_(ACTIVE_STATES),
+        # Spelled out rather than IN (...): an expanding IN needs SQLAlchemy's execution context, so the
+        # claim could not run as a prepared statement in the SQLite writer (app/db/prepared.py).
+        or_(*(earlier.c.state == state for state in ACTIVE_STATES)),
     )
     ready = or_(
         and_(JOBS.c.state == "queued", JOBS.c.run_after <= now),
