@@ -152,7 +152,8 @@ async def _finish(run: Run, watcher: Watcher, baseline: set[str], cpu: tuple[flo
     """Wait until synced; then the counters, CPU, memory and the correctness check."""
     assert run.casebridge is not None
     o = run.options
-    synced_at = await watcher.wait_synced(baseline, o.conversations, o.conversations * ACTIVITIES, o.timeout)
+    expected = o.conversations * (ACTIVITIES + AUTOFILL)
+    synced_at = await watcher.wait_synced(baseline, o.conversations, expected, o.timeout)
     wall = o.timeout if synced_at is None else synced_at
     used = (run.casebridge.cpu_seconds() - cpu[0], run.sandbox.cpu_seconds() - cpu[1])
     stats = await watcher.stats()
