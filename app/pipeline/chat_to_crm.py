@@ -45,7 +45,7 @@ class ConversationSync:
     async def sync(
         self, conversation_id: UUID, *, verify_existing: bool, job: ClaimedJob | None = None
     ) -> bool:
-        """True when it wrote to Creatio (and recorded `job` done with what it wrote)."""
+        """True when it ended with the write that records the sync, which also marked `job` done."""
         current = self._crm.current()
         if current is None:
             raise NotConnected("Creatio is not connected yet: save a connection with Test & Save")
