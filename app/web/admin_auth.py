@@ -1,21 +1,30 @@
-"""Guard for the admin API: `Authorization: Bearer <admin token>`, compared in constant time."""
+"""Guard for the admin API: `Authorization: Bearer <admin token>`, compared in constant time, with
+repeated wrong tokens from one address throttled (app/web/auth_throttle.py)."""
 
 from __future__ import annotations
 
 import hmac
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
-from app.web.services import services_from_state
+from app.web.services import client_address, services_from_state
 
 
 def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
-    expected = services_from_state(connection.app.state).admin_token
+    services = services_from_state(connection.app.state)
+    throttle = services.admin_token_throttle
+    client = client_address(connection.scope.get("client"))
+    wait = throttle.wait_seconds(client)
+    if wait:
+        raise TooManyRequestsException(detail=throttle.refusal(wait), headers={"Retry-After": str(wait)})
     scheme, _sep, presented = connection.headers.get("authorization", "").partition(" ")
+    expected = services.admin_token
     if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), expected.encode()):
+        throttle.failed(client)
         raise NotAuthorizedException(
             detail="Admin API: send 'Authorization: Bearer <admin token>' (printed at start, or "
             "CASEBRIDGE_ADMIN_TOKEN)."
         )
+    throttle.succeeded(client)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,12 +12,14 @@ from app.db.engine import SessionFactory
 from app.metrics import Metrics
 from app.runtime import Runtime
 from app.settings import Settings
+from app.web.auth_throttle import AdminTokenThrottle
 
 
 @dataclass
 class Services:
     runtime: Runtime
     metrics: Metrics
+    admin_token_throttle: AdminTokenThrottle = field(default_factory=AdminTokenThrottle)
 
     @property
     def settings(self) -> Settings:
@@ -47,6 +49,11 @@ class Services:
 
     def wake_workers(self, after: float = 0.0) -> None:
         self.runtime.runner.wake(after)
+
+
+def client_address(scope_client: tuple[str, int] | None) -> str:
+    """The caller's address as the server sees it (behind a trusted proxy, from its forwarded header)."""
+    return scope_client[0] if scope_client else "unknown"
 
 
 def services_from_state(state: State) -> Services:

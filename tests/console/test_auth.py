@@ -125,3 +125,15 @@ def test_sessions_expire() -> None:
     cookie = signer.encode(session)
     assert signer.decode(cookie, now=1001) == session
     assert signer.decode(cookie, now=session.expires_at + 1) is None
+
+
+async def test_repeated_wrong_tokens_lock_the_address_out_for_a_while(console: Client) -> None:
+    for _ in range(10):
+        assert (await login(console, token="guess")).status_code == 401
+
+    locked = await login(console)  # even the right token: guessing must teach nothing
+
+    assert locked.status_code == 429
+    assert "Too many wrong admin tokens" in locked.text
+    assert 1 <= int(locked.headers["retry-after"]) <= 300
+    assert (await console.get("/console/health", follow_redirects=False)).status_code == 302

@@ -46,6 +46,18 @@ async def test_admin_api_needs_the_admin_token(app_client: AsyncTestClient[Lites
     assert "PUT one to Test & Save" in right.json()["detail"]
 
 
+async def test_wrong_admin_tokens_are_throttled_per_address(app_client: AsyncTestClient[Litestar]) -> None:
+    wrong = {"Authorization": "Bearer nope"}
+    for _ in range(10):
+        assert (await app_client.get("/api/v1/admin/connection", headers=wrong)).status_code == 401
+
+    locked = await app_client.get("/api/v1/admin/connection")  # the right token is refused as well
+
+    assert locked.status_code == 429
+    assert "Too many wrong admin tokens" in locked.json()["detail"]
+    assert 1 <= int(locked.headers["retry-after"]) <= 300
+
+
 async def test_routine_requests_log_at_debug_and_failures_at_info(
     app_client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture
 ) -> None:

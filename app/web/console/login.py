@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from app.web.console.context import console_state, current_session, page
 from app.web.console.guard import session_cookie
 from app.web.console.session import ANONYMOUS_SECONDS, SESSION_SECONDS
-from app.web.services import services_from_state
+from app.web.services import client_address, services_from_state
 
 HOME = "/console/conversations"
 
@@ -44,9 +44,18 @@ class LoginController(Controller):
         form = await request.form()
         signer = console_state(request.app.state).signer
         target = safe_next(_text(form.get("next")))
+        throttle = services_from_state(request.app.state).admin_token_throttle
+        client = client_address(request.scope.get("client"))
+        wait = throttle.wait_seconds(client)
+        if wait:
+            response = page(request, "login.html", status_code=429, next=target, error=throttle.refusal(wait))
+            response.headers["Retry-After"] = str(wait)
+            return response
         if not signer.token_matches(_text(form.get("admin_token"))):
+            throttle.failed(client)
             error = "That is not the admin token: it is printed at start (or set as CASEBRIDGE_ADMIN_TOKEN)."
             return page(request, "login.html", status_code=401, next=target, error=error)
+        throttle.succeeded(client)
         session = signer.new(admin=True)  # a fresh nonce: no session fixation
         redirect = Redirect(target, status_code=303)
         redirect.cookies.append(
