@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal, or_
 from sqlmodel import col, select
 
 from app.db.engine import SessionFactory
-from app.db.intake_store import conversation_queue_key
+from app.db.intake_store import CONVERSATION_QUEUE_PREFIX, conversation_queue_key
 from app.db.tables import ConversationRow, JobRow, MessageRow
 
 SyncState = Literal["synced", "pending", "failed"]
@@ -35,8 +35,9 @@ class AdminQueries:
         self._sessions = sessions
 
     async def conversations(
-        self, *, search: str | None, limit: int, offset: int
+        self, *, search: str | None, limit: int, offset: int, sync_state: SyncState | None = None
     ) -> list[ConversationSummary]:
+        """Newest activity first; `sync_state` filters in SQL, so paging works on the filtered list."""
         query = (
             select(ConversationRow)
             .order_by(col(ConversationRow.updated_at).desc())
@@ -54,6 +55,9 @@ class AdminQueries:
                 )
             )
         async with self._sessions() as session:
+            if sync_state:
+                assert session.bind is not None
+                query = query.where(_in_state(sync_state, session.bind.dialect.name))
             rows = list((await session.exec(query)).all())
         return [await self._summary(row) for row in rows]
 
@@ -110,3 +114,45 @@ class AdminQueries:
         elif unsynced or states & {"queued", "running"} or row.handoff_pending:
             state = "pending"
         return ConversationSummary(row, state, int(unsynced))
+
+
+def _in_state(state: SyncState, dialect: str) -> ColumnElement[bool]:
+    """The SQL twin of `_summary`'s decision, for filtering."""
+    key = _queue_key_sql(dialect)
+    failed = exists().where(col(JobRow.queue_key) == key, col(JobRow.state) == "dead")
+    active = exists().where(
+        col(JobRow.queue_key) == key, or_(col(JobRow.state) == "queued", col(JobRow.state) == "running")
+    )
+    unsynced = exists().where(
+        col(MessageRow.conversation_id) == col(ConversationRow.id), col(MessageRow.synced_at).is_(None)
+    )
+    handoff_pending = and_(
+        col(ConversationRow.handoff_at).is_not(None),
+        or_(
+            col(ConversationRow.handoff_applied_at).is_(None),
+            col(ConversationRow.handoff_applied_at) != col(ConversationRow.handoff_at),
+        ),
+    )
+    if state == "failed":
+        return failed
+    if state == "pending":
+        return and_(~failed, or_(active, unsynced, handoff_pending))
+    return and_(~failed, ~active, ~unsynced, ~handoff_pending)
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))  # 8-4-4-4-12 hex digits
+
+
+def _queue_key_sql(dialect: str) -> ColumnElement[str]:
+    """`conversation_queue_key(conversations.id)` in SQL: PostgreSQL prints a uuid with dashes; SQLite
+    stores it as 32 hex digits, which get them back here."""
+    prefix = literal(CONVERSATION_QUEUE_PREFIX, String)
+    conversation_id = col(ConversationRow.id)
+    if dialect == "postgresql":
+        return prefix + cast(conversation_id, String)
+    text = cast(conversation_id, String)
+    parts = [func.substr(text, start, length) for start, length in _UUID_GROUPS]
+    dashed: ColumnElement[str] = parts[0]
+    for part in parts[1:]:
+        dashed = dashed + "-" + part
+    return prefix + dashed

@@ -39,8 +39,11 @@ class DuplicateEvent(Exception):
     """Raised inside the transaction to roll it back when the event id was seen before."""
 
 
+CONVERSATION_QUEUE_PREFIX = "conversation:"
+
+
 def conversation_queue_key(conversation_id: object) -> str:
-    return f"conversation:{conversation_id}"
+    return f"{CONVERSATION_QUEUE_PREFIX}{conversation_id}"
 
 
 class EventIntake:

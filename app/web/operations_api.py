@@ -13,7 +13,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from app.db.admin_queries import AdminQueries, ConversationSummary
+from app.db.admin_queries import AdminQueries, ConversationSummary, SyncState
 from app.db.deliveries_admin import DeliveryAdmin
 from app.db.job_queue import JobQueue
 from app.web.admin_auth import require_admin
@@ -104,13 +104,16 @@ class OperationsController(Controller):
         self,
         state: State,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        sync_state: Annotated[
+            SyncState | None,
+            QueryParameter(name="state", description="Only conversations in this sync state."),
+        ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> list[ConversationView]:
         queries = AdminQueries(services_from_state(state).sessions)
-        return [
-            ConversationView.of(s) for s in await queries.conversations(search=q, limit=limit, offset=offset)
-        ]
+        found = await queries.conversations(search=q, limit=limit, offset=offset, sync_state=sync_state)
+        return [ConversationView.of(s) for s in found]
 
     @get(
         "/conversations/{conversation_id:uuid}",

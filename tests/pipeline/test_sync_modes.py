@@ -119,6 +119,11 @@ class TestDeadLetters:
         assert "403" in dead["last_error"]
         [conv] = (await synced_client.get("/api/v1/admin/conversations")).json()
         assert conv["sync_state"] == "failed"
+        listed = "/api/v1/admin/conversations"
+        failed = (await synced_client.get(listed, params={"state": "failed"})).json()
+        assert [c["id"] for c in failed] == [conv["id"]]
+        assert (await synced_client.get(listed, params={"state": "synced"})).json() == []
+        assert (await synced_client.get(listed, params={"state": "broken"})).status_code == 400
 
         store.config.forbidden_entity_sets.clear()
         retry = await synced_client.post(f"/api/v1/admin/jobs/{dead['id']}/retry")

@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from app.db.admin_queries import AdminQueries
+from app.db.admin_queries import AdminQueries, SyncState
 from app.db.deliveries_admin import DeliveryAdmin
 from app.db.job_queue import JobQueue
 from app.web.console.case_links import case_link
@@ -19,8 +19,6 @@ from app.web.console.timeline import load_timeline
 from app.web.services import services_from_state
 
 PAGE_SIZE = 50
-STATE_SCAN = 200  # with a state filter, the newest 200 matches are filtered
-StateFilter = Literal["synced", "pending", "failed"]
 
 
 class ConversationsController(Controller):
@@ -32,19 +30,16 @@ class ConversationsController(Controller):
         self,
         request: Request[Any, Any, Any],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        sync_state: Annotated[StateFilter | Literal[""] | None, QueryParameter(name="state")] = None,
+        sync_state: Annotated[SyncState | Literal[""] | None, QueryParameter(name="state")] = None,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Template:
         services = services_from_state(request.app.state)
         queries = AdminQueries(services.sessions)
         search = (q or "").strip() or None
-        if sync_state:
-            rows = await queries.conversations(search=search, limit=STATE_SCAN, offset=0)
-            rows = [r for r in rows if r.sync_state == sync_state]
-            more = False
-        else:
-            rows = await queries.conversations(search=search, limit=PAGE_SIZE + 1, offset=offset)
-            more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+        rows = await queries.conversations(
+            search=search, limit=PAGE_SIZE + 1, offset=offset, sync_state=sync_state or None
+        )
+        more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         links = {
             r.conversation.id: case_link(services, r.conversation.case_id)
             for r in rows
