@@ -32,5 +32,28 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.database_up = Gauge(
+            "casebridge_database_up",
+            "1 when the counts below could be read from the database at this scrape.",
+            registry=self.registry,
+        )
+        self.jobs = Gauge(
+            "casebridge_jobs",
+            "Jobs waiting (queued), running, or dead-lettered (dead), by kind.",
+            ["kind", "state"],
+            registry=self.registry,
+        )
+        self.oldest_due_job_age = Gauge(
+            "casebridge_oldest_due_job_age_seconds",
+            "How long the longest-waiting runnable job has been due (0 when none waits): sync lag.",
+            registry=self.registry,
+        )
+        self.deliveries = Gauge(
+            "casebridge_deliveries",
+            "Agent replies and status changes not yet delivered to the chat platform, by state.",
+            ["state"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -9,6 +9,9 @@ from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import State
 
 from app.db.engine import ping
+from app.db.health_queries import HealthQueries
+from app.db.tables import utcnow
+from app.metrics import Metrics
 from app.web.services import services_from_state
 
 logger = logging.getLogger(__name__)
@@ -59,4 +62,26 @@ class HealthController(Controller):
         services.metrics.creatio_connected.set(1 if conn.configured else 0)
         if conn.token is not None:
             services.metrics.creatio_token_requests.set(conn.token.token_requests)
+        await _read_queue_gauges(services.metrics, HealthQueries(services.sessions))
         return services.metrics.render()
+
+
+async def _read_queue_gauges(metrics: Metrics, queries: HealthQueries) -> None:
+    """Job and delivery counts, read at each scrape; a database failure shows as casebridge_database_up 0."""
+    now = utcnow()
+    try:
+        jobs = await queries.job_counts()
+        oldest = await queries.oldest_due_job(now)
+        deliveries = await queries.unfinished_deliveries()
+    except Exception as exc:  # any driver error: the scrape still answers
+        logger.warning("metrics: database not readable", extra={"error": type(exc).__name__})
+        metrics.database_up.set(0)
+        return
+    metrics.database_up.set(1)
+    metrics.jobs.clear()
+    for count in jobs:
+        metrics.jobs.labels(count.kind, count.state).set(count.count)
+    metrics.oldest_due_job_age.set((now - oldest).total_seconds() if oldest else 0)
+    metrics.deliveries.clear()
+    for delivery_state in ("queued", "retrying", "failed"):
+        metrics.deliveries.labels(delivery_state).set(deliveries.get(delivery_state, 0))

@@ -1,9 +1,16 @@
 import logging
+from datetime import timedelta
+from uuid import uuid4
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.asgi import Adapters, create_app
+from app.db.deliveries_tables import DeliveryRow
+from app.db.tables import ConversationRow, JobRow, utcnow
+from app.settings import Settings
 from app.web.request_log import _level
 
 
@@ -46,6 +53,49 @@ async def test_admin_api_needs_the_admin_token(app_client: AsyncTestClient[Lites
     assert "PUT one to Test & Save" in right.json()["detail"]
 
 
+async def test_metrics_show_job_backlog_dead_letters_and_undelivered_notices(
+    settings: Settings, sandbox_http: httpx.AsyncClient
+) -> None:
+    app = create_app(settings.model_copy(update={"workers": 0}), Adapters(creatio_http=sandbox_http))
+    async with AsyncTestClient(app=app) as client:  # no workers: the jobs below stay as they are
+        text = await _metrics_with_jobs_and_deliveries(client)
+
+    assert "casebridge_database_up 1.0" in text
+    assert 'casebridge_jobs{kind="sync_conversation",state="queued"} 3.0' in text
+    assert 'casebridge_jobs{kind="sync_conversation",state="dead"} 1.0' in text
+    [age_line] = [
+        line for line in text.splitlines() if line.startswith("casebridge_oldest_due_job_age_seconds ")
+    ]
+    assert 89 <= float(age_line.split()[1]) < 150  # the job due 90 s ago; the one due in an hour is not late
+    assert 'casebridge_deliveries{state="failed"} 1.0' in text
+    assert 'casebridge_deliveries{state="queued"} 0.0' in text
+
+
+async def _metrics_with_jobs_and_deliveries(client: AsyncTestClient[Litestar]) -> str:
+    now = utcnow()
+    async with client.app.state.services.sessions() as session, session.begin():
+        conversation = ConversationRow(external_id="m1")
+        session.add(conversation)
+        await session.flush()
+        for state, due in (("queued", now - timedelta(seconds=90)), ("queued", now), ("dead", now)):
+            session.add(JobRow(kind="sync_conversation", payload="{}", state=state, run_after=due))
+        session.add(
+            JobRow(kind="sync_conversation", payload="{}", state="queued", run_after=now + timedelta(hours=1))
+        )
+        session.add(
+            DeliveryRow(
+                conversation_id=conversation.id,
+                dedupe_key="activity:x",
+                kind="agent.replied",
+                occurred_at=now,
+                case_id=uuid4(),
+                state="failed",
+            )
+        )
+
+    return str((await client.get("/metrics")).text)
+
+
 async def test_wrong_admin_tokens_are_throttled_per_address(app_client: AsyncTestClient[Litestar]) -> None:
     wrong = {"Authorization": "Bearer nope"}
     for _ in range(10):
@@ -68,3 +118,16 @@ async def test_routine_requests_log_at_debug_and_failures_at_info(
     assert logged == [(logging.DEBUG, "/health", 200), (logging.INFO, "/api/v1/events", 401)]
     assert _level(503, 0.01) == logging.WARNING
     assert _level(200, 1.5) == logging.INFO  # slow
+
+
+async def test_metrics_still_answer_when_the_database_cannot_be_read() -> None:
+    from app.metrics import Metrics
+    from app.web.health import _read_queue_gauges
+
+    class Unreachable:
+        async def job_counts(self) -> list[object]:
+            raise OSError("connection refused")
+
+    metrics = Metrics()
+    await _read_queue_gauges(metrics, Unreachable())  # type: ignore[arg-type]
+    assert b"casebridge_database_up 0.0" in metrics.render()

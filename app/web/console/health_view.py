@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from app.db.admin_queries import AdminQueries
 from app.db.engine import ping
-from app.web.console.health_queries import HealthQueries
+from app.db.health_queries import HealthQueries
 from app.web.poll_view import PollView, read_poll_view
 from app.web.services import Services
 from app.web.webhook_sightings import webhook_sightings

@@ -1,4 +1,5 @@
-"""Counts behind the health page: jobs per state and kind, failed deliveries, the latest job error."""
+"""Counts behind the health page and /metrics: jobs per state and kind, deliveries per state, the
+oldest due job, the latest job error."""
 
 from __future__ import annotations
 
@@ -56,6 +57,26 @@ class HealthQueries:
         if row is None or row.id is None or row.last_error is None:
             return None
         return LastError(row.id, row.kind, row.last_error, row.updated_at)
+
+    async def oldest_due_job(self, now: datetime) -> datetime | None:
+        """When the longest-waiting runnable job became due (None when nothing waits)."""
+        query = select(func.min(JobRow.run_after)).where(
+            col(JobRow.state) == "queued", col(JobRow.run_after) <= now
+        )
+        async with self._sessions() as session:
+            oldest: datetime | None = (await session.exec(query)).one()
+        return oldest
+
+    async def unfinished_deliveries(self) -> dict[str, int]:
+        """Deliveries not delivered yet, per state (queued, retrying, failed)."""
+        query = (
+            select(DeliveryRow.state, func.count())
+            .where(col(DeliveryRow.state) != "delivered")
+            .group_by(col(DeliveryRow.state))
+        )
+        async with self._sessions() as session:
+            rows = (await session.exec(query)).all()
+        return {state: int(count) for state, count in rows}
 
     async def failed_deliveries(self) -> int:
         query = select(func.count()).select_from(DeliveryRow).where(col(DeliveryRow.state) == "failed")
