@@ -15,12 +15,13 @@ from app.db.crypto import SecretBox
 from app.db.deliveries_poll import PollStore
 from app.db.deliveries_store import CHAT_DELIVERY, DeliveryStore
 from app.db.engine import SessionFactory
+from app.db.tables import utcnow
 from app.db.webhook_queue import CRM_TO_CHAT
 from app.db.webhook_token import WebhookTokenStore
 from app.pipeline.crm_to_chat import CrmToChat, ReplyRules
 from app.pipeline.crm_to_chat_delivery import ChatDeliveries
 from app.pipeline.jobs import JobHandler, new_worker_id
-from app.pipeline.reconcile import PollConfig, Reconciler
+from app.pipeline.reconcile import INITIAL_LOOKBACK, PollConfig, Reconciler
 from app.secrets_files import resolve_secret
 from app.settings import Settings
 
@@ -94,11 +95,14 @@ async def build_reverse_sync(
             integration_contact_id=rules.integration_contact_id,
         )
         reconciler = Reconciler(polls, sessions, readers, config, owner=new_worker_id())
+    since = None
+    if chat is not None:  # the same margin as the poll's first look back
+        since = await deliveries.chat_enabled_since(utcnow()) - INITIAL_LOOKBACK
     return ReverseSync(
         tokens=tokens,
         deliveries=deliveries,
         polls=polls,
-        check=CrmToChat(deliveries, readers, rules, enabled=chat is not None),
+        check=CrmToChat(deliveries, readers, rules, enabled=chat is not None, replies_since=since),
         deliver=ChatDeliveries(deliveries, chat),
         reconciler=reconciler,
         chat_configured=chat is not None,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.deliveries_tables import DeliveryRow
+from app.db.deliveries_tables import ChatDeliveryStateRow, DeliveryRow
 from app.db.engine import SessionFactory
 from app.db.job_queue import enqueue
 from app.db.tables import ConversationRow, MessageRow, utcnow
@@ -56,6 +56,25 @@ class StatusUpdate:
 class DeliveryStore:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
+
+    async def chat_enabled_since(self, now: datetime) -> datetime:
+        """When this installation first ran with chat delivery on; `now` is recorded the first time."""
+        recorded = await self._enabled_since()
+        if recorded is not None:
+            return recorded
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(ChatDeliveryStateRow(enabled_since=now))
+        except IntegrityError:  # another process recorded it first: theirs stands
+            pass
+        recorded = await self._enabled_since()
+        assert recorded is not None
+        return recorded
+
+    async def _enabled_since(self) -> datetime | None:
+        async with self._sessions() as session:
+            row = await session.get(ChatDeliveryStateRow, 1)
+            return row.enabled_since if row else None
 
     async def link(self, conversation_id: UUID) -> ConversationLink | None:
         async with self._sessions() as session:

@@ -63,3 +63,13 @@ class ReconcileStateRow(SQLModel, table=True):
     last_run_at: datetime | None = None
     last_error: str | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChatDeliveryStateRow(SQLModel, table=True):
+    """Row id 1: when this installation first ran with a chat URL (replies older than that, minus a
+    margin, are history the customer already had by other means, not something to send now)."""
+
+    __tablename__ = "chat_delivery_state"
+
+    id: int = Field(default=1, primary_key=True)
+    enabled_since: datetime

@@ -35,12 +35,21 @@ class ReplyRules:
 
 class CrmToChat:
     def __init__(
-        self, store: DeliveryStore, readers: CaseReaderSource, rules: ReplyRules, *, enabled: bool
+        self,
+        store: DeliveryStore,
+        readers: CaseReaderSource,
+        rules: ReplyRules,
+        *,
+        enabled: bool,
+        replies_since: datetime | None = None,
     ) -> None:
+        """`replies_since`: agent replies written before it are history, never sent (chat delivery was
+        enabled after them: the customer had them by other means, if at all)."""
         self._store = store
         self._readers = readers
         self._rules = rules
         self._enabled = enabled
+        self._replies_since = replies_since
 
     async def handle(self, job: ClaimedJob) -> None:
         """Job handler (webhook or poll): re-read the case; a repeat finds nothing new to deliver."""
@@ -76,7 +85,17 @@ class CrmToChat:
         assert link.conversation.case_id is not None
         type_ids = await reader.activity_type_ids(self._rules.type_names)
         activities = await reader.replies(link.conversation.case_id, type_ids)
-        return [a for a in activities if self._rules.is_reply(a, link)]
+        replies = [a for a in activities if self._rules.is_reply(a, link)]
+        since = self._replies_since
+        if since is None:
+            return replies
+        history = [a for a in replies if a.created_on < since]
+        if history:
+            logger.info(
+                "agent replies from before chat delivery was enabled are not sent",
+                extra={"conversation_id": str(link.conversation.id), "count": len(history)},
+            )
+        return [a for a in replies if a.created_on >= since]
 
     async def _reply(
         self, reader: CaseReaderPort, link: ConversationLink, case: CaseState, activity: CrmActivity

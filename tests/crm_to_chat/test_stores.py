@@ -75,3 +75,16 @@ async def test_one_webhook_token_checked_and_rotated(sessions: SessionFactory) -
     assert await stores[0].matches(rotated.value)
     [row] = await all_rows(sessions, CreatioWebhookRow)
     assert rotated.value not in (row.token_hash + row.token_encrypted)  # never stored in clear
+
+
+async def test_the_first_time_chat_delivery_was_enabled_is_kept(sessions: SessionFactory) -> None:
+    store = DeliveryStore(sessions)
+    first = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    starts = [first + timedelta(minutes=n) for n in range(4)]  # four processes starting together
+
+    seen = await asyncio.gather(*(store.chat_enabled_since(at) for at in starts))
+    later = await store.chat_enabled_since(first + timedelta(days=3))  # a restart days later
+
+    assert len(set(seen)) == 1
+    assert seen[0] in starts
+    assert later == seen[0]

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from app.adapters.chat.delivery import classify, retry_after
 from app.adapters.chat.payloads import render
 from app.adapters.creatio.html_text import html_to_text
-from app.db.deliveries_tables import CreatioWebhookRow, DeliveryRow, ReconcileStateRow
+from app.db.deliveries_tables import ChatDeliveryStateRow, CreatioWebhookRow, DeliveryRow, ReconcileStateRow
 from app.db.engine import create_engine
 from app.db.migrate import upgrade_to_head
 from app.domain.crm_updates import CaseStatusInfo, ChatNotice
@@ -117,7 +117,7 @@ async def test_the_migration_creates_the_columns_of_the_models(tmp_path: Path) -
     try:
         await upgrade_to_head(engine)
         async with engine.connect() as conn:
-            for model in (DeliveryRow, CreatioWebhookRow, ReconcileStateRow):
+            for model in (DeliveryRow, CreatioWebhookRow, ReconcileStateRow, ChatDeliveryStateRow):
                 table = model.__tablename__
                 columns = await conn.run_sync(
                     lambda c, t=table: {col["name"] for col in inspect(c).get_columns(t)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -84,6 +85,23 @@ async def test_an_agent_reply_reaches_the_chat_once_with_a_valid_signature(
     assert len(chat_platform.received) == 1
     detail = (await client.get(f"/api/v1/admin/conversations/{delivery.conversation_id}")).json()
     assert [(d["kind"], d["state"]) for d in detail["deliveries"]] == [("agent.replied", "delivered")]
+
+
+async def test_replies_written_long_before_chat_delivery_was_enabled_are_not_sent(
+    client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chat_platform: FakeChatPlatform
+) -> None:
+    case_id = await linked_case(client, sandbox_app)
+    await connect_webhook(client, sandbox_app)
+    store = sandbox_of(sandbox_app)
+    store.clock = lambda: datetime.now(UTC) - timedelta(days=2)  # an agent wrote this two days ago
+    await reply(sandbox_http, case_id, "Old answer, sent by email back then.")
+    store.clock = lambda: datetime.now(UTC) - timedelta(minutes=30)  # inside the hour's margin
+    await reply(sandbox_http, case_id, "Recent answer.")
+    store.clock = lambda: datetime.now(UTC)
+    await reply(sandbox_http, case_id, "New answer.")
+    await settle(client, sandbox_app)
+
+    assert [r.json["message"]["text"] for r in chat_platform.accepted] == ["Recent answer.", "New answer."]
 
 
 async def test_the_bearer_header_form_and_replies_in_order(
