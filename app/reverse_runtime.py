@@ -83,7 +83,7 @@ async def build_reverse_sync(
     await tokens.ensure()
     secret = outbound_secret(settings)
     chat = _chat_client(settings, secret, chat_http, stack)
-    readers = CaseReaders(connection)
+    readers = CaseReaders(connection, settings.lookup_cache_seconds)
     rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
     deliveries, polls = DeliveryStore(sessions), PollStore(sessions)
     reconciler = None

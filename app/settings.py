@@ -114,7 +114,12 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=5, description="Re-asks after an invalid answer.")
     llm_http_retries: int = Field(default=1, ge=0, le=5, description="The SDK's retries of 429/5xx/timeouts.")
     llm_prompt_token_budget: int = Field(default=6000, ge=500, description="Transcript tokens in a prompt.")
-    lookup_cache_seconds: float = Field(default=600.0, ge=0, description="How long lookup GUIDs are cached.")
+    lookup_cache_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="How long names and GUIDs read from Creatio are cached: auto-fill lookups, case "
+        "statuses and their flags, agents' names, activity types.",
+    )
 
     # Seed for the Creatio connection, for headless deploys; applied at start when no connection is saved.
     creatio_instance_url: str | None = None

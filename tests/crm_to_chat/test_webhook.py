@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.adapters.creatio.case_reader import CaseReaders
 from app.asgi import Adapters, create_app
 from app.db.webhook_queue import CRM_TO_CHAT
 from app.settings import Settings
@@ -249,3 +251,21 @@ async def test_without_a_chat_url_the_webhook_says_so(
         response = await client.post(view["url"], json={"event_type": "new_activity", "caseId": AGENT_MARIA})
         assert response.status_code == 503
         assert "CASEBRIDGE_CHAT_WEBHOOK_URL" in response.json()["detail"]
+
+
+async def test_agent_names_are_read_again_once_the_cache_expires(
+    client: Client, sandbox_app: Litestar
+) -> None:
+    connection = client.app.state.services.connection
+    agent = UUID(AGENT_MARIA)
+    cached, uncached = CaseReaders(connection, 600).current(), CaseReaders(connection, 0).current()
+    assert cached is not None
+    assert uncached is not None
+    assert await cached[0].contact_name(agent) == await uncached[0].contact_name(agent) == "Maria Lopez"
+
+    row = sandbox_of(sandbox_app).get("Contact", agent)
+    assert row is not None
+    row["Name"] = "Maria López-Ruiz"  # renamed in Creatio
+
+    assert await cached[0].contact_name(agent) == "Maria Lopez"  # within the cache period
+    assert await uncached[0].contact_name(agent) == "Maria López-Ruiz"

@@ -12,6 +12,7 @@ from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.html_text import html_to_text
 from app.adapters.creatio.literals import ids_filter, odata_datetime, odata_guid
 from app.adapters.creatio.query import Entity
+from app.adapters.creatio.ttl_map import TtlMap
 from app.adapters.creatio.vocabulary import CASE_ORIGIN_CHAT
 from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseStatusInfo, CrmActivity
 from app.pipeline.errors import PermanentFailure
@@ -20,6 +21,7 @@ from app.pipeline.ports import CrmPort, SyncSettings
 INCOMING_EMAIL = UUID("7f9d1f86-f36b-1410-068c-20cf30b39373")  # EmailType "Incoming"
 ZERO_GUID = UUID(int=0)
 MAX_REPLIES = 1000  # activities of the reply types read per case, oldest first
+DEFAULT_CACHE_SECONDS = 600.0  # CASEBRIDGE_LOOKUP_CACHE_SECONDS' default
 CASE_COLUMNS = ("Id", "Number", "StatusId", "ModifiedOn")
 ACTIVITY_COLUMNS = (
     *("Id", "CreatedOn", "CreatedById", "SenderContactId", "MessageTypeId"),
@@ -28,13 +30,14 @@ ACTIVITY_COLUMNS = (
 
 
 class CreatioCaseReader:
-    """Reads through one CreatioClient; statuses, contact names and type ids are cached."""
+    """Reads through one CreatioClient; statuses, contact names and type ids are cached for
+    `cache_seconds` (an admin may rename a status, change its flags or rename an agent)."""
 
-    def __init__(self, client: CreatioClient) -> None:
+    def __init__(self, client: CreatioClient, cache_seconds: float = DEFAULT_CACHE_SECONDS) -> None:
         self.client = client
-        self._statuses: dict[UUID, CaseStatusInfo] = {}
-        self._names: dict[UUID, str | None] = {}
-        self._types: dict[str, UUID] = {}
+        self._statuses: TtlMap[UUID, CaseStatusInfo] = TtlMap(cache_seconds)
+        self._names: TtlMap[UUID, str | None] = TtlMap(cache_seconds)
+        self._types: TtlMap[str, UUID] = TtlMap(cache_seconds)
 
     async def read_case(self, case_id: UUID) -> CaseState | None:
         async with translated_errors():
@@ -79,7 +82,8 @@ class CreatioCaseReader:
         for name in names:
             guid = _uuid(name)
             if guid is None:
-                guid = self._types.get(name.lower()) or await self._type_by_name(name)
+                key = name.lower()
+                guid = self._types[key] if key in self._types else await self._type_by_name(name)
             found.append(guid)
         return tuple(dict.fromkeys(found))
 
@@ -133,8 +137,9 @@ class LiveConnection(Protocol):
 class CaseReaders:
     """The reader of the saved connection; a new one (fresh caches) whenever Test & Save swaps the client."""
 
-    def __init__(self, connection: LiveConnection) -> None:
+    def __init__(self, connection: LiveConnection, cache_seconds: float = DEFAULT_CACHE_SECONDS) -> None:
         self._connection = connection
+        self._cache_seconds = cache_seconds
         self._reader: CreatioCaseReader | None = None
 
     def current(self) -> tuple[CreatioCaseReader, SyncSettings] | None:
@@ -142,7 +147,7 @@ class CaseReaders:
         if client is None or current is None:
             return None
         if self._reader is None or self._reader.client is not client:
-            self._reader = CreatioCaseReader(client)
+            self._reader = CreatioCaseReader(client, self._cache_seconds)
         return self._reader, current[1]
 
 
