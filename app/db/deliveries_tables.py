@@ -48,6 +48,9 @@ class CreatioWebhookRow(SQLModel, table=True):
     token_encrypted: str
     created_at: datetime = Field(default_factory=utcnow)
     rotated_at: datetime | None = None
+    last_accepted_at: datetime | None = None  # the latest call with the right token (any process)
+    last_refused_at: datetime | None = None
+    last_refused_status: int | None = None
 
 
 class ReconcileStateRow(SQLModel, table=True):

@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from app.db.crypto import SecretBox
 from app.db.deliveries_tables import CreatioWebhookRow
@@ -29,6 +31,13 @@ class WebhookToken:
     value: str
     created_at: datetime
     rotated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookSightings:
+    last_accepted_at: datetime | None = None
+    last_refused_at: datetime | None = None
+    last_refused_status: int | None = None
 
 
 class WebhookTokenStore:
@@ -79,3 +88,19 @@ class WebhookTokenStore:
             session.add(row)
             created = row.created_at
         return WebhookToken(token, created, now)
+
+    async def note_call(self, status: int, at: datetime) -> None:
+        """Record a webhook call's outcome where every process (and the health page) sees it."""
+        if 200 <= status < 300:
+            statement = update(CreatioWebhookRow).values(last_accepted_at=at)
+        else:
+            statement = update(CreatioWebhookRow).values(last_refused_at=at, last_refused_status=status)
+        async with self._sessions() as session, session.begin():
+            await session.exec(statement.where(col(CreatioWebhookRow.id) == 1))
+
+    async def sightings(self) -> WebhookSightings:
+        async with self._sessions() as session:
+            row = await session.get(CreatioWebhookRow, 1)
+        if row is None:
+            return WebhookSightings()
+        return WebhookSightings(row.last_accepted_at, row.last_refused_at, row.last_refused_status)

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 
 from app.db.webhook_queue import enqueue_case_check
 from app.web.services import Services, services_from_state
-from app.web.webhook_sightings import note_webhook_call
+from app.web.webhook_sightings import webhook_recorder
 
 logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 8 * 1024
@@ -36,7 +36,7 @@ class CreatioWebhookController(Controller):
     async def with_path_token(
         self, request: Request[Any, Any, Any], state: State, token: FromPath[str]
     ) -> Response[dict[str, Any]]:
-        return _noted(state, await _receive(services_from_state(state), request, token))
+        return await _noted(state, await _receive(services_from_state(state), request, token))
 
     @post(
         "/",
@@ -48,11 +48,13 @@ class CreatioWebhookController(Controller):
     ) -> Response[dict[str, Any]]:
         scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
         presented = token.strip() if scheme.lower() == "bearer" else None
-        return _noted(state, await _receive(services_from_state(state), request, presented))
+        return await _noted(state, await _receive(services_from_state(state), request, presented))
 
 
-def _noted(state: State, response: Response[dict[str, Any]]) -> Response[dict[str, Any]]:
-    note_webhook_call(state, response.status_code or 200)
+async def _noted(state: State, response: Response[dict[str, Any]]) -> Response[dict[str, Any]]:
+    reverse = services_from_state(state).runtime.reverse
+    if reverse is not None:
+        await webhook_recorder(state).note(reverse.tokens, response.status_code or 200)
     return response
 
 

@@ -1,32 +1,42 @@
-"""When this process last accepted (or refused) a Creatio webhook call, for the health page."""
+"""Records Creatio webhook calls in the database, so the health page shows the latest one whichever
+process took it. Refused calls are written at most every few seconds per process: a flood of bad calls
+must not become a flood of writes. Bookkeeping never fails the call itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import logging
+import math
+import time
+from collections.abc import Callable
 
 from litestar.datastructures import State
 
 from app.db.tables import utcnow
+from app.db.webhook_token import WebhookTokenStore
+
+logger = logging.getLogger(__name__)
+REFUSED_WRITE_SECONDS = 10.0
 
 
-@dataclass
-class WebhookSightings:
-    last_accepted_at: datetime | None = None
-    last_refused_at: datetime | None = None
-    last_refused_status: int | None = None
+class WebhookCallRecorder:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._last_refused_write = -math.inf
+
+    async def note(self, tokens: WebhookTokenStore, status: int) -> None:
+        if not 200 <= status < 300:
+            now = self._clock()
+            if now - self._last_refused_write < REFUSED_WRITE_SECONDS:
+                return
+            self._last_refused_write = now
+        try:
+            await tokens.note_call(status, utcnow())
+        except Exception as exc:  # the database hiccuped: the call was handled all the same
+            logger.warning("could not record the webhook call", extra={"error": type(exc).__name__})
 
 
-def webhook_sightings(state: State) -> WebhookSightings:
-    if "webhook_sightings" not in state:
-        state["webhook_sightings"] = WebhookSightings()
-    sightings: WebhookSightings = state["webhook_sightings"]
-    return sightings
-
-
-def note_webhook_call(state: State, status: int) -> None:
-    seen = webhook_sightings(state)
-    if 200 <= status < 300:
-        seen.last_accepted_at = utcnow()
-    else:
-        seen.last_refused_at, seen.last_refused_status = utcnow(), status
+def webhook_recorder(state: State) -> WebhookCallRecorder:
+    if "webhook_recorder" not in state:
+        state["webhook_recorder"] = WebhookCallRecorder()
+    recorder: WebhookCallRecorder = state["webhook_recorder"]
+    return recorder

@@ -88,3 +88,28 @@ async def test_the_first_time_chat_delivery_was_enabled_is_kept(sessions: Sessio
     assert len(set(seen)) == 1
     assert seen[0] in starts
     assert later == seen[0]
+
+
+async def test_webhook_calls_are_recorded_for_every_process_to_see(sessions: SessionFactory) -> None:
+    from app.db.webhook_token import WebhookSightings
+    from app.web.webhook_sightings import WebhookCallRecorder
+
+    box = SecretBox(SecretBox.generate_key())
+    this_process, other_process = WebhookTokenStore(sessions, box), WebhookTokenStore(sessions, box)
+    await this_process.ensure()
+    assert await other_process.sightings() == WebhookSightings()
+
+    clock = [100.0]
+    recorder = WebhookCallRecorder(clock=lambda: clock[0])
+    await recorder.note(this_process, 202)
+    await recorder.note(this_process, 401)
+    first_refusal = (await other_process.sightings()).last_refused_at
+    clock[0] += 5
+    await recorder.note(this_process, 400)  # within 10 s of the last refused write: not written
+    seen = await other_process.sightings()
+
+    assert seen.last_accepted_at is not None
+    assert (seen.last_refused_at, seen.last_refused_status) == (first_refusal, 401)
+    clock[0] += 6
+    await recorder.note(this_process, 400)
+    assert (await other_process.sightings()).last_refused_status == 400

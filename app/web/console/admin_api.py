@@ -22,7 +22,7 @@ class ConsoleAdminApiController(Controller):
 
     @get("/health", summary="Queue depth, dead letters, Creatio token state, webhook last seen, poll cursor.")
     async def health(self, state: State) -> HealthView:
-        return await health_snapshot(services_from_state(state), state)
+        return await health_snapshot(services_from_state(state))
 
     @get(
         "/creatio/pick-lists",

@@ -19,4 +19,4 @@ class HealthPageController(Controller):
     @get("/")
     async def show(self, request: Request[Any, Any, Any]) -> Template:
         services = services_from_state(request.app.state)
-        return page(request, "health.html", h=await health_snapshot(services, request.app.state))
+        return page(request, "health.html", h=await health_snapshot(services))

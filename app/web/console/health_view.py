@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from app.db.admin_queries import AdminQueries
 from app.db.engine import ping
 from app.db.health_queries import HealthQueries
+from app.db.webhook_token import WebhookSightings
 from app.web.poll_view import PollView, read_poll_view
 from app.web.services import Services
-from app.web.webhook_sightings import webhook_sightings
 
 
 class QueueView(BaseModel):
@@ -40,7 +40,7 @@ class TokenView(BaseModel):
 
 
 class WebhookSeenView(BaseModel):
-    last_accepted_at: datetime | None  # since this process started
+    last_accepted_at: datetime | None  # by any process
     last_refused_at: datetime | None
     last_refused_status: int | None
 
@@ -57,7 +57,7 @@ class HealthView(BaseModel):
     poll: PollView
 
 
-async def health_snapshot(services: Services, state: Any) -> HealthView:
+async def health_snapshot(services: Services) -> HealthView:
     queries = HealthQueries(services.sessions)
     counts = await queries.job_counts()
     by_kind: dict[str, dict[str, int]] = {}
@@ -66,7 +66,8 @@ async def health_snapshot(services: Services, state: Any) -> HealthView:
     totals = {s: sum(c.count for c in counts if c.state == s) for s in ("queued", "running", "dead")}
     dead = await AdminQueries(services.sessions).jobs(state="dead", limit=20, offset=0)
     last = await queries.last_job_error()
-    seen = webhook_sightings(state)
+    reverse = services.runtime.reverse
+    seen = await reverse.tokens.sightings() if reverse is not None else WebhookSightings()
     return HealthView(
         database=await _database(services),
         queue=QueueView(**totals, by_kind=by_kind),
