@@ -17,7 +17,8 @@ from app.web.creatio_webhook import CreatioWebhookController
 from app.web.creatio_webhook_admin import CreatioWebhookAdminController
 from app.web.deliveries_api import DeliveriesController
 from app.web.dev_chat_inbox import DevChatInboxController
-from app.web.events_api import EventsController
+from app.web.events_api import receive_event
+from app.web.events_openapi import document_events_route
 from app.web.field_mappings_api import FieldMappingsController
 from app.web.health import HealthController
 from app.web.operations_api import OperationsController
@@ -41,11 +42,11 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             app.state.services = Services(runtime=runtime, metrics=metrics)
             yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             ConnectionController,
-            EventsController,
+            receive_event,
             OperationsController,
             FieldMappingsController,
             CreatioWebhookController,
@@ -62,3 +63,5 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         request_max_body_size=1_048_576,
         debug=False,
     )
+    document_events_route(app)
+    return app

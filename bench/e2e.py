@@ -26,6 +26,7 @@ from bench.e2e_post import post_conversations
 from bench.e2e_watch import Watcher
 from bench.floor import measure_floor
 from bench.intake import database_url
+from bench.machine import CpuTicks, cpu_ticks, steal_percent
 from bench.postgres import PostgresUnavailable
 from bench.servers import CHAT_SECRET, CasebridgeOptions, start_casebridge, start_sandbox
 
@@ -75,12 +76,13 @@ async def _post_and_wait(run: Run) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=run.sandbox_url, timeout=60) as sandbox:
         baseline = await _prepare(run, sandbox)
         cpu = (run.casebridge.cpu_seconds(), run.sandbox.cpu_seconds())
+        ticks = cpu_ticks()
         started = time.perf_counter()
         watcher = Watcher(sandbox, started)
         sampler = asyncio.create_task(watcher.sample_forever())
         posted = await _post(run)
         posted["seconds"] = round(time.perf_counter() - started, 2)
-        result = await _finish(run, watcher, baseline, cpu)
+        result = await _finish(run, watcher, baseline, cpu, ticks)
         sampler.cancel()
     done_while_posting = watcher.at(posted["seconds"])["cases_created"]
     return result | {"posting": posted, "cases_created_while_posting": done_while_posting}
@@ -128,7 +130,7 @@ async def _drain(run: Run, baseline: set[str], ready: float) -> dict[str, Any]:
         sampler = asyncio.create_task(watcher.sample_forever())
         assert run.casebridge is not None
         cpu = (run.casebridge.cpu_seconds(), run.sandbox.cpu_seconds())  # start-up CPU left out
-        result = await _finish(run, watcher, baseline, cpu)
+        result = await _finish(run, watcher, baseline, cpu, cpu_ticks())
         sampler.cancel()
     return result
 
@@ -148,7 +150,9 @@ async def _post(run: Run) -> dict[str, Any]:
     )
 
 
-async def _finish(run: Run, watcher: Watcher, baseline: set[str], cpu: tuple[float, float]) -> dict[str, Any]:
+async def _finish(
+    run: Run, watcher: Watcher, baseline: set[str], cpu: tuple[float, float], ticks: CpuTicks | None
+) -> dict[str, Any]:
     """Wait until synced; then the counters, CPU, memory and the correctness check."""
     assert run.casebridge is not None
     o = run.options
@@ -156,6 +160,7 @@ async def _finish(run: Run, watcher: Watcher, baseline: set[str], cpu: tuple[flo
     synced_at = await watcher.wait_synced(baseline, o.conversations, expected, o.timeout)
     wall = o.timeout if synced_at is None else synced_at
     used = (run.casebridge.cpu_seconds() - cpu[0], run.sandbox.cpu_seconds() - cpu[1])
+    steal = steal_percent(ticks, cpu_ticks())
     stats = await watcher.stats()
     check = await verify(run.casebridge_url, run.sandbox_url, o.conversations, ACTIVITIES + AUTOFILL)
     return figures(o.conversations, o.latency_ms, o.creatio_concurrency, stats, wall, AUTOFILL) | {
@@ -167,6 +172,7 @@ async def _finish(run: Run, watcher: Watcher, baseline: set[str], cpu: tuple[flo
         "syncs_per_conversation": round(check["jobs"]["done"] / o.conversations, 2),
         "casebridge_cpu_percent": round(100 * used[0] / wall, 1),
         "sandbox_cpu_percent": round(100 * used[1] / wall, 1),
+        "cpu_steal_percent": steal,
         "peak_rss_mb": round(run.casebridge.peak_rss_mb() or 0.0, 1),
         "sandbox_stats": stats,
         "check": check,

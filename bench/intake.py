@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.loadgen import SECRET_ENV
+from bench.machine import cpu_ticks, steal_percent
 from bench.postgres import PostgresUnavailable, fresh_database
 from bench.procs import REPO_ROOT
 from bench.servers import CHAT_SECRET, CasebridgeOptions, start_casebridge
@@ -56,10 +57,11 @@ def _measure(database: str, url: str, options: IntakeOptions, data_dir: Path) ->
     )
     server = start_casebridge(server_options, data_dir)
     try:
-        cpu_before, started = server.cpu_seconds(), time.monotonic()
+        cpu_before, ticks_before, started = server.cpu_seconds(), cpu_ticks(), time.monotonic()
         load = _run_loadgen(f"http://127.0.0.1:{options.port}", options)
         elapsed = time.monotonic() - started
         server_cpu = server.cpu_seconds() - cpu_before
+        steal = steal_percent(ticks_before, cpu_ticks())
         peak_rss = server.peak_rss_mb()
     finally:
         server.stop()
@@ -71,6 +73,7 @@ def _measure(database: str, url: str, options: IntakeOptions, data_dir: Path) ->
         "server_cpu_percent": round(100 * server_cpu / elapsed, 1),
         "loadgen_cpu_percent": round(100 * load["loadgen_cpu_seconds"] / elapsed, 1),
         "peak_rss_mb": round(peak_rss or 0.0, 1),
+        "cpu_steal_percent": steal,
     }
 
 

@@ -1,9 +1,10 @@
-"""What the benchmarks ran on: cores, CPU model, memory, Python, load, date."""
+"""What the benchmarks ran on: cores, CPU model, memory, Python, load, date, and the CPU a hypervisor took."""
 
 from __future__ import annotations
 
 import os
 import platform
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,3 +40,29 @@ def machine_info() -> dict[str, Any]:
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+@dataclass(frozen=True)
+class CpuTicks:
+    """The machine's CPU time so far (/proc/stat, all cores): everything, and what the hypervisor stole."""
+
+    total: int
+    steal: int
+
+
+def cpu_ticks() -> CpuTicks | None:
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    # cpu user nice system idle iowait irq softirq steal [guest guest_nice: already counted in user/nice]
+    ticks = [int(value) for value in first[1:9]]
+    return CpuTicks(total=sum(ticks), steal=ticks[7]) if first[0] == "cpu" and len(ticks) == 8 else None
+
+
+def steal_percent(before: CpuTicks | None, after: CpuTicks | None) -> float | None:
+    """Share of the machine's CPU time that went to other virtual machines between the two readings: on
+    a shared host the same code measures slower while neighbours are busy, and this says how much."""
+    if before is None or after is None or after.total <= before.total:
+        return None
+    return round(100 * (after.steal - before.steal) / (after.total - before.total), 1)

@@ -40,10 +40,11 @@ def intake_table(results: Sequence[dict[str, Any]]) -> str:
                 errors,
                 cpu,
                 f"{rss:.0f}",
+                _steal(r),
             ]
         )
     headers = ["database", "events/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU server/loadgen"]
-    text = table([*headers, "peak RSS MB"], rows) if rows else ""
+    text = table([*headers, "peak RSS MB", "CPU steal"], rows) if rows else ""
     skipped = [f"{r['database']}: skipped: {r['skipped']}" for r in results if "skipped" in r]
     return "\n".join([text, *skipped]).strip()
 
@@ -68,8 +69,14 @@ def e2e_table(r: dict[str, Any]) -> str:
         ["sync jobs per conversation", r["syncs_per_conversation"]],
         ["CPU Casebridge / sandbox", f"{r['casebridge_cpu_percent']:.0f}% / {r['sandbox_cpu_percent']:.0f}%"],
         ["peak RSS Casebridge", f"{r['peak_rss_mb']:.0f} MB"],
+        ["CPU steal (time the hypervisor gave other machines)", _steal(r)],
     ]
     return table([f"end to end {r['mode']} ({r['database']})", "value"], rows)
+
+
+def _steal(r: dict[str, Any]) -> str:
+    steal = r.get("cpu_steal_percent")
+    return "n/a" if steal is None else f"{steal:.1f}%"
 
 
 def _timing_rows(r: dict[str, Any]) -> list[list[object]]:

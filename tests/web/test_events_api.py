@@ -122,6 +122,91 @@ async def test_unknown_type_and_malformed_json_are_explained(intake_client: Clie
 async def test_body_over_256_kib_is_413(intake_client: Client) -> None:
     response = await _post(intake_client, message("conv_1", "m1", "x" * 270_000))
     assert response.status_code == 413  # type: ignore[attr-defined]
+    assert "larger than 256 KiB" in response.json()["detail"]  # type: ignore[attr-defined]
+
+
+async def _post_in_chunks(
+    client: Client, body: bytes, headers: dict[str, str], size: int, *, hang_up: bool = False
+) -> tuple[int | None, dict]:  # type: ignore[type-arg]
+    """Straight through ASGI, as a server passes a chunked upload: no Content-Length, the body in parts."""
+    parts = [body[start : start + size] for start in range(0, len(body), size)]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": hang_up or n < len(parts) - 1}
+        for n, part in enumerate(parts)
+    ]
+    sent: list[dict] = []  # type: ignore[type-arg]
+
+    async def receive() -> dict:  # type: ignore[type-arg]
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:  # type: ignore[type-arg]
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/events",
+        "raw_path": b"/api/v1/events",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (k.lower().encode(), v.encode()) for k, v in headers.items() if k.lower() != "content-length"
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    await client.app(scope, receive, send)  # type: ignore[arg-type]
+    if not sent:
+        return None, {}
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+async def test_streamed_body_is_cut_off_past_256_kib(intake_client: Client) -> None:
+    """Without a Content-Length the limit holds on the bytes as they arrive."""
+    body, headers = signed(message("conv_1", "m1", "x" * 270_000))
+    status, answer = await _post_in_chunks(intake_client, body, headers, 16_384)
+    assert (status, answer["status_code"]) == (413, 413)
+    assert await _rows(intake_client, InboundEventRow) == []
+
+
+async def test_streamed_body_within_the_limit_is_accepted(intake_client: Client) -> None:
+    body, headers = signed(message("conv_1", "m1", "y" * 100_000))
+    status, answer = await _post_in_chunks(intake_client, body, headers, 1000)
+    assert (status, answer["status"]) == (202, "accepted")
+    [msg] = await _rows(intake_client, MessageRow)
+    assert msg.text == "y" * 100_000
+
+
+async def test_client_hanging_up_mid_body_stores_nothing(intake_client: Client) -> None:
+    body, headers = signed(message("conv_1", "m1", "z" * 5000))
+    status, _ = await _post_in_chunks(intake_client, body[:3000], headers, 1000, hang_up=True)
+    assert status is None  # no one left to answer
+    assert await _rows(intake_client, InboundEventRow) == []
+
+
+async def test_other_methods_are_405_with_allow(intake_client: Client) -> None:
+    response = await intake_client.get("/api/v1/events")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert "use POST" in response.json()["detail"]
+
+
+async def test_intake_is_counted_in_metrics_and_documented(intake_client: Client) -> None:
+    await _post(intake_client, message("conv_1", "m1", "hello"))
+    await intake_client.post("/api/v1/events", content=b"{}")
+    metrics = (await intake_client.get("/metrics")).text
+    assert 'casebridge_http_requests_total{method="POST",route="/api/v1/events",status="202"} 1.0' in metrics
+    assert 'casebridge_http_requests_total{method="POST",route="/api/v1/events",status="401"} 1.0' in metrics
+    schema = (await intake_client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/events"]["post"]
+    assert set(operation["responses"]) == {"200", "202", "400", "401", "405", "413"}
+    variants = operation["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    assert {"$ref": "#/components/schemas/ChatEvent.MessageCreated"} in variants
+    assert "message" in schema["components"]["schemas"]["ChatEvent.MessageCreated"]["properties"]
 
 
 async def test_out_of_order_resolution_and_reopen_by_customer(intake_client: Client) -> None:
