@@ -54,7 +54,9 @@ class FieldAutofill:
     async def fill(self, transcript: Transcript, case_id: UUID | None, crm: CrmPort) -> AutofillResult:
         plan = await self.plan(transcript, case_id, crm)
         applied = plan.fields
-        logger.info(
+        # DEBUG: the audit rows written with the case keep every decision (console, conversation page);
+        # at INFO this line per conversation cost ~3 % of the sync's CPU (py-spy, bench/e2e.py backlog).
+        logger.debug(
             "fields auto-filled",
             extra={
                 "conversation": transcript.conversation_external_id,
