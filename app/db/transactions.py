@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.sqlite_writer import SqliteWriter, answer
@@ -47,16 +48,29 @@ class EngineTransactions:
 @dataclass
 class _Waiting:
     units: list[tuple[Work, asyncio.Future[Any]]] = field(default_factory=list)
-    drainer: asyncio.Task[None] | None = None
+    drainers: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+# Deadlock and serialization failure: PostgreSQL rolled the transaction back and it may simply run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_RETRIES = 3
 
 
 class EngineGroupCommit:
-    """Group commit on the async engine (PostgreSQL): units that wait while a transaction runs go into
-    the next one together (app/db/units.py), so a burst of events costs one COMMIT instead of one each.
-    Several processes can share the database; within one, each event loop has its own queue."""
+    """Group commit on the async engine (PostgreSQL): units that wait while transactions run go into the
+    next one together (app/db/units.py), so a burst of events costs one COMMIT instead of one each.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    Up to `concurrency` transactions run at once, each on its own connection: one unit's statements are
+    round trips to the server, and with one transaction at a time those round trips, not the CPU, capped
+    intake at ~300 events/s (bench/intake.py). Transactions that touch the same rows wait for each other in
+    the database; one that PostgreSQL aborts as a deadlock runs again. Several processes can share the
+    database; within one, each event loop has its own queue."""
+
+    def __init__(self, engine: AsyncEngine, *, concurrency: int = 4) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self._engine = engine
+        self._concurrency = concurrency
         self._loops: dict[asyncio.AbstractEventLoop, _Waiting] = {}
 
     async def run(self, work: Callable[[Connection], T]) -> T:
@@ -64,8 +78,10 @@ class EngineGroupCommit:
         waiting = self._loops.setdefault(loop, _Waiting())
         future: asyncio.Future[T] = loop.create_future()
         waiting.units.append((work, future))
-        if waiting.drainer is None or waiting.drainer.done():
-            waiting.drainer = loop.create_task(self._drain(waiting))
+        if sum(not drainer.done() for drainer in waiting.drainers) < self._concurrency:
+            drainer = loop.create_task(self._drain(waiting))
+            waiting.drainers.add(drainer)
+            drainer.add_done_callback(waiting.drainers.discard)
         return await future
 
     async def _drain(self, waiting: _Waiting) -> None:
@@ -92,8 +108,26 @@ class EngineGroupCommit:
             return [(exc, True)] * len(works)
 
     async def _transaction(self, works: list[Work], *, savepoints: bool) -> list[Outcome]:
-        async with self._engine.begin() as conn:
-            return await conn.run_sync(run_units, works, savepoints)
+        attempt = 1
+        while True:
+            try:
+                async with self._engine.begin() as conn:
+                    return await conn.run_sync(run_units, works, savepoints)
+            except DBAPIError as exc:
+                if attempt >= TRANSACTION_RETRIES or not is_retryable(exc):
+                    raise
+                logger.info("a database transaction was aborted (%s); running it again", _sqlstate(exc))
+                attempt += 1
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure: nothing of the transaction was stored, and it may run again."""
+    return _sqlstate(exc) in _RETRYABLE_SQLSTATES
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state if isinstance(state, str) else None
 
 
 def build_transactions(engine: AsyncEngine, stack: AsyncExitStack) -> Transactions:
