@@ -61,10 +61,11 @@ class EngineGroupCommit:
     next one together (app/db/units.py), so a burst of events costs one COMMIT instead of one each.
 
     Up to `concurrency` transactions run at once, each on its own connection: one unit's statements are
-    round trips to the server, and with one transaction at a time those round trips, not the CPU, capped
-    intake at ~300 events/s (bench/intake.py). Transactions that touch the same rows wait for each other in
-    the database; one that PostgreSQL aborts as a deadlock runs again. Several processes can share the
-    database; within one, each event loop has its own queue."""
+    round trips to the server, and with one transaction at a time those round trips, not the CPU, bound
+    intake (350-600 events/s against 950-1,000 with four on the benchmark machine, docs/performance.md).
+    Transactions that touch the same rows wait for each other in the database; one that PostgreSQL aborts
+    as a deadlock runs again. Several processes can share the database; within one, each event loop has
+    its own queue."""
 
     def __init__(self, engine: AsyncEngine, *, concurrency: int = 4) -> None:
         if concurrency < 1:

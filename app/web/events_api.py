@@ -1,9 +1,9 @@
 """POST /api/v1/events: verify the signature, validate, store the event and its job, answer 202.
 
 A raw ASGI handler, not a Litestar controller: intake is the one route that takes thousands of requests a
-second, and Litestar's per-request machinery (signature model, Request and Response objects) cost about a
-quarter of the serving thread's CPU there (py-spy on bench/intake.py). Routing, the request-log middleware
-and /metrics still see the route like any other; `events_openapi` documents it in /schema.
+second, and without Litestar's per-request machinery (signature model, Request and Response objects) it
+takes 15-30 % more of them on the same CPU (bench/intake.py, docs/performance.md). Routing, the request-log
+middleware and /metrics still see the route like any other; `events_openapi` documents it in /schema.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ class _TooLarge(Exception):
 
 @asgi(EVENTS_PATH, is_mount=False, copy_scope=False, tags=["chat platform"])
 async def receive_event(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] != ScopeType.HTTP or scope["method"] != "POST":
+    if scope["type"] == ScopeType.WEBSOCKET:
+        await send({"type": "websocket.close", "code": 1008, "reason": "POST events over HTTP"})
+        return
+    if scope["method"] != "POST":
         await _answer(send, 405, {"status_code": 405, "detail": "Method Not Allowed: use POST"}, allow=True)
         return
     try:

@@ -217,3 +217,22 @@ async def test_out_of_order_resolution_and_reopen_by_customer(intake_client: Cli
     await _post(intake_client, message("conv_1", "m_late", "still broken", t=60))
     [conv] = await _rows(intake_client, ConversationRow)
     assert conv.status == "open"
+
+
+async def test_a_websocket_to_the_intake_route_is_refused(intake_client: Client) -> None:
+    sent: list[dict] = []  # type: ignore[type-arg]
+
+    async def receive() -> dict:  # type: ignore[type-arg]
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict) -> None:  # type: ignore[type-arg]
+        sent.append(message)
+
+    scope = {
+        "type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
+        "path": "/api/v1/events", "raw_path": b"/api/v1/events", "query_string": b"", "root_path": "",
+        "headers": [], "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "subprotocols": [],
+        "state": {},
+    }  # fmt: skip
+    await intake_client.app(scope, receive, send)  # type: ignore[arg-type]
+    assert [(m["type"], m.get("code")) for m in sent] == [("websocket.close", 1008)]
