@@ -33,7 +33,7 @@ def _memory_gib() -> float:
 
 def python_speed_us() -> float:
     """`python -m timeit "sum(range(10000))"` (best of 5, µs): one number to compare these machines by.
-    Machines of the same kind here read 113 µs (2026-12-02) and 158-213 µs (2026-12-03)."""
+    Machines of the same kind here read 113 µs (2026-12-02) and 134-216 µs (2026-12-03)."""
     runs = timeit.repeat("sum(range(10000))", number=500, repeat=5)
     return round(min(runs) / 500 * 1e6, 1)
 

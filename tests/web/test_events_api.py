@@ -125,41 +125,55 @@ async def test_body_over_256_kib_is_413(intake_client: Client) -> None:
     assert "larger than 256 KiB" in response.json()["detail"]  # type: ignore[attr-defined]
 
 
-async def _post_in_chunks(
-    client: Client, body: bytes, headers: dict[str, str], size: int, *, hang_up: bool = False
-) -> tuple[int | None, dict]:  # type: ignore[type-arg]
-    """Straight through ASGI, as a server passes a chunked upload: no Content-Length, the body in parts."""
-    parts = [body[start : start + size] for start in range(0, len(body), size)]
-    messages = [
-        {"type": "http.request", "body": part, "more_body": hang_up or n < len(parts) - 1}
-        for n, part in enumerate(parts)
-    ]
+async def _through_asgi(
+    client: Client,
+    scope_type: str,
+    headers: list[tuple[bytes, bytes]],
+    messages: list[dict],  # type: ignore[type-arg]
+) -> list[dict]:  # type: ignore[type-arg]
+    """Calls the app as a server would, with these messages to receive; what it sent back."""
     sent: list[dict] = []  # type: ignore[type-arg]
+    last = {"type": "http.disconnect"} if scope_type == "http" else {"type": "websocket.disconnect"}
 
     async def receive() -> dict:  # type: ignore[type-arg]
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
+        return messages.pop(0) if messages else last
 
     async def send(message: dict) -> None:  # type: ignore[type-arg]
         sent.append(message)
 
     scope = {
-        "type": "http",
+        "type": scope_type,
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "POST",
-        "scheme": "http",
+        "scheme": "http" if scope_type == "http" else "ws",
         "path": "/api/v1/events",
         "raw_path": b"/api/v1/events",
         "query_string": b"",
         "root_path": "",
-        "headers": [
-            (k.lower().encode(), v.encode()) for k, v in headers.items() if k.lower() != "content-length"
-        ],
+        "headers": headers,
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
         "state": {},
     }
+    if scope_type != "http":
+        del scope["method"]
     await client.app(scope, receive, send)  # type: ignore[arg-type]
+    return sent
+
+
+async def _post_in_chunks(
+    client: Client, body: bytes, headers: dict[str, str], size: int, *, hang_up: bool = False
+) -> tuple[int | None, dict]:  # type: ignore[type-arg]
+    """As a server passes a chunked upload: no Content-Length, the body in parts."""
+    parts = [body[start : start + size] for start in range(0, len(body), size)]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": hang_up or n < len(parts) - 1}
+        for n, part in enumerate(parts)
+    ]
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items() if k.lower() != "content-length"]
+    sent = await _through_asgi(client, "http", raw, messages)
     if not sent:
         return None, {}
     return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
@@ -220,19 +234,5 @@ async def test_out_of_order_resolution_and_reopen_by_customer(intake_client: Cli
 
 
 async def test_a_websocket_to_the_intake_route_is_refused(intake_client: Client) -> None:
-    sent: list[dict] = []  # type: ignore[type-arg]
-
-    async def receive() -> dict:  # type: ignore[type-arg]
-        return {"type": "websocket.connect"}
-
-    async def send(message: dict) -> None:  # type: ignore[type-arg]
-        sent.append(message)
-
-    scope = {
-        "type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
-        "path": "/api/v1/events", "raw_path": b"/api/v1/events", "query_string": b"", "root_path": "",
-        "headers": [], "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "subprotocols": [],
-        "state": {},
-    }  # fmt: skip
-    await intake_client.app(scope, receive, send)  # type: ignore[arg-type]
+    sent = await _through_asgi(intake_client, "websocket", [], [{"type": "websocket.connect"}])
     assert [(m["type"], m.get("code")) for m in sent] == [("websocket.close", 1008)]
