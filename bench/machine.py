@@ -31,11 +31,30 @@ def _memory_gib() -> float:
     return 0.0
 
 
+# `python_speed_us` of the machines on which every target was met (sessions 3 and 5: 109-113 µs).
+REFERENCE_PYTHON_SPEED_US = 110.0
+
+
 def python_speed_us() -> float:
     """`python -m timeit "sum(range(10000))"` (best of 5, µs): one number to compare these machines by.
-    Machines of the same kind here read 113 µs (2026-12-02) and 134-216 µs (2026-12-03)."""
+    Machines of the same kind here read 109-113 µs (2026-12-02, 12-03) and 134-285 µs (12-03, 12-04)."""
     runs = timeit.repeat("sum(range(10000))", number=500, repeat=5)
     return round(min(runs) / 500 * 1e6, 1)
+
+
+def speed_note(speed_us: float) -> str:
+    """How this machine compares with the reference one, printed beside the targets: the CPU-bound
+    figures (intake rate and p99, the live end-to-end ratio) scale with it."""
+    factor = speed_us / REFERENCE_PYTHON_SPEED_US
+    if factor <= 1.15:
+        return (
+            f"machine speed: python_speed_us {speed_us:g}, as fast as the reference machine ({factor:.2f}x)"
+        )
+    return (
+        f"machine speed: python_speed_us {speed_us:g}, {factor:.1f}x slower in plain Python than the "
+        f"reference machine ({REFERENCE_PYTHON_SPEED_US:g} µs) on which every target was met; the "
+        "CPU-bound figures (intake rate and p99, end to end live) scale with it (docs/performance.md)"
+    )
 
 
 def machine_info() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from bench.e2e import run_e2e
 from bench.e2e_options import AUTOFILL, MODES, E2EOptions
 from bench.events import MESSAGES_PER_CONVERSATION
 from bench.intake import IntakeOptions, run_intake
-from bench.machine import machine_info
+from bench.machine import machine_info, speed_note
 from bench.minimum import minimum_per_conversation
 from bench.procs import REPO_ROOT
 from bench.report import check_table, e2e_table, intake_table, save, targets_table
@@ -123,7 +123,8 @@ def run(plan: Plan, work_dir: Path) -> dict[str, Any]:
                 print(check_table(result["check"]) + "\n", flush=True)
     checks = check_targets(results["intake"], results["e2e"])
     results["targets"] = [c.__dict__ for c in checks]
-    print(targets_table(checks) + "\n", flush=True)
+    print(targets_table(checks), flush=True)
+    print(speed_note(results["machine"]["python_speed_us"]) + "\n", flush=True)
     return results
 
 
