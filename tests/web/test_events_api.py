@@ -68,6 +68,10 @@ async def test_burst_of_events_coalesces_into_one_queued_sync(intake_client: Cli
         (None, "missing Casebridge-Signature header"),
         ("garbage", "malformed Casebridge-Signature header"),
         ("t=1,v1=abc", "away from our clock"),
+        # Found by fuzzing: each of these used to end in a 500 before any secret was needed.
+        ("t=" + "9" * 400 + ",v1=ab", "malformed Casebridge-Signature header"),
+        ("t=" + "9" * 5000 + ",v1=ab", "malformed Casebridge-Signature header"),
+        (f"t={int(time.time())},v1=not-hex", "malformed Casebridge-Signature header"),
     ],
 )
 async def test_bad_signatures_are_401_and_store_nothing(
@@ -199,6 +203,23 @@ async def test_client_hanging_up_mid_body_stores_nothing(intake_client: Client) 
     body, headers = signed(message("conv_1", "m1", "z" * 5000))
     status, _ = await _post_in_chunks(intake_client, body[:3000], headers, 1000, hang_up=True)
     assert status is None  # no one left to answer
+    assert await _rows(intake_client, InboundEventRow) == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"t=\xb2,v1=ab",  # latin-1 "\u00b2" is a digit to str.isdigit, not to int()
+        f"t={int(time.time())},v1=".encode() + b"\xe9",  # non-ASCII, which compare_digest refuses
+    ],
+)
+async def test_non_ascii_signature_bytes_are_401(intake_client: Client, header: bytes) -> None:
+    """Raw header bytes as a server passes them (the test client would re-encode them as UTF-8)."""
+    body, _ = signed(message("conv_1", "m1", "hi"))
+    request = [{"type": "http.request", "body": body, "more_body": False}]
+    sent = await _through_asgi(intake_client, "http", [(b"casebridge-signature", header)], request)
+    assert sent[0]["status"] == 401
+    assert b"malformed Casebridge-Signature header" in sent[1]["body"]
     assert await _rows(intake_client, InboundEventRow) == []
 
 

@@ -53,16 +53,32 @@ def verify(
 
 
 def _parse(header: str) -> tuple[int, list[str]]:
+    """The timestamp and the v1 candidates. Only ASCII digits (at most 12: a Unix time in seconds) and
+    ASCII hex are taken, so a header from anyone, however odd, ends in SignatureError and never reaches
+    the arithmetic or the comparison with something they cannot handle."""
     timestamp: int | None = None
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        value = value.strip()
+        if key == "t" and _is_ascii_digits(value) and len(value) <= _MAX_TIMESTAMP_DIGITS:
             timestamp = int(value)
-        elif key == "v1" and value:
-            candidates.append(value.strip().lower())
+        elif key == "v1" and _is_ascii_hex(value):
+            candidates.append(value.lower())
     if timestamp is None or not candidates:
         raise SignatureError(
             f"malformed {SIGNATURE_HEADER} header: expected 't=<unix seconds>,v1=<hex hmac>'"
         )
     return timestamp, candidates
+
+
+_MAX_TIMESTAMP_DIGITS = 12
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_ascii_digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+def _is_ascii_hex(value: str) -> bool:
+    return bool(value) and len(value) <= 256 and _HEX.issuperset(value)
