@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from app.domain.text_rules import refuse_nul
+
 SECRET_MASK = "********"  # noqa: S105 (a mask, not a secret)
 
 
@@ -40,6 +42,11 @@ class ConnectionSettingsInput(BaseModel):
     default_group_id: UUID | None = Field(default=None, description="Creatio SysAdminUnit GUID of the group.")
     resolved_status_id: UUID | None = Field(default=None, description="Creatio CaseStatus GUID for resolved.")
     create_case_only_on_handoff: bool = False
+
+    @field_validator("instance_url", "identity_url", "client_id")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_nul(value)
 
     @field_validator("identity_url", mode="before")
     @classmethod

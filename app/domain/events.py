@@ -6,9 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-Text = Annotated[str, Field(min_length=1, max_length=100_000)]
+from app.domain.text_rules import IN_UTC, NO_NUL
+
+Text = Annotated[str, Field(min_length=1, max_length=100_000), NO_NUL]
 Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
-ShortText = Annotated[str, Field(max_length=500)]
+ShortText = Annotated[str, Field(max_length=500), NO_NUL]
+Timestamp = Annotated[AwareDatetime, IN_UTC]
 
 
 class _Strict(BaseModel):
@@ -17,7 +20,7 @@ class _Strict(BaseModel):
 
 class Customer(_Strict):
     name: ShortText | None = None
-    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), NO_NUL] | None = None
     phone: Annotated[str, Field(max_length=64, pattern=r"^\+?[0-9 ()./-]{3,}$")] | None = None
 
 
@@ -32,7 +35,7 @@ class MessageInfo(_Strict):
     id: Identifier
     author: Literal["customer", "ai"]
     text: Text
-    sent_at: AwareDatetime
+    sent_at: Timestamp
 
 
 class HandoffInfo(_Strict):
@@ -44,12 +47,12 @@ class HandoffInfo(_Strict):
 
 class ResolutionInfo(_Strict):
     by: ShortText
-    note: Annotated[str, Field(max_length=10_000)] | None = None
+    note: Annotated[str, Field(max_length=10_000), NO_NUL] | None = None
 
 
 class _EventBase(_Strict):
     id: Identifier
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     conversation: ConversationInfo
 
 

@@ -136,6 +136,14 @@ async def test_invalid_guid_is_a_400_naming_the_field(app_client: Client) -> Non
     assert "default_owner_id" in response.text
 
 
+async def test_nul_character_is_a_400_naming_the_field(app_client: Client) -> None:
+    """PostgreSQL cannot store U+0000: refused up front on every database (found by fuzzing)."""
+    response = await app_client.put("/api/v1/admin/connection", json=form(client_id="casebridge\u0000"))
+    assert response.status_code == 400
+    assert "client_id" in response.text
+    assert "NUL character" in response.text
+
+
 async def test_omitted_secret_keeps_the_saved_one_only_for_the_same_instance(app_client: Client) -> None:
     assert (await app_client.put("/api/v1/admin/connection", json=form())).json()["saved"] is True
     kept = await app_client.put(

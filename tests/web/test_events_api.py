@@ -1,5 +1,6 @@
 import json
 import time
+from datetime import datetime
 
 import pytest
 from litestar import Litestar
@@ -107,6 +108,35 @@ async def test_validation_errors_are_listed_field_by_field(intake_client: Client
         "message.author": "Input should be 'customer' or 'ai'",
         "message.text": "String should have at least 1 character",
     }
+
+
+async def test_dates_outside_the_calendar_in_utc_and_nul_characters_are_400(intake_client: Client) -> None:
+    """Both used to pass validation and fail the store with a 500 (found by fuzzing); PostgreSQL cannot
+    store U+0000 in text at all."""
+    event = message("conv_1", "m1", "hi\u0000there")
+    event["message"]["sent_at"] = "0001-01-01T00:00:00+05:00"
+    event["occurred_at"] = "9999-12-31T23:59:59-05:00"
+    event["conversation"]["customer"]["name"] = "Ada\u0000"
+    response = await _post(intake_client, event)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}  # type: ignore[attr-defined]
+    outside = "Value error, falls outside years 1-9999 once converted to UTC: send a date within that range"
+    nul = "Value error, contains a NUL character (\\u0000), which cannot be stored: remove it"
+    assert errors == {
+        "occurred_at": outside,
+        "message.sent_at": outside,
+        "message.text": nul,
+        "conversation.customer.name": nul,
+    }
+    assert await _rows(intake_client, InboundEventRow) == []
+
+
+async def test_times_are_kept_as_the_same_instant_in_utc(intake_client: Client) -> None:
+    event = message("conv_1", "m1", "hi")
+    event["message"]["sent_at"] = "0001-01-01T05:00:00+05:00"  # the first instant there is, in UTC
+    assert (await _post(intake_client, event)).status_code == 202  # type: ignore[attr-defined]
+    [msg] = await _rows(intake_client, MessageRow)
+    assert msg.sent_at.replace(tzinfo=None) == datetime(1, 1, 1)
 
 
 async def test_unknown_type_and_malformed_json_are_explained(intake_client: Client) -> None:
