@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from app.db.engine import SessionFactory
 from app.db.prepared import Prepared
-from app.db.tables import utcnow
+from app.db.tables import BIGINT_ID, utcnow
 
 
 class AutofillAuditRow(SQLModel, table=True):
@@ -21,7 +21,7 @@ class AutofillAuditRow(SQLModel, table=True):
     __tablename__ = "autofill_audit"
     __table_args__ = (Index("ix_autofill_audit_conversation", "conversation_external_id", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIGINT_ID)
     conversation_external_id: str
     case_id: UUID | None = None
     field: str

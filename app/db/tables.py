@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# SQLite's INTEGER PRIMARY KEY and PostgreSQL's bigint (migration 0007): what every row number, id or
+# offset given to a query must fit in.
+MAX_DATABASE_INTEGER = 2**63 - 1
+# A 64-bit id on PostgreSQL; on SQLite only the exact type INTEGER makes the column the rowid.
+BIGINT_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
@@ -104,7 +110,7 @@ class JobRow(SQLModel, table=True):
         Index("ix_jobs_queue_key", "queue_key", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIGINT_ID)
     kind: str
     queue_key: str | None = None
     payload: str = "{}"

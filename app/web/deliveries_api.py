@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from app.db.deliveries_admin import DeliveryAdmin
 from app.db.deliveries_tables import DeliveryRow
 from app.web.admin_auth import require_admin
+from app.web.paging import Limit, Offset
 from app.web.services import services_from_state
 
 DeliveryState = Literal["queued", "retrying", "delivered", "failed"]
@@ -57,8 +58,8 @@ class DeliveriesController(Controller):
         state: State,
         delivery_state: Annotated[DeliveryState | None, QueryParameter(name="state")] = None,
         conversation_id: Annotated[UUID | None, QueryParameter()] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> list[DeliveryView]:
         admin = DeliveryAdmin(services_from_state(state).sessions)
         rows = await admin.recent(

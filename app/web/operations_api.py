@@ -18,10 +18,8 @@ from app.db.deliveries_admin import DeliveryAdmin
 from app.db.job_queue import JobQueue
 from app.web.admin_auth import require_admin
 from app.web.deliveries_api import DeliveryView
+from app.web.paging import JobId, Limit, Offset
 from app.web.services import services_from_state
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class ConversationView(BaseModel):
@@ -148,7 +146,7 @@ class OperationsController(Controller):
         ]
 
     @post("/jobs/{job_id:int}/retry", status_code=202, summary="Queue a dead-lettered job again.")
-    async def retry(self, state: State, job_id: FromPath[int]) -> dict[str, Any]:
+    async def retry(self, state: State, job_id: JobId) -> dict[str, Any]:
         services = services_from_state(state)
         if not await JobQueue(services.runtime.transactions).retry_dead(job_id):
             raise ClientException(

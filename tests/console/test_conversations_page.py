@@ -111,3 +111,13 @@ async def test_an_unknown_conversation_is_a_readable_404(admin: Client) -> None:
     page = await admin.get("/console/conversations/00000000-0000-4000-8000-000000000000")
     assert page.status_code == 404
     assert "<h1>Not found</h1>" in page.text
+
+
+async def test_numbers_past_the_database_integer_are_a_400_page(admin: Client) -> None:
+    """They used to reach the driver and end in a 500 (found by fuzzing)."""
+    listing = await admin.get("/console/conversations", params={"offset": 2**63})
+    retry = await admin.post(
+        f"/console/jobs/{2**63}/retry", data={"csrf_token": await form_token(admin)}, follow_redirects=False
+    )
+    assert (listing.status_code, retry.status_code) == (400, 400)
+    assert "offset" in listing.text

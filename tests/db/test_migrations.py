@@ -17,7 +17,7 @@ async def _tables_after_two_upgrades(url: str) -> set[str]:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
     finally:
         await engine.dispose()
-    assert version == "0006"  # one linear history: a single head
+    assert version == "0007"  # one linear history: a single head
     return set(names)
 
 
@@ -36,3 +36,25 @@ async def test_sqlite_migrates_with_wal(tmp_path: Path) -> None:
 @pytest.mark.postgres
 async def test_postgres_migrates(postgres_url: str) -> None:
     assert "integration_settings" in await _tables_after_two_upgrades(postgres_url)
+
+
+@pytest.mark.postgres
+async def test_postgres_job_ids_go_past_32_bits(postgres_url: str) -> None:
+    """Migration 0007: ids are counted in a bigint sequence, so the 2^31st job is stored like the first."""
+    engine = create_engine(postgres_url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT setval('jobs_id_seq', 3000000000)"))
+            await conn.execute(
+                text(
+                    "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_after, "
+                    "created_at, updated_at) VALUES ('probe', '{}', 'done', 0, 1, now(), now(), "
+                    "now())"
+                )
+            )
+            ids = (await conn.execute(text("SELECT id FROM jobs WHERE kind = 'probe'"))).scalars().all()
+            await conn.execute(text("DELETE FROM jobs WHERE kind = 'probe'"))
+    finally:
+        await engine.dispose()
+    assert ids == [3000000001]

@@ -170,3 +170,29 @@ async def test_values_decided_after_an_ambiguous_create_still_reach_the_case(
     [case] = cases(sandbox_app)
     assert str(case["StatusId"]) == "ae7f411e-f46b-1410-009b-0050ba5d6c38"  # Resolved, patched onto the case
     assert len(activities_of(sandbox_app, case["Id"])) == 1
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        ("GET", "/api/v1/admin/jobs?offset=9223372036854775808"),
+        ("GET", "/api/v1/admin/conversations?offset=9223372036854775808"),
+        ("GET", "/api/v1/admin/deliveries?offset=9223372036854775808"),
+        ("POST", "/api/v1/admin/jobs/9223372036854775808/retry"),
+        ("POST", "/api/v1/admin/jobs/0/retry"),
+    ],
+)
+async def test_numbers_past_the_database_integer_are_a_400(
+    synced_client: Client, request_line: tuple[str, str]
+) -> None:
+    """They used to reach the driver and end in a 500 (found by fuzzing)."""
+    method, url = request_line
+    response = await synced_client.request(method, url)
+    assert response.status_code == 400
+    assert "offset" in response.text or "job_id" in response.text
+
+
+async def test_the_largest_offset_is_an_empty_page(synced_client: Client) -> None:
+    await post(synced_client, message("s1", "m1", "Hi"))
+    last = await synced_client.get("/api/v1/admin/jobs", params={"offset": 2**63 - 1})
+    assert (last.status_code, last.json()) == (200, [])

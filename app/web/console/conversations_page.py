@@ -16,6 +16,7 @@ from app.db.job_queue import JobQueue
 from app.web.console.case_links import case_link
 from app.web.console.context import page
 from app.web.console.timeline import load_timeline
+from app.web.paging import JobId, Offset
 from app.web.services import services_from_state
 
 PAGE_SIZE = 50
@@ -31,7 +32,7 @@ class ConversationsController(Controller):
         request: Request[Any, Any, Any],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         sync_state: Annotated[SyncState | Literal[""] | None, QueryParameter(name="state")] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> Template:
         services = services_from_state(request.app.state)
         queries = AdminQueries(services.sessions)
@@ -65,7 +66,7 @@ class ConversationsController(Controller):
         return page(request, "conversation.html", t=timeline, c=timeline.detail.summary.conversation)
 
     @post("/jobs/{job_id:int}/retry", status_code=303)
-    async def retry_job(self, request: Request[Any, Any, Any], job_id: FromPath[int]) -> Redirect:
+    async def retry_job(self, request: Request[Any, Any, Any], job_id: JobId) -> Redirect:
         services = services_from_state(request.app.state)
         retried = await JobQueue(services.runtime.transactions).retry_dead(job_id)
         if retried:
