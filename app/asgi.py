@@ -17,6 +17,7 @@ from app.web.creatio_webhook import CreatioWebhookController
 from app.web.creatio_webhook_admin import CreatioWebhookAdminController
 from app.web.deliveries_api import DeliveriesController
 from app.web.dev_chat_inbox import DevChatInboxController
+from app.web.errors import EXCEPTION_HANDLERS
 from app.web.events_api import receive_event
 from app.web.events_openapi import document_events_route
 from app.web.field_mappings_api import FieldMappingsController
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         ],
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware(metrics)],
+        exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_config(),
         openapi_config=OpenAPIConfig(title="Casebridge", version="0.1.0", path="/schema"),
         logging_config=None,

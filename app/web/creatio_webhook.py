@@ -84,7 +84,7 @@ async def _receive(
 def _case_id(body: bytes) -> tuple[UUID | None, str]:
     try:
         data = json.loads(body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past what the parser allows
         return (
             None,
             'The body must be JSON: {"event_type": "new_activity" | "case_updated", "caseId": "<guid>"}.',
