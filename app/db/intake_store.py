@@ -25,6 +25,7 @@ from app.domain.events import (
     ConversationResolved,
     HandoffRequested,
     MessageCreated,
+    internal_message_id,
 )
 
 SYNC_CONVERSATION = "sync_conversation"
@@ -163,7 +164,12 @@ def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> 
     elif isinstance(event, HandoffRequested):
         summary = event.handoff.summary
         _insert_message(
-            conn, conversation["id"], f"handoff:{event.id}", "handoff", summary, event.occurred_at
+            conn,
+            conversation["id"],
+            internal_message_id("handoff", event.id),
+            "handoff",
+            summary,
+            event.occurred_at,
         )
         changes = {
             "handoff_summary": summary,

@@ -14,6 +14,13 @@ ShortText = Annotated[str, Field(max_length=500), NO_NUL]
 Timestamp = Annotated[AwareDatetime, IN_UTC]
 
 
+def internal_message_id(kind: str, key: str) -> str:
+    """The id of a message Casebridge stores itself (the handoff summary, the auto-fill note). The space
+    keeps it apart from every chat message id, which is printable ASCII without spaces (`Identifier`):
+    with `handoff:<id>`, a chat message of that id silently took the handoff's place."""
+    return f"{kind} {key}"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
 

@@ -20,6 +20,7 @@ from app.db.job_queue import ClaimedJob
 from app.db.tables import utcnow
 from app.domain.case import ActivityDraft, ActivityKind, CaseChanges, CaseDraft, CustomerIdentity
 from app.domain.case_text import activity_body, activity_title, subject_from
+from app.domain.events import internal_message_id
 from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.case_status import StatusDecision, decide_status
 from app.pipeline.errors import NotConnected
@@ -177,7 +178,8 @@ class ConversationSync:
         decided["autofill_fields"] = json.dumps(fields, sort_keys=True)
         note = None
         if result.note and conv.handoff_at is not None:
-            note = Note(f"autofill:{conv.handoff_at.isoformat()}", result.note, conv.handoff_at)
+            note_id = internal_message_id("autofill", conv.handoff_at.isoformat())
+            note = Note(note_id, result.note, conv.handoff_at)
         return Filled(fields, note, result.audit)
 
 

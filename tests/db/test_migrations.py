@@ -17,7 +17,7 @@ async def _tables_after_two_upgrades(url: str) -> set[str]:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
     finally:
         await engine.dispose()
-    assert version == "0007"  # one linear history: a single head
+    assert version == "0008"  # one linear history: a single head
     return set(names)
 
 
@@ -58,3 +58,49 @@ async def test_postgres_job_ids_go_past_32_bits(postgres_url: str) -> None:
     finally:
         await engine.dispose()
     assert ids == [3000000001]
+
+
+async def test_internal_message_ids_leave_the_chat_id_space(database_url: str) -> None:
+    """Migration 0008 renames what older versions stored; chat messages that look alike stay as they were."""
+    from alembic import command
+
+    from app.db.migrate import _alembic_config
+
+    engine = create_engine(database_url)
+    conversation = "00000000-0000-0000-0000-0000000000c1"
+    rows = [
+        ("00000000-0000-0000-0000-0000000000a1", "handoff:evt_9", "handoff"),
+        ("00000000-0000-0000-0000-0000000000a2", "autofill:2026-11-28T10:00:00+00:00", "note"),
+        ("00000000-0000-0000-0000-0000000000a3", "handoff:looks_alike", "customer"),
+    ]
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(_alembic_config(c), "0007"))
+            await conn.execute(
+                text(
+                    "INSERT INTO conversations"
+                    " (id, external_id, status, contact_state, created_at, updated_at)"
+                    " VALUES (:id, 'c1', 'open', 'unknown', '2026-11-28', '2026-11-28')"
+                ),
+                {"id": conversation},
+            )
+            for message_id, external_id, author in rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO messages"
+                        " (id, conversation_id, external_id, author, text, sent_at, created_at)"
+                        " VALUES (:id, :conversation, :external_id, :author, 'x', '2026-11-28', '2026-11-28')"
+                    ),
+                    {
+                        "id": message_id,
+                        "conversation": conversation,
+                        "external_id": external_id,
+                        "author": author,
+                    },
+                )
+        await upgrade_to_head(engine)
+        async with engine.connect() as conn:
+            found = (await conn.execute(text("SELECT external_id FROM messages ORDER BY id"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert found == ["handoff evt_9", "autofill 2026-11-28T10:00:00+00:00", "handoff:looks_alike"]

@@ -55,6 +55,18 @@ async def test_repeat_is_200_and_changes_nothing(intake_client: Client) -> None:
     assert len(await _rows(intake_client, InboundEventRow)) == 1
 
 
+async def test_a_chat_message_id_never_takes_the_place_of_a_handoff(intake_client: Client) -> None:
+    """Handoff summaries used to be stored as message `handoff:<event id>`: a chat message with that id
+    made the handoff a "duplicate", silently dropped (found by fuzzing)."""
+    first = await _post(intake_client, message("conv_1", "handoff:evt_h1", "hello"))
+    second = await _post(intake_client, handoff("conv_1", "Wants a refund", event_id="evt_h1"))
+    assert (first.status_code, second.status_code) == (202, 202)  # type: ignore[attr-defined]
+    stored = {(m.author, m.external_id) for m in await _rows(intake_client, MessageRow)}
+    assert stored == {("customer", "handoff:evt_h1"), ("handoff", "handoff evt_h1")}
+    [conv] = await _rows(intake_client, ConversationRow)
+    assert conv.handoff_summary == "Wants a refund"
+
+
 async def test_burst_of_events_coalesces_into_one_queued_sync(intake_client: Client) -> None:
     for n in range(5):
         await _post(intake_client, message("conv_1", f"m{n}", f"text {n}", t=n))
