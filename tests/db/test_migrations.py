@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from app.db.engine import create_engine
+from app.db.engine import create_engine, create_private_file
 from app.db.migrate import upgrade_to_head
 
 
@@ -31,6 +31,29 @@ async def test_sqlite_migrates_with_wal(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert mode == "wal"
+
+
+async def test_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "casebridge.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        await upgrade_to_head(engine)
+        async with engine.connect() as conn:  # WAL mode: -wal and -shm exist while a connection is open
+            await conn.execute(text("SELECT 1"))
+            modes = {path.name: path.stat().st_mode & 0o777 for path in database.parent.iterdir()}
+    finally:
+        await engine.dispose()
+    assert modes == {"casebridge.db": 0o600, "casebridge.db-wal": 0o600, "casebridge.db-shm": 0o600}
+
+
+def test_an_older_database_readable_by_others_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path / "casebridge.db"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    create_private_file(database)
+    assert any("readable by other users" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.postgres
