@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from app.db.deliveries_tables import DeliveryRow, ReconcileStateRow
 from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow, MessageRow, utcnow
+from app.domain.text_rules import storable
 
 POLL_NAME = "creatio"
 CHUNK = 400  # ids per IN (...) query
@@ -77,7 +78,7 @@ class PollStore:
             "leased_until": None,
             "lease_owner": None,
             "last_run_at": now,
-            "last_error": error[:2000] if error else None,
+            "last_error": storable(error[:2000]) if error else None,
             "updated_at": now,
         }
         async with self._sessions() as session, session.begin():

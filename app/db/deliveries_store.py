@@ -18,6 +18,7 @@ from app.db.engine import SessionFactory
 from app.db.job_queue import enqueue
 from app.db.tables import ConversationRow, MessageRow, utcnow
 from app.domain.crm_updates import ChatNotice
+from app.domain.text_rules import storable
 
 CHAT_DELIVERY = "chat_delivery"
 STATUS_KINDS = ("conversation.resolved", "conversation.reopened")
@@ -140,7 +141,7 @@ class DeliveryStore:
         await self._update(delivery_id, attempts=col(DeliveryRow.attempts) + 1)
 
     async def finish(self, delivery_id: UUID, state: str, *, status: int | None, error: str | None) -> None:
-        values: dict[str, Any] = {"state": state, "last_status": status, "last_error": error}
+        values: dict[str, Any] = {"state": state, "last_status": status, "last_error": storable(error)}
         if state == "delivered":
             values["delivered_at"] = utcnow()
         await self._update(delivery_id, **values)
@@ -161,13 +162,13 @@ def _row(conversation_id: UUID, item: NewDelivery) -> DeliveryRow:
         dedupe_key=item.dedupe_key,
         kind=n.kind,
         activity_id=n.activity_id,
-        text=n.text,
-        author_name=n.author_name,
+        text=storable(n.text),
+        author_name=storable(n.author_name),
         occurred_at=n.occurred_at,
         case_id=n.case_id,
-        case_number=n.case_number,
+        case_number=storable(n.case_number),
         status_id=n.status_id,
-        status_name=n.status_name,
+        status_name=storable(n.status_name),
     )
 
 

@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.prepared import Prepared
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import Transactions
+from app.domain.text_rules import storable
 
 ACTIVE_STATES = ("queued", "running")
 JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
@@ -166,7 +167,7 @@ def finish_job(
     }
     values.update(extra)
     if error is not None:
-        values["last_error"] = error[:4000]
+        values["last_error"] = storable(error[:4000])
     if run_after is not None:
         values["run_after"] = run_after
     _UPDATE_HELD.execute(conn, {**values, **_held(job, worker)})

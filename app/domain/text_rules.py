@@ -14,6 +14,12 @@ def refuse_nul(value: str) -> str:
     return value
 
 
+def storable(value: str | None) -> str | None:
+    """Text from a system we cannot refuse (Creatio's records, a peer's error message) without the NUL
+    characters PostgreSQL cannot store: they carry nothing a reader sees."""
+    return value.replace("\x00", "") if value and "\x00" in value else value
+
+
 def in_utc(value: datetime) -> datetime:
     """The same instant in UTC, which is how it is stored; a date at the edge of the calendar can fall
     outside it once converted (0001-01-01T00:00+05:00), and is refused rather than failing the store."""

@@ -61,6 +61,20 @@ async def test_concurrent_checks_store_each_delivery_once(sessions: SessionFacto
     assert (link.delivered_activity_ids, link.status_notices) == ({notice.activity_id}, 1)
 
 
+async def test_text_from_creatio_with_nul_characters_is_stored_without_them(sessions: SessionFactory) -> None:
+    """PostgreSQL cannot store U+0000, and Creatio's records are not ours to refuse."""
+    conversation = ConversationRow(external_id="c1", case_id=uuid4(), case_created_at=utcnow())
+    async with sessions() as session, session.begin():
+        session.add(conversation)
+    assert conversation.case_id is not None
+    notice = ChatNotice(
+        "agent.replied", "c1", utcnow(), conversation.case_id, "SR1", uuid4(), "Hi\x00 there", "Ma\x00ria"
+    )
+    await DeliveryStore(sessions).record(conversation.id, [NewDelivery("activity:x", notice)], None)
+    [row] = await all_rows(sessions, DeliveryRow)
+    assert (row.text, row.author_name) == ("Hi there", "Maria")
+
+
 async def test_one_webhook_token_checked_and_rotated(sessions: SessionFactory) -> None:
     box = SecretBox(SecretBox.generate_key())
     stores = [WebhookTokenStore(sessions, box) for _ in range(3)]

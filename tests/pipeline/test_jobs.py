@@ -122,6 +122,18 @@ async def test_permanent_failure_dead_letters_and_admin_retry_requeues(sessions:
     assert [j.state for j in await _jobs(sessions)] == ["done"]
 
 
+async def test_an_error_message_with_nul_characters_is_kept_without_them(sessions: SessionFactory) -> None:
+    """Error texts can quote a peer's answer; PostgreSQL cannot store U+0000."""
+
+    async def handler(job: ClaimedJob) -> None:
+        raise PermanentFailure("Creatio answered: bad\x00value")
+
+    await _enqueue(sessions, "k", {})
+    await _runner(sessions, {"k": handler}).run_until_idle()
+    [job] = await _jobs(sessions)
+    assert (job.state, job.last_error) == ("dead", "PermanentFailure: Creatio answered: badvalue")
+
+
 async def test_attempts_cap_dead_letters_with_last_error(sessions: SessionFactory) -> None:
     async def handler(job: ClaimedJob) -> None:
         raise TemporaryFailure(f"down (attempt {job.attempts})")
