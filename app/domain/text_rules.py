@@ -1,4 +1,4 @@
-"""Validation rules shared by the models that take text and dates from outside."""
+"""Text and dates from outside: what is refused at the door, and what is cleaned where it cannot be."""
 
 from __future__ import annotations
 
