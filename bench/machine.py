@@ -37,7 +37,7 @@ REFERENCE_PYTHON_SPEED_US = 110.0
 
 def python_speed_us() -> float:
     """`python -m timeit "sum(range(10000))"` (best of 5, µs): one number to compare these machines by.
-    Machines of the same kind here read 109-113 µs (2026-12-02, 12-03) and 134-285 µs (12-03, 12-04)."""
+    Machines of the same kind here read 109-113 µs (2026-12-02, 12-03) and 134-379 µs (12-03, 12-04)."""
     runs = timeit.repeat("sum(range(10000))", number=500, repeat=5)
     return round(min(runs) / 500 * 1e6, 1)
 

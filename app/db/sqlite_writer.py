@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-from app.db.engine import create_private_file, sqlite_pragmas
+from app.db.engine import sqlite_pragmas
 from app.db.units import MAX_BATCH, Outcome, Work, first_failure, run_units
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ class SqliteWriter:
     """Implements `Transactions` for an SQLite file (app/db/transactions.py)."""
 
     def __init__(self, database_path: Path) -> None:
-        create_private_file(database_path)
         self._engine = _sync_engine(database_path)
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="casebridge-sqlite-writer", daemon=True)
