@@ -8,21 +8,19 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
-from app.metrics import Metrics
-from app.runtime import Adapters, build_runtime, start_runner
+from app.bootstrap.runtime import Adapters, build_runtime, start_runner
+from app.observability.metrics import Metrics
 from app.settings import Settings
-from app.web.connection_api import ConnectionController
+from app.web.api.creatio_webhook import CreatioWebhookAdminController, CreatioWebhookController
+from app.web.api.crm_connection import ConnectionController
+from app.web.api.deliveries import DeliveriesController
+from app.web.api.dev_chat_inbox import DevChatInboxController
+from app.web.api.events import document_events_route, receive_event
+from app.web.api.field_mappings import FieldMappingsController
+from app.web.api.health import HealthController
+from app.web.api.operations import OperationsController
 from app.web.console import console_handlers, template_config
-from app.web.creatio_webhook import CreatioWebhookController
-from app.web.creatio_webhook_admin import CreatioWebhookAdminController
-from app.web.deliveries_api import DeliveriesController
-from app.web.dev_chat_inbox import DevChatInboxController
 from app.web.errors import EXCEPTION_HANDLERS
-from app.web.events_api import receive_event
-from app.web.events_openapi import document_events_route
-from app.web.field_mappings_api import FieldMappingsController
-from app.web.health import HealthController
-from app.web.operations_api import OperationsController
 from app.web.request_log import RequestLogMiddleware
 from app.web.services import Services
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.adapters.creatio import CreatioClient, build_http_client
 from app.adapters.creatio.batch import BatchOperation
-from app.adapters.creatio.connection import CreatioConnection
+from app.adapters.creatio.instance import CreatioConnection
 from bench.e2e_figures import lower_bound_seconds
 from bench.servers import SANDBOX_CLIENT_ID, SANDBOX_SECRET, start_sandbox
 

@@ -1,6 +1,6 @@
 """The fewest Creatio requests the current design needs for one conversation, derived from the code.
 
-`ConversationSync._create_case` (app/pipeline/chat_to_crm.py), contact matching on (the default) and a
+`ConversationSync._create_case` (app/pipeline/chat_to_crm/sync.py), contact matching on (the default) and a
 customer known by email only, the first sync seeing the whole conversation:
   1. `CreatioCrm.find_contact`: one `GET Contact?$filter=Email eq ...` (a phone would add a second GET);
   2. `CreatioCrm.create_case`: one JSON `$batch` with POST Contact (the customer is new), POST Case and

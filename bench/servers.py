@@ -59,7 +59,7 @@ def casebridge_env(options: CasebridgeOptions) -> dict[str, str]:
 def start_casebridge(options: CasebridgeOptions, log_dir: Path) -> Child:
     """`casebridge serve` (uvicorn, one process), waiting until /health answers."""
     ensure_port_free(options.port)
-    script = Path(sys.executable).parent / "casebridge"  # the console script; `-m app.cli` is the same
+    script = Path(sys.executable).parent / "casebridge"  # the console script; `-m app.cli.main` is the same
     args = [str(script), "serve"] if script.exists() else ["-m", "app.cli", "serve"]
     child = start("casebridge", args, casebridge_env(options), log_dir)
     wait_until_up(child, f"http://127.0.0.1:{options.port}/health")

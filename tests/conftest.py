@@ -17,8 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from app.asgi import Adapters, create_app
-from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.migrate import upgrade_to_head
+from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
 from tests.events import CHAT_SECRET

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.demo_events import demo_conversation, load_events
+from app.cli.send_events import demo_conversation, load_events
 from app.domain.events import CHAT_EVENT, HandoffRequested, MessageCreated
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from app.devserver import dev_settings
+from app.dev.server import dev_settings
 from app.settings import Settings
 
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from app.logs import JsonFormatter, configure_logging
+from app.observability.logs import JsonFormatter, configure_logging
 
 
 def _format(record_extra: dict[str, object], message: str = "hello") -> dict[str, object]:

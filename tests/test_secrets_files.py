@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.secrets_files import MissingSecretError, load_or_create_secret, resolve_secret
+from app.bootstrap.secrets import MissingSecretError, load_or_create_secret, resolve_secret
 
 
 def test_generated_secret_is_owner_only_and_stable(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Async engine and session factory for SQLite (WAL) or PostgreSQL."""
+"""Async engine and session factory for SQLite (WAL) or PostgreSQL, and applying the migrations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -60,3 +62,22 @@ async def ping(engine: AsyncEngine) -> None:
     """Raise if the database cannot answer a trivial query."""
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision; safe to run on every start."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several instances may start at once; one migrates, the others wait and then find nothing to do.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
+        await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), "heads"))

@@ -2,7 +2,7 @@
 
 SQLite has one writer at a time; through the async driver every statement costs a thread hop and
 concurrent transactions fight for the write lock. Here callers queue units of work in memory; one thread
-takes all that are waiting (up to a batch), runs them in one transaction (app/db/units.py: a unit that
+takes all that are waiting (up to a batch), runs them in one transaction (app/db/transactions.py: a unit that
 raises gets its exception and changes nothing) and answers them only after COMMIT, so a result still
 means "durably stored".
 """
@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from app.db.engine import sqlite_pragmas
-from app.db.units import MAX_BATCH, Outcome, Work, first_failure, run_units
+from app.db.group_commit import MAX_BATCH, Outcome, Work, first_failure, run_units
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

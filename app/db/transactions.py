@@ -20,11 +20,10 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.group_commit import MAX_BATCH, Outcome, Work, first_failure, run_units
 from app.db.sqlite_writer import SqliteWriter, answer
-from app.db.units import MAX_BATCH, Outcome, Work, first_failure, run_units
 
 logger = logging.getLogger(__name__)
-
 T = TypeVar("T")
 
 
@@ -58,7 +57,7 @@ TRANSACTION_RETRIES = 3
 
 class EngineGroupCommit:
     """Group commit on the async engine (PostgreSQL): units that wait while transactions run go into the
-    next one together (app/db/units.py), so a burst of events costs one COMMIT instead of one each.
+    next one together (app/db/transactions.py), so a burst of events costs one COMMIT instead of one each.
 
     Up to `concurrency` transactions run at once, each on its own connection: one unit's statements are
     round trips to the server, and with one transaction at a time those round trips, not the CPU, bound

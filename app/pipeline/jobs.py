@@ -1,10 +1,12 @@
-"""The durable job runner: claims leased jobs, runs their handlers, retries or dead-letters failures."""
+"""The durable job runner: claims leased jobs, runs their handlers, retries with backoff (exponential
+with jitter, never sooner than the server's Retry-After) or dead-letters failures."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import random
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -12,12 +14,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from app.db.job_queue import ClaimedJob, JobQueue
+from app.db.stores.jobs import ClaimedJob, JobQueue
 from app.db.tables import utcnow
-from app.pipeline.errors import AuthenticationFailure, NotConnected, PermanentFailure, TemporaryFailure
-from app.pipeline.retry import RetryPolicy
+from app.ports.errors import AuthenticationFailure, NotConnected, PermanentFailure, TemporaryFailure
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 1.0
+    max_seconds: float = 300.0
+    auth_failure_seconds: float = 60.0
+    not_connected_seconds: float = 30.0
+    rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before the next attempt (attempt counts from 1)."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        jittered = self.rng.uniform(ceiling / 2, ceiling)  # "equal jitter": spread out, never near zero
+        return max(jittered, retry_after or 0.0)
 
 
 class Ending(Enum):

@@ -10,7 +10,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.metrics import Metrics
+from app.observability.metrics import Metrics
 
 logger = logging.getLogger("casebridge.http")
 SLOW_SECONDS = 1.0

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.connection.service import ConnectionService
+from app.bootstrap.runtime import Runtime
+from app.crm_connection.service import ConnectionService
 from app.db.engine import SessionFactory
-from app.metrics import Metrics
-from app.runtime import Runtime
+from app.observability.metrics import Metrics
 from app.settings import Settings
 from app.web.auth_throttle import AdminTokenThrottle
 

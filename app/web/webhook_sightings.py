@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from litestar.datastructures import State
 
+from app.db.stores.webhook_token import WebhookTokenStore
 from app.db.tables import utcnow
-from app.db.webhook_token import WebhookTokenStore
 
 logger = logging.getLogger(__name__)
 REFUSED_WRITE_SECONDS = 10.0

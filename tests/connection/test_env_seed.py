@@ -8,8 +8,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
-from app.runtime import build_runtime
-from app.secrets_files import MissingSecretError
+from app.bootstrap.runtime import build_runtime
+from app.bootstrap.secrets import MissingSecretError
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, connected_settings
 

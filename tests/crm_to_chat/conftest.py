@@ -14,8 +14,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from app.asgi import Adapters, create_app
-from app.db.deliveries_tables import DeliveryRow
-from app.db.tables import ConversationRow, JobRow
+from app.db.tables import ConversationRow, DeliveryRow, JobRow
 from app.sandbox import SandboxConfig, SandboxStore, create_sandbox_app
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings, drain

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 from litestar import Litestar
 
-from app.db.deliveries_store import CHAT_DELIVERY
+from app.db.stores.deliveries import CHAT_DELIVERY
 from tests.conftest import drain
 from tests.crm_to_chat.conftest import Client, connect_webhook, deliveries, jobs, settle
 from tests.crm_to_chat.test_webhook import linked_case, reply

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from app.demo_events import demo_conversation, send
+from app.cli.send_events import demo_conversation, send
 from app.settings import Settings
 from tests.processes import free_port, start, stop, wait_until_serving
 

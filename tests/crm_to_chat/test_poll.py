@@ -9,10 +9,10 @@ import httpx
 from litestar import Litestar
 
 from app.adapters.creatio.case_reader import CaseReaders
-from app.db.deliveries_poll import PollStore
+from app.bootstrap.crm_to_chat import ReverseSync
+from app.db.stores.reconcile import PollStore
 from app.db.tables import utcnow
-from app.pipeline.reconcile import PollConfig, Reconciler
-from app.reverse_runtime import ReverseSync
+from app.pipeline.crm_to_chat.reconcile import PollConfig, Reconciler
 from tests.conftest import drain
 from tests.crm_to_chat.conftest import Client, connect_webhook, conversation, deliveries, sandbox_of, settle
 from tests.crm_to_chat.test_webhook import linked_case, reply, set_status

@@ -9,12 +9,11 @@ from uuid import uuid4
 from sqlmodel import select
 
 from app.db.crypto import SecretBox
-from app.db.deliveries_poll import PollCursors, PollStore, ScanCursor
-from app.db.deliveries_store import CHAT_DELIVERY, DeliveryStore, NewDelivery, StatusUpdate
-from app.db.deliveries_tables import CreatioWebhookRow, DeliveryRow
 from app.db.engine import SessionFactory
-from app.db.tables import ConversationRow, JobRow, utcnow
-from app.db.webhook_token import WebhookTokenStore
+from app.db.stores.deliveries import CHAT_DELIVERY, DeliveryStore, NewDelivery, StatusUpdate
+from app.db.stores.reconcile import PollCursors, PollStore, ScanCursor
+from app.db.stores.webhook_token import WebhookTokenStore
+from app.db.tables import ConversationRow, CreatioWebhookRow, DeliveryRow, JobRow, utcnow
 from app.domain.crm_updates import ChatNotice
 
 LEASE = timedelta(seconds=30)
@@ -105,7 +104,7 @@ async def test_the_first_time_chat_delivery_was_enabled_is_kept(sessions: Sessio
 
 
 async def test_webhook_calls_are_recorded_for_every_process_to_see(sessions: SessionFactory) -> None:
-    from app.db.webhook_token import WebhookSightings
+    from app.db.stores.webhook_token import WebhookSightings
     from app.web.webhook_sightings import WebhookCallRecorder
 
     box = SecretBox(SecretBox.generate_key())

@@ -14,12 +14,11 @@ from sqlalchemy import inspect
 
 from app.adapters.chat.delivery import classify, retry_after
 from app.adapters.chat.payloads import render
-from app.adapters.creatio.html_text import html_to_text
-from app.db.deliveries_tables import ChatDeliveryStateRow, CreatioWebhookRow, DeliveryRow, ReconcileStateRow
-from app.db.engine import create_engine
-from app.db.migrate import upgrade_to_head
+from app.adapters.creatio.case_reader import html_to_text
+from app.db.engine import create_engine, upgrade_to_head
+from app.db.tables import ChatDeliveryStateRow, CreatioWebhookRow, DeliveryRow, ReconcileStateRow
 from app.domain.crm_updates import CaseStatusInfo, ChatNotice
-from app.pipeline.reconcile_status import is_done, status_step
+from app.pipeline.crm_to_chat.check import is_done, status_step
 from app.settings import Settings
 
 CASE = UUID("00000000-0000-4000-8000-000000000001")

@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.creatio.case_reader import CaseReaders
 from app.asgi import Adapters, create_app
-from app.db.webhook_queue import CRM_TO_CHAT
+from app.db.stores.deliveries import CRM_TO_CHAT
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, connected_settings
 from tests.crm_to_chat.conftest import (

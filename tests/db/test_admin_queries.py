@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.db.admin_queries import AdminQueries
+from app.db.admin import AdminQueries
 from app.db.engine import SessionFactory
-from app.db.intake_store import conversation_queue_key
+from app.db.stores.intake import conversation_queue_key
 from app.db.tables import ConversationRow, JobRow, MessageRow, utcnow
 
 

@@ -3,8 +3,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from app.db.engine import create_engine, create_private_file
-from app.db.migrate import upgrade_to_head
+from app.db.engine import create_engine, create_private_file, upgrade_to_head
 
 
 async def _tables_after_two_upgrades(url: str) -> set[str]:
@@ -87,7 +86,7 @@ async def test_internal_message_ids_leave_the_chat_id_space(database_url: str) -
     """Migration 0008 renames what older versions stored; chat messages that look alike stay as they were."""
     from alembic import command
 
-    from app.db.migrate import _alembic_config
+    from app.db.engine import _alembic_config
 
     engine = create_engine(database_url)
     conversation = "00000000-0000-0000-0000-0000000000c1"

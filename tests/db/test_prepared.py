@@ -81,8 +81,8 @@ def test_a_constraint_violation_is_sqlalchemys_integrity_error(conn: Connection)
 
 def test_the_job_claim_runs_on_the_raw_cursor(conn: Connection) -> None:
     # An expanding IN (...) would send the claim, run for every job, through SQLAlchemy's slow path.
-    from app.db.job_queue import _claim_query
     from app.db.prepared import _compile
+    from app.db.stores.jobs import _claim_query
 
     claim = _claim_query("sqlite", 4)
     assert _compile(claim.statement, conn, ("now",)) is not None

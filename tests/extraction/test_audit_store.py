@@ -8,9 +8,8 @@ from uuid import uuid4
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.autofill_audit import AutofillAuditStore, insert_audit_rows
-from app.db.engine import create_engine, create_session_factory
-from app.db.migrate import upgrade_to_head
+from app.db.engine import create_engine, create_session_factory, upgrade_to_head
+from app.db.stores.autofill_audit import AutofillAuditStore, insert_audit_rows
 from app.db.transactions import EngineTransactions
 
 

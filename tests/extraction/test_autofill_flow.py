@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 
 from app.asgi import Adapters
-from app.db.autofill_audit import AutofillAuditRow
-from app.pipeline.errors import TemporaryFailure
+from app.db.stores.autofill_audit import AutofillAuditRow
+from app.ports.errors import TemporaryFailure
 from app.sandbox.ids import CaseCategoryIds, CasePriorityIds
 from app.settings import Settings
 from tests.conftest import drain

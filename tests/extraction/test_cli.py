@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.logs import _NOISY_LOGGERS as NOISY_LOGGERS
+from app.cli.main import main
+from app.observability.logs import _NOISY_LOGGERS as NOISY_LOGGERS
 from tests.extraction.conftest import MAPPINGS, REPO
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from app.extraction.mapping import FieldMapping, MappedField
 from app.extraction.types import FieldValue
-from app.pipeline.autofill_lookups import LookupTable, Resolution
-from app.pipeline.autofill_policy import ZERO_GUID, CaseState, decide
+from app.pipeline.autofill.lookups import LookupTable, Resolution
+from app.pipeline.autofill.policy import ZERO_GUID, CaseState, decide
 from app.sandbox.ids import CasePriorityIds
 
 IDS = {

@@ -7,14 +7,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.job_queue import ClaimedJob, JobQueue, complete_job, enqueue
-from app.db.migrate import upgrade_to_head
+from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
+from app.db.stores.jobs import ClaimedJob, JobQueue, complete_job, enqueue
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import EngineTransactions, build_transactions
-from app.pipeline.errors import NotConnected, PermanentFailure, TemporaryFailure
-from app.pipeline.jobs import Ending, JobRunner, RunnerConfig
-from app.pipeline.retry import RetryPolicy
+from app.pipeline.jobs import Ending, JobRunner, RetryPolicy, RunnerConfig
+from app.ports.errors import NotConnected, PermanentFailure, TemporaryFailure
 
 FAST = RetryPolicy(
     base_seconds=0.01,

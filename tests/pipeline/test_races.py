@@ -9,10 +9,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel import func, select
 
-from app.db.engine import SessionFactory, create_engine, create_session_factory
-from app.db.intake_store import EventIntake
-from app.db.migrate import upgrade_to_head
+from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
 from app.db.sqlite_writer import SqliteWriter
+from app.db.stores.intake import EventIntake
 from app.db.tables import ConversationRow, JobRow, MessageRow, utcnow
 from app.db.transactions import EngineTransactions
 from app.domain.events import CHAT_EVENT

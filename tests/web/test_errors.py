@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.db.admin_queries import AdminQueries
+from app.db.admin import AdminQueries
 from app.web.services import Services
 from tests.events import message, signed
 

@@ -8,8 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
-from app.db.deliveries_tables import DeliveryRow
-from app.db.tables import ConversationRow, JobRow, utcnow
+from app.db.tables import ConversationRow, DeliveryRow, JobRow, utcnow
 from app.settings import Settings
 from app.web.request_log import _level
 
@@ -121,8 +120,8 @@ async def test_routine_requests_log_at_debug_and_failures_at_info(
 
 
 async def test_metrics_still_answer_when_the_database_cannot_be_read() -> None:
-    from app.metrics import Metrics
-    from app.web.health import _read_queue_gauges
+    from app.observability.metrics import Metrics
+    from app.web.api.health import _read_queue_gauges
 
     class Unreachable:
         async def job_counts(self) -> list[object]:

@@ -2,7 +2,6 @@
 
 from app.adapters.creatio.batch import MAX_BATCH_SIZE, BatchOperation, BatchResult
 from app.adapters.creatio.client import CreatioClient
-from app.adapters.creatio.connection import CreatioConnection
 from app.adapters.creatio.errors import (
     AuthReason,
     CreatioAmbiguousNameError,
@@ -14,8 +13,16 @@ from app.adapters.creatio.errors import (
     InvalidCreatioUrl,
 )
 from app.adapters.creatio.http import build_http_client
-from app.adapters.creatio.literals import ids_filter, odata_bool, odata_datetime, odata_guid, odata_string
-from app.adapters.creatio.query import MAX_TOP, ODataPage
+from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.odata import (
+    MAX_TOP,
+    ODataPage,
+    ids_filter,
+    odata_bool,
+    odata_datetime,
+    odata_guid,
+    odata_string,
+)
 from app.adapters.creatio.token import TokenState
 from app.adapters.creatio.urls import (
     CheckedUrl,

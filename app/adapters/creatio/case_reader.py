@@ -1,22 +1,23 @@
-"""The Creatio-to-chat read port: cases, their activities and lookups, re-read over OData."""
+"""The Creatio-to-chat read port: cases, their activities and lookups, re-read over OData (e-mail HTML
+turned into plain text; names and flags cached with an expiry)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from html.parser import HTMLParser
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from app.adapters.creatio.client import CreatioClient
 from app.adapters.creatio.crm import translated_errors
-from app.adapters.creatio.html_text import html_to_text
-from app.adapters.creatio.literals import ids_filter, odata_datetime, odata_guid
-from app.adapters.creatio.query import Entity
-from app.adapters.creatio.ttl_map import TtlMap
-from app.adapters.creatio.vocabulary import CASE_ORIGIN_CHAT
+from app.adapters.creatio.odata import Entity, ids_filter, odata_datetime, odata_guid
+from app.adapters.creatio.payloads import CASE_ORIGIN_CHAT
 from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseStatusInfo, CrmActivity
-from app.pipeline.errors import PermanentFailure
-from app.pipeline.ports import CrmPort, SyncSettings
+from app.ports.errors import PermanentFailure
+from app.ports.external import CrmPort, SyncSettings
 
 INCOMING_EMAIL = UUID("7f9d1f86-f36b-1410-068c-20cf30b39373")  # EmailType "Incoming"
 ZERO_GUID = UUID(int=0)
@@ -192,3 +193,64 @@ def _time(value: Any) -> datetime | None:
 
 def _when(row: Entity) -> datetime:
     return _time(row.get("ModifiedOn")) or datetime.now(UTC)
+
+
+_BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+_HIDDEN = frozenset({"script", "style", "head", "title"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self._hidden += 1
+        elif tag in _BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in _BREAKS and tag != "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    lines = (line.strip() for line in "".join(collector.parts).replace("\xa0", " ").split("\n"))
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+PRUNE_ABOVE = 10_000  # entries; expired ones are dropped past this so memory stays bounded
+
+
+class TtlMap(Generic[K, V]):
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._entries: dict[K, tuple[float, V]] = {}
+
+    def __contains__(self, key: K) -> bool:
+        entry = self._entries.get(key)
+        return entry is not None and self._clock() < entry[0]
+
+    def __getitem__(self, key: K) -> V:
+        return self._entries[key][1]
+
+    def __setitem__(self, key: K, value: V) -> None:
+        now = self._clock()
+        if len(self._entries) >= PRUNE_ABOVE:
+            self._entries = {k: e for k, e in self._entries.items() if now < e[0]}
+        self._entries[key] = (now + self._ttl, value)

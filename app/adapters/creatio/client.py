@@ -14,31 +14,28 @@ from app.adapters.creatio.batch import (
     BatchOperation,
     BatchResult,
     chunked,
+    run_batch,
 )
-from app.adapters.creatio.batch_run import run_batch
-from app.adapters.creatio.classify import error_for_response
-from app.adapters.creatio.connection import CreatioConnection
 from app.adapters.creatio.create import IdempotentCreator
-from app.adapters.creatio.errors import CreatioAmbiguousNameError
+from app.adapters.creatio.errors import CreatioAmbiguousNameError, error_for_response
 from app.adapters.creatio.http import encode_json
-from app.adapters.creatio.literals import (
-    check_entity_set,
-    ids_filter,
-    odata_datetime,
-    odata_guid,
-    odata_string,
-    stable_orderby,
-)
-from app.adapters.creatio.query import (
+from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.odata import (
     MAX_TOP,
     Entity,
     ODataPage,
+    check_entity_set,
+    ids_filter,
     list_params,
+    odata_datetime,
+    odata_guid,
+    odata_string,
     read_entity,
     read_page,
     select_params,
+    stable_orderby,
 )
-from app.adapters.creatio.session import ODataSession
+from app.adapters.creatio.sender import ODataSession
 from app.adapters.creatio.token import TokenCache, TokenState
 
 EXISTING_IDS_CHUNK = 20  # keeps `Id eq a or Id eq b ...` well under IIS's 2048-byte query limit

@@ -8,29 +8,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from app.adapters.creatio.classify import error_for_response, is_duplicate_key, read_json
-from app.adapters.creatio.errors import CreatioPermanentError, CreatioRetryableError
+from app.adapters.creatio.errors import (
+    CreatioPermanentError,
+    CreatioRetryableError,
+    error_for_response,
+    is_duplicate_key,
+    read_json,
+)
 from app.adapters.creatio.http import encode_json
-from app.adapters.creatio.query import Entity, read_entity
-from app.adapters.creatio.session import ODataSession
+from app.adapters.creatio.odata import Entity, entity_id_of, read_entity
+from app.adapters.creatio.sender import ODataSession
 
 logger = logging.getLogger(__name__)
 
 MAX_REMEMBERED = 10_000
 Reader = Callable[[str, UUID], Awaitable[Entity | None]]
-
-
-def entity_id_of(body: Mapping[str, Any]) -> UUID:
-    """The client-generated `Id` of a create body (UUID or GUID string); ValueError when missing."""
-    value = body.get("Id")
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise ValueError("create() needs body['Id'] set to a client-generated UUID, so retries never duplicate")
 
 
 class IdempotentCreator:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,10 +16,10 @@ from app.adapters.creatio.errors import (
     CreatioPermanentError,
     CreatioRetryableError,
 )
-from app.adapters.creatio.literals import odata_string
+from app.adapters.creatio.odata import odata_string
 from app.adapters.creatio.payloads import activity_body, case_body, case_changes_body, contact_body
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CaseRef, CustomerIdentity
-from app.pipeline.errors import AuthenticationFailure, PermanentFailure, TemporaryFailure
+from app.ports.errors import AuthenticationFailure, PermanentFailure, TemporaryFailure
 
 CONTACT_FILTERS = {
     "email": lambda c: f"Email eq {odata_string(c.email)}" if c.email else None,
@@ -154,3 +155,6 @@ class CreatioCrm:
 
 
 __all__ = ["CreatioCrm", "translated_errors"]
+
+
+logger = logging.getLogger(__name__)

@@ -1,9 +1,10 @@
-"""The shared httpx client factory, the OData headers and JSON encoding of request bodies."""
+"""The shared httpx client factory (spreading requests over several one-connection pools), the OData
+headers and JSON encoding of request bodies."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,7 @@ from uuid import UUID
 
 import httpx
 
-from app.adapters.creatio.literals import format_utc
-from app.adapters.creatio.spread_transport import SpreadTransport
+from app.adapters.creatio.odata import format_utc
 
 USER_AGENT = "Casebridge-Creatio-Adapter/0.1"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8; IEEE754Compatible=true"
@@ -68,3 +68,56 @@ def _json_default(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"Cannot send a {type(value).__name__} value to Creatio as JSON")
+
+
+class SpreadTransport(httpx.AsyncBaseTransport):
+    def __init__(self, pools: int, *, keepalive_expiry: float = 30.0) -> None:
+        if pools < 1:
+            raise ValueError("pools must be >= 1")
+        limits = httpx.Limits(
+            max_connections=1, max_keepalive_connections=1, keepalive_expiry=keepalive_expiry
+        )
+        tls = httpx.create_ssl_context()  # one for all: loading the CA bundle takes ~20 ms each
+        self._pools = [httpx.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(pools)]
+        self._in_flight = [0] * pools
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        index = min(range(len(self._pools)), key=self._in_flight.__getitem__)
+        self._in_flight[index] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._in_flight[index] -= 1
+
+        try:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
+            release()
+            raise
+        # The connection stays busy until the body is read and closed, not when the headers arrive.
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _ReleasingStream(response.stream, release)
+        return response
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            self._release()

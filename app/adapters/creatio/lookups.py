@@ -1,15 +1,18 @@
-"""Lookup rows by Name (CasePriority, CaseCategory, ...) and column checks, for the auto-fill's LookupPort."""
+"""Lookup rows by Name (CasePriority, CaseCategory, ...) for the auto-fill's LookupPort, and the names
+admins pick from instead of pasting GUIDs (case owners, groups, case statuses)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from app.adapters.creatio.batch import chunked
 from app.adapters.creatio.client import CreatioClient
 from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.errors import CreatioPermanentError
-from app.adapters.creatio.literals import odata_string
+from app.adapters.creatio.odata import ids_filter, odata_string
 
 NAMES_PER_REQUEST = 20  # keeps `Name eq 'a' or Name eq 'b' ...` well under the 2048-byte query limit
 
@@ -51,3 +54,94 @@ class CreatioLookups:
                 return False
             raise
         return True
+
+
+USER_TYPE = 4  # SysAdminUnitTypeValue of a user; 5 is a portal user; the other values are groups/roles
+PORTAL_USER_TYPE = 5
+MAX_ROWS = 500
+IDS_PER_REQUEST = 20
+ZERO_GUID = UUID(int=0)
+
+
+@dataclass(frozen=True)
+class PickItem:
+    id: UUID
+    name: str
+    detail: str = ""  # what else helps choosing: "resolved", "final", the user's login name
+
+
+@dataclass(frozen=True)
+class PickLists:
+    owners: list[PickItem]  # Contact ids of active users (case owners are Contacts)
+    groups: list[PickItem]  # SysAdminUnit ids of roles, teams, divisions
+    statuses: list[PickItem]  # CaseStatus ids
+
+
+async def read_pick_lists(client: CreatioClient) -> PickLists:
+    """Read the three lists (at most 500 rows each); raises CreatioError like every other read."""
+    return PickLists(
+        owners=await _owners(client), groups=await _groups(client), statuses=await _statuses(client)
+    )
+
+
+async def _owners(client: CreatioClient) -> list[PickItem]:
+    users = await client.list(
+        "SysAdminUnit",
+        filter=f"SysAdminUnitTypeValue eq {USER_TYPE} and Active eq true",
+        select=["Id", "Name", "ContactId"],
+        orderby="Name",
+        top=MAX_ROWS,
+    )
+    logins = {
+        contact: str(row.get("Name") or "")
+        for row in users.items
+        if (contact := _uuid(row.get("ContactId"))) is not None and contact != ZERO_GUID
+    }
+    names: dict[UUID, str] = {}
+    for chunk in chunked(list(logins), IDS_PER_REQUEST):
+        page = await client.list("Contact", filter=ids_filter(chunk), select=["Id", "Name"], top=len(chunk))
+        names.update({i: str(row.get("Name") or "") for row in page.items if (i := _uuid(row.get("Id")))})
+    items = [_owner(i, names.get(i) or login, login) for i, login in logins.items()]
+    return sorted(items, key=lambda item: item.name.casefold())
+
+
+def _owner(contact_id: UUID, name: str, login: str) -> PickItem:
+    return PickItem(contact_id, name, "" if login.casefold() == name.casefold() else f"login {login}")
+
+
+async def _groups(client: CreatioClient) -> list[PickItem]:
+    page = await client.list(
+        "SysAdminUnit",
+        filter=f"SysAdminUnitTypeValue ne {USER_TYPE} and SysAdminUnitTypeValue ne {PORTAL_USER_TYPE}",
+        select=["Id", "Name"],
+        orderby="Name",
+        top=MAX_ROWS,
+    )
+    return _items(page.items, lambda _row: "")
+
+
+async def _statuses(client: CreatioClient) -> list[PickItem]:
+    page = await client.list(
+        "CaseStatus", select=["Id", "Name", "IsResolved", "IsFinal"], orderby="Name", top=MAX_ROWS
+    )
+    return _items(page.items, _status_detail)
+
+
+def _status_detail(row: dict[str, Any]) -> str:
+    return " and ".join(
+        kind for kind, flag in (("resolved", "IsResolved"), ("final", "IsFinal")) if row.get(flag)
+    )
+
+
+def _items(rows: list[dict[str, Any]], detail: Callable[[dict[str, Any]], str]) -> list[PickItem]:
+    items = [
+        PickItem(i, str(row.get("Name") or ""), detail(row)) for row in rows if (i := _uuid(row.get("Id")))
+    ]
+    return sorted(items, key=lambda item: item.name.casefold())
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None

@@ -1,4 +1,5 @@
-"""OData bodies for the records Casebridge writes: contacts, cases, activities and case changes."""
+"""OData bodies for the records Casebridge writes (contacts, cases, activities, case changes) and the
+seeded Creatio GUIDs they use (creatio-api.md §3.2, §4.1)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from app.adapters.creatio.vocabulary import (
-    ACTIVITY_CATEGORY_TODO,
-    ACTIVITY_STATUS_COMPLETED,
-    ACTIVITY_TYPE_TASK,
-    CASE_ORIGIN_CHAT,
-)
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CustomerIdentity
 
 TITLE_LIMIT = 250
@@ -76,3 +71,9 @@ def activity_body(activity: ActivityDraft) -> dict[str, Any]:
             "StatusId": str(ACTIVITY_STATUS_COMPLETED),
         }
     )
+
+
+CASE_ORIGIN_CHAT = UUID("019259af-ec9c-4c87-9565-3c00700c7875")
+ACTIVITY_TYPE_TASK = UUID("fbe0acdc-cfc0-df11-b00f-001d60e938c6")
+ACTIVITY_CATEGORY_TODO = UUID("f51c4643-58e6-df11-971b-001d60e938c6")
+ACTIVITY_STATUS_COMPLETED = UUID("4bdbb88f-58e6-df11-971b-001d60e938c6")

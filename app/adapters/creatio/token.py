@@ -1,4 +1,5 @@
-"""Access-token cache: early refresh, single-flight fetching, and a secret-free state for /ready."""
+"""OAuth 2.0 client-credentials tokens: one token request with every failure explained for an admin,
+and the cache (early refresh, single-flight fetching, a secret-free state for /ready)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,24 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
-from app.adapters.creatio.connection import CreatioConnection
-from app.adapters.creatio.errors import CreatioAuthError, CreatioError
-from app.adapters.creatio.identity import request_token
+from app.adapters.creatio.errors import (
+    CreatioAuthError,
+    CreatioAuthUnavailableError,
+    CreatioError,
+    cap,
+    is_html,
+    parse_retry_after,
+    read_json,
+)
+from app.adapters.creatio.instance import CreatioConnection
 
 logger = logging.getLogger(__name__)
-
 REFRESH_MARGIN_SECONDS = 60.0
 
 
@@ -118,3 +126,133 @@ def _consume_result(task: asyncio.Task[str]) -> None:
     """Mark a failed fetch as retrieved, so a fetch nobody waits for anymore does not warn."""
     if not task.cancelled() and isinstance(task.exception(), CreatioError):
         logger.debug("Creatio token fetch finished with an error")
+
+
+logger = logging.getLogger(__name__)
+DEFAULT_EXPIRES_IN = 3600.0
+_WHERE = (
+    "Check the identity URL: Creatio cloud uses https://<site>-is.creatio.com; on-site installs use the "
+    "Identity Service address, or <instance>/0 (token endpoint <instance>/0/connect/token)."
+)
+_GRANT_CODES = frozenset({"unsupported_grant_type", "unauthorized_client"})
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """A freshly issued access token; the token itself is kept out of `repr`."""
+
+    access_token: str = field(repr=False)
+    expires_in: float
+
+
+async def request_token(http: httpx.AsyncClient, connection: CreatioConnection) -> TokenGrant:
+    """POST the client-credentials grant to the token endpoint; raise CreatioAuthError on failure."""
+    endpoint = connection.token_endpoint
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": connection.client_id,
+        "client_secret": connection.client_secret,
+    }
+    try:
+        response = await http.post(
+            endpoint, data=form, headers={"Accept": "application/json"}, follow_redirects=False
+        )
+    except httpx.TransportError as exc:
+        raise _unreachable(exc, endpoint) from exc
+    return interpret_token_response(response, endpoint)
+
+
+def interpret_token_response(response: httpx.Response, endpoint: str) -> TokenGrant:
+    """A TokenGrant from a 200 JSON answer; otherwise the matching CreatioAuthError."""
+    status = response.status_code
+    said = f"POST {endpoint} answered {status}"
+    if 300 <= status < 400:
+        target = (response.headers.get("location") or "another address").split("?", 1)[0][:200]
+        raise _wrong_url(f"{said} (a redirect to {target}), not a token.", status)
+    if status in (404, 405):
+        raise _wrong_url(f"{said}: there is no token endpoint at this address.", status)
+    if status == 429 or status >= 500:
+        raise CreatioAuthUnavailableError(
+            f"{said}: the Creatio identity service is temporarily unavailable. Casebridge will retry.",
+            reason="unavailable",
+            status=status,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+    payload = read_json(response)
+    if not isinstance(payload, dict) and status == 401 and not is_html(response):
+        payload = {}
+    if not isinstance(payload, dict):
+        page = (
+            "an HTML page (probably the Creatio login page)"
+            if is_html(response)
+            else "something that is not JSON"
+        )
+        raise _wrong_url(f"{said} with {page} instead of a token.", status)
+    if status == 200:
+        return _grant_from(payload, said, status)
+    raise _error_from(payload, said, status)
+
+
+def _grant_from(payload: dict[str, Any], said: str, status: int) -> TokenGrant:
+    token = payload.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        raise CreatioAuthError(
+            f"{said} without an access_token. {_WHERE}", reason="invalid_response", status=status
+        )
+    token_type = payload.get("token_type", "Bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise CreatioAuthError(
+            f"{said} with an unsupported token type; Casebridge needs a Bearer token.",
+            reason="invalid_response",
+            status=status,
+        )
+    return TokenGrant(access_token=token.strip(), expires_in=_expires_in(payload.get("expires_in")))
+
+
+def _expires_in(value: Any) -> float:
+    """Seconds until expiry; Creatio's default (3600) when missing or unreadable."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        logger.warning("Creatio token answer has no usable expires_in; assuming %.0f s", DEFAULT_EXPIRES_IN)
+        return DEFAULT_EXPIRES_IN
+    return seconds if seconds > 0 else DEFAULT_EXPIRES_IN
+
+
+def _error_from(payload: dict[str, Any], said: str, status: int) -> CreatioAuthError:
+    code = payload.get("error") if isinstance(payload.get("error"), str) else None
+    if code == "invalid_client" or (code is None and status == 401):
+        return CreatioAuthError(
+            f"{said} invalid_client: wrong client id or secret. Copy both again from System Designer > "
+            "OAuth 2.0 integrated applications, and check that the app is Active.",
+            reason="invalid_client",
+            status=status,
+        )
+    if code in _GRANT_CODES:
+        return CreatioAuthError(
+            f"{said} {code}: the OAuth app in Creatio must use the Client Credentials grant type. "
+            "Create it as 'Server-to-server (client credentials)' under OAuth 2.0 integrated applications.",
+            reason="unsupported_grant_type",
+            status=status,
+        )
+    description = payload.get("error_description")
+    detail = f" ({cap(description, 200)})" if isinstance(description, str) and description else ""
+    return CreatioAuthError(
+        f"{said} with error '{cap(code or 'unknown', 60)}'{detail}. Check the OAuth app settings in Creatio "
+        "and the identity URL.",
+        reason="invalid_response",
+        status=status,
+    )
+
+
+def _wrong_url(text: str, status: int) -> CreatioAuthError:
+    return CreatioAuthError(f"{text} {_WHERE}", reason="wrong_identity_url", status=status)
+
+
+def _unreachable(exc: httpx.TransportError, endpoint: str) -> CreatioAuthUnavailableError:
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+    return CreatioAuthUnavailableError(
+        f"Could not reach the Creatio identity service at {endpoint} ({kind}). Check the identity URL and "
+        "that this server can reach that host (DNS, firewall, proxy).",
+        reason="unreachable",
+    )

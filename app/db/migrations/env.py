@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed in by app.db.migrate."""
+"""Alembic environment: runs on a connection handed in by app.db.engine."""
 
 from __future__ import annotations
 

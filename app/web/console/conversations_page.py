@@ -10,13 +10,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from app.db.admin_queries import AdminQueries, SyncState
-from app.db.deliveries_admin import DeliveryAdmin
-from app.db.job_queue import JobQueue
+from app.db.admin import AdminQueries, DeliveryAdmin, SyncState
+from app.db.stores.jobs import JobQueue
+from app.web.api.paging import JobId, Offset
 from app.web.console.case_links import case_link
 from app.web.console.context import page
 from app.web.console.timeline import load_timeline
-from app.web.paging import JobId, Offset
 from app.web.services import services_from_state
 
 PAGE_SIZE = 50

@@ -13,7 +13,7 @@ from app.adapters.creatio import (
     normalize_identity_url,
     normalize_instance_url,
 )
-from app.adapters.creatio.pick_lists import PickLists, read_pick_lists
+from app.adapters.creatio.lookups import PickLists, read_pick_lists
 from app.web.console.settings_form import SettingsForm
 from app.web.services import Services
 

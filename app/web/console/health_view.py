@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from app.db.admin_queries import AdminQueries
+from app.db.admin import AdminQueries
 from app.db.engine import ping
-from app.db.health_queries import HealthQueries
-from app.db.webhook_token import WebhookSightings
-from app.web.poll_view import PollView, read_poll_view
+from app.db.health import HealthQueries
+from app.db.stores.webhook_token import WebhookSightings
+from app.web.reconcile_view import PollView, read_poll_view
 from app.web.services import Services
 
 

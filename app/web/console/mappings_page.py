@@ -8,11 +8,11 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.response import Template
 
-from app.db.admin_queries import AdminQueries
+from app.db.admin import AdminQueries
 from app.domain.transcript import Transcript
 from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
-from app.pipeline.autofill_preview import PreviewReport, preview_report
-from app.pipeline.autofill_report import MappingReport, mapping_report
+from app.pipeline.autofill.preview import PreviewReport, preview_report
+from app.pipeline.autofill.report import MappingReport, mapping_report
 from app.web.console.context import page
 from app.web.services import Services, services_from_state
 

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from pydantic import SecretStr, ValidationError
 
-from app.adapters.creatio.pick_lists import PickItem, PickLists
-from app.connection.model import ConnectionSettingsInput
-from app.db.connection_store import SavedConnection
+from app.adapters.creatio.lookups import PickItem, PickLists
+from app.db.stores.crm_connection import SavedConnection
+from app.domain.crm_connection import ConnectionSettingsInput
 
 PICK_FIELDS = {  # form field -> (label, list on PickLists)
     "default_owner": ("case owner", "owners"),

@@ -9,8 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from app.connection.report import ConnectionTestReport
-from app.connection.service import ConnectionInputError
+from app.crm_connection.checks import ConnectionTestReport
+from app.crm_connection.service import ConnectionInputError
 from app.web.console.context import page
 from app.web.console.creatio_lists import ListsResult, lists_for_form, saved_lists
 from app.web.console.settings_form import (

@@ -9,10 +9,9 @@ from typing import Any
 from uuid import UUID
 
 from app.adapters.creatio import CreatioError
-from app.db.admin_queries import AdminQueries, ConversationDetail
-from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
-from app.db.deliveries_admin import DeliveryAdmin
-from app.db.deliveries_tables import DeliveryRow
+from app.db.admin import AdminQueries, ConversationDetail, DeliveryAdmin
+from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.db.tables import DeliveryRow
 from app.web.console.case_links import case_link
 from app.web.services import Services
 

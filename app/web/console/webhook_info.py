@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.db.crypto import SecretDecryptionError
-from app.web.creatio_webhook_admin import BODY_TEMPLATE, base_url
+from app.web.api.creatio_webhook import BODY_TEMPLATE, base_url
 from app.web.services import Services
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from app.db.autofill_audit import AutofillAuditRow, AutofillAuditStore
+from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
 from app.db.tables import ConversationRow
 from app.web.services import Services
 

@@ -10,8 +10,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.db.tables import ConversationRow
+from app.web.api.creatio_webhook import base_url
 from app.web.console.context import page
-from app.web.creatio_webhook_admin import base_url
 from app.web.demo import canned
 from app.web.demo.chat_events import (
     DemoEventRefused,

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from app.db.admin_queries import AdminQueries
-from app.db.deliveries_admin import DeliveryAdmin
+from app.db.admin import AdminQueries, DeliveryAdmin
 from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.adapters.creatio import ids_filter, odata_bool, odata_datetime, odata_guid, odata_string
 from app.adapters.creatio.http import encode_json, query_string
-from app.adapters.creatio.literals import check_entity_set, orderby_keys, select_clause, stable_orderby
+from app.adapters.creatio.odata import check_entity_set, orderby_keys, select_clause, stable_orderby
 
 GUID = UUID("ae7f411e-f46b-1410-009b-0050ba5d6c38")
 

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from app.adapters.creatio.spread_transport import SpreadTransport
+from app.adapters.creatio.http import SpreadTransport
 
 
 class Pool(httpx.AsyncBaseTransport):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.adapters.creatio import ttl_map
-from app.adapters.creatio.ttl_map import TtlMap
+from app.adapters.creatio import case_reader
+from app.adapters.creatio.case_reader import TtlMap
 
 
 class Clock:
@@ -28,7 +28,7 @@ def test_an_entry_is_there_until_it_expires() -> None:
 
 
 def test_expired_entries_are_dropped_when_the_map_grows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ttl_map, "PRUNE_ABOVE", 3)
+    monkeypatch.setattr(case_reader, "PRUNE_ABOVE", 3)
     clock = Clock()
     cache: TtlMap[int, int] = TtlMap(10, clock)
     for key in range(3):

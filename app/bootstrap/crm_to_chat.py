@@ -1,0 +1,121 @@
+"""Builds the Creatio-to-chat direction: webhook token, case reader, chat delivery, job handlers, poll."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+import httpx
+
+from app.adapters.chat.delivery import ChatDeliveryClient
+from app.adapters.creatio.case_reader import CaseReaders, LiveConnection
+from app.bootstrap.secrets import resolve_secret
+from app.db.crypto import SecretBox
+from app.db.engine import SessionFactory
+from app.db.stores.deliveries import CHAT_DELIVERY, CRM_TO_CHAT, DeliveryStore
+from app.db.stores.reconcile import PollStore
+from app.db.stores.webhook_token import WebhookTokenStore
+from app.db.tables import utcnow
+from app.pipeline.crm_to_chat.check import CrmToChat, ReplyRules
+from app.pipeline.crm_to_chat.delivery import ChatDeliveries
+from app.pipeline.crm_to_chat.reconcile import INITIAL_LOOKBACK, PollConfig, Reconciler
+from app.pipeline.jobs import JobHandler, new_worker_id
+from app.settings import Settings
+
+
+@dataclass
+class ReverseSync:
+    tokens: WebhookTokenStore
+    deliveries: DeliveryStore
+    polls: PollStore
+    check: CrmToChat
+    deliver: ChatDeliveries
+    reconciler: Reconciler | None
+    chat_configured: bool
+    outbound_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def handlers(self) -> dict[str, JobHandler]:
+        return {CRM_TO_CHAT: self.check.handle, CHAT_DELIVERY: self.deliver.handle}
+
+    def start_poll(self, stack: AsyncExitStack, wake: Callable[[], None]) -> None:
+        """Run the reconciliation poll loop in this process until the stack closes (if it is on)."""
+        reconciler = self.reconciler
+        if reconciler is None:
+            return
+        reconciler.wake = wake
+        stop = asyncio.Event()
+        task = asyncio.create_task(reconciler.run(stop), name="casebridge-reconcile")
+
+        async def shutdown() -> None:
+            stop.set()
+            await task
+
+        stack.push_async_callback(shutdown)
+
+
+def outbound_secret(settings: Settings) -> str | None:
+    """The delivery signing secret: required with a chat URL in production, generated in development."""
+    configured = settings.chat_outbound_secret
+    if configured is None and settings.chat_webhook_url is None and not settings.is_development:
+        return None
+    return resolve_secret(
+        configured.get_secret_value() if configured else None,
+        env_name="CASEBRIDGE_CHAT_OUTBOUND_SECRET",
+        data_dir=settings.data_dir,
+        file_name="chat-outbound-secret",
+        development=settings.is_development,
+    )
+
+
+async def build_reverse_sync(
+    settings: Settings,
+    sessions: SessionFactory,
+    connection: LiveConnection,
+    box: SecretBox,
+    chat_http: httpx.AsyncClient | None,
+    stack: AsyncExitStack,
+) -> ReverseSync:
+    tokens = WebhookTokenStore(sessions, box)
+    await tokens.ensure()
+    secret = outbound_secret(settings)
+    chat = _chat_client(settings, secret, chat_http, stack)
+    readers = CaseReaders(connection, settings.lookup_cache_seconds)
+    rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
+    deliveries, polls = DeliveryStore(sessions), PollStore(sessions)
+    reconciler = None
+    if chat is not None and settings.reconcile_seconds > 0:
+        config = PollConfig(
+            interval_seconds=settings.reconcile_seconds,
+            lease_seconds=settings.job_lease_seconds,
+            type_names=rules.type_names,
+            integration_contact_id=rules.integration_contact_id,
+        )
+        reconciler = Reconciler(polls, sessions, readers, config, owner=new_worker_id())
+    since = None
+    if chat is not None:  # the same margin as the poll's first look back
+        since = await deliveries.chat_enabled_since(utcnow()) - INITIAL_LOOKBACK
+    return ReverseSync(
+        tokens=tokens,
+        deliveries=deliveries,
+        polls=polls,
+        check=CrmToChat(deliveries, readers, rules, enabled=chat is not None, replies_since=since),
+        deliver=ChatDeliveries(deliveries, chat),
+        reconciler=reconciler,
+        chat_configured=chat is not None,
+        outbound_secret=secret,
+    )
+
+
+def _chat_client(
+    settings: Settings, secret: str | None, http: httpx.AsyncClient | None, stack: AsyncExitStack
+) -> ChatDeliveryClient | None:
+    if not settings.chat_webhook_url or not secret:
+        return None
+    if http is None:
+        http = httpx.AsyncClient(follow_redirects=False)
+        stack.push_async_callback(http.aclose)
+    timeout = settings.chat_delivery_timeout_seconds
+    return ChatDeliveryClient(http, settings.chat_webhook_url, secret, timeout_seconds=timeout)

@@ -1,0 +1,1 @@
+"""The `casebridge` command line (`python -m app.cli` runs it too)."""

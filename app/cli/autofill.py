@@ -1,0 +1,243 @@
+"""`casebridge mappings check`, `autofill preview FILE` and `eval DATASET.jsonl`: arguments and work."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from app.adapters.creatio import CreatioClient, build_http_client
+from app.bootstrap.autofill import LookupsOfClient, build_extractor
+from app.bootstrap.runtime import seed_from_settings
+from app.cli.autofill_text import check_text, preview_text
+from app.crm_connection.service import to_creatio_connection
+from app.db.crypto import SecretBox
+from app.db.engine import create_engine, create_session_factory
+from app.db.stores.crm_connection import ConnectionStore
+from app.domain.crm_connection import ConnectionSettings
+from app.extraction.eval import DatasetError, EvalReport, load_dataset, run_eval
+from app.extraction.eval_report import ProgressBar, format_report
+from app.extraction.mapping import FieldMapping
+from app.extraction.mapping_loader import load_mapping
+from app.extraction.offline import OfflineExtractor
+from app.extraction.transcript_input import TranscriptInputError, from_file_text
+from app.extraction.types import Extractor
+from app.pipeline.autofill.fill import FieldAutofill
+from app.pipeline.autofill.lookups import LookupCache, LookupTable
+from app.pipeline.autofill.preview import preview_report
+from app.pipeline.autofill.report import mapping_report
+from app.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Registers the auto-fill commands (their handlers are in HANDLERS)."""
+    mappings = sub.add_parser("mappings", help="field mappings: `casebridge mappings check`")
+    check = mappings.add_subparsers(dest="mappings_command", required=True).add_parser(
+        "check", help="validate field_mappings/*.yaml and resolve lookup values in Creatio"
+    )
+    _common(check)
+    check.add_argument("--strict", action="store_true", help="also fail on warnings (unresolved lookups)")
+    autofill = sub.add_parser("autofill", help="field auto-fill: `casebridge autofill preview FILE`")
+    preview = autofill.add_subparsers(dest="autofill_command", required=True).add_parser(
+        "preview", help="show what would be filled from a transcript and why (writes nothing)"
+    )
+    preview.add_argument("file", type=Path, help="'Customer: ...' lines, or JSON [{author, text}, ...]")
+    _common(preview)
+    evaluate = sub.add_parser("eval", help="score the configured extractor on labelled conversations")
+    evaluate.add_argument("dataset", type=Path, help="JSON lines: {id, messages, expected}")
+    evaluate.add_argument("--dir", type=Path, help="mapping files (default: CASEBRIDGE_FIELD_MAPPINGS_DIR)")
+    evaluate.add_argument("--offline", action="store_true", help="use the offline extractor even with a key")
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", type=Path, help="mapping files (default: CASEBRIDGE_FIELD_MAPPINGS_DIR)")
+    parser.add_argument("--offline", action="store_true", help="no Creatio lookups and no LLM")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _mappings(ns: argparse.Namespace) -> int:
+    _quiet_logs()
+    from app.cli.autofill import check_mappings
+
+    return asyncio.run(check_mappings(ns.dir, offline=ns.offline, as_json=ns.json, strict=ns.strict))
+
+
+def _autofill(ns: argparse.Namespace) -> int:
+    _quiet_logs()
+    from app.cli.autofill import preview_file
+
+    return asyncio.run(preview_file(ns.file, ns.dir, offline=ns.offline, as_json=ns.json))
+
+
+def _eval(ns: argparse.Namespace) -> int:
+    _quiet_logs()
+    from app.cli.autofill import evaluate
+
+    return asyncio.run(evaluate(ns.dataset, ns.dir, offline=ns.offline, as_json=ns.json))
+
+
+def _quiet_logs() -> None:
+    """The command's own output says what went wrong; library warnings would only repeat it."""
+    from app.observability.logs import configure_logging
+
+    configure_logging("ERROR")
+
+
+HANDLERS: dict[str, Handler] = {"mappings": _mappings, "autofill": _autofill, "eval": _eval}
+
+
+async def check_mappings(directory: Path | None, *, offline: bool, as_json: bool, strict: bool) -> int:
+    settings = Settings()
+    folder = directory or settings.field_mappings_dir
+    mapping = load_mapping(folder)
+    async with AsyncExitStack() as stack:
+        client, where = await _creatio(settings, stack, offline)
+        table = await _lookups(client, mapping) if mapping.fields and client is not None else None
+        extractor = _extractor(settings, mapping, stack, offline or not mapping.ok)
+        report = mapping_report(mapping, str(folder), table, extractor.info, None)
+    print(report.model_dump_json(indent=2) if as_json else check_text(report, where))
+    warnings = sum(1 for f in report.fields if f.state == "warning")
+    return 1 if not mapping.ok or (strict and warnings) else 0
+
+
+async def preview_file(path: Path, directory: Path | None, *, offline: bool, as_json: bool) -> int:
+    settings = Settings()
+    mapping = _usable_mapping(directory or settings.field_mappings_dir)
+    if mapping is None:
+        return 1
+    try:
+        transcript = from_file_text(_read(path), path.stem)
+    except (OSError, TranscriptInputError) as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    async with AsyncExitStack() as stack:
+        client, where = (
+            (None, "not resolved (--offline)") if offline else await creatio_client(settings, stack)
+        )
+        extractor: Extractor = (
+            OfflineExtractor(mapping) if offline else build_extractor(settings, mapping, stack)[0]
+        )
+        lookups = LookupCache(LookupsOfClient(lambda: client), ttl_seconds=0)
+        plan = await FieldAutofill(mapping, extractor, lookups).plan(transcript)
+    report = preview_report(plan)
+    print(report.model_dump_json(indent=2) if as_json else preview_text(report, where))
+    return 0
+
+
+async def evaluate(dataset: Path, directory: Path | None, *, offline: bool, as_json: bool) -> int:
+    settings = Settings()
+    mapping = _usable_mapping(directory or settings.field_mappings_dir)
+    if mapping is None:
+        return 1
+    try:
+        examples = load_dataset(dataset)
+    except (OSError, DatasetError) as exc:
+        print(f"cannot read the dataset: {exc}", file=sys.stderr)
+        return 1
+    async with AsyncExitStack() as stack:
+        extractor: Extractor = (
+            OfflineExtractor(mapping) if offline else build_extractor(settings, mapping, stack)[0]
+        )
+        report = await run_eval(extractor, mapping, examples, ProgressBar())
+    print(json.dumps(figures(report), indent=2) if as_json else format_report(report, len(examples)))
+    return 0
+
+
+def figures(report: EvalReport) -> dict[str, object]:
+    return {
+        "extractor": report.extractor,
+        "model": report.model,
+        "prompt_version": report.prompt_version,
+        "overall_accuracy": report.overall_accuracy,
+        "fallbacks": report.fallbacks,
+        "fields": {
+            s.name: {
+                "n": s.total,
+                "accuracy": s.accuracy,
+                "abstain_rate": s.abstain_rate,
+                "answered_accuracy": s.answered_accuracy,
+                "confusions": [[e, p, n] for (e, p), n in s.confusions.most_common()],
+            }
+            for s in report.scores
+        },
+    }
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _extractor(settings: Settings, mapping: FieldMapping, stack: AsyncExitStack, offline: bool) -> Extractor:
+    return OfflineExtractor(mapping) if offline else build_extractor(settings, mapping, stack)[0]
+
+
+async def _creatio(
+    settings: Settings, stack: AsyncExitStack, offline: bool
+) -> tuple[CreatioClient | None, str]:
+    if offline:
+        return None, "not resolved (--offline)"
+    return await creatio_client(settings, stack)
+
+
+def _usable_mapping(directory: Path) -> FieldMapping | None:
+    mapping = load_mapping(directory)
+    if mapping.ok:
+        return mapping
+    for problem in mapping.problems or [f"{directory}: no mapping files with fields"]:
+        print(problem, file=sys.stderr)
+    print("fix the mapping first (`casebridge mappings check`)", file=sys.stderr)
+    return None
+
+
+async def _lookups(client: CreatioClient, mapping: FieldMapping) -> LookupTable:
+    return await LookupCache(LookupsOfClient(lambda: client), ttl_seconds=0).refresh(mapping)
+
+
+async def creatio_client(settings: Settings, stack: AsyncExitStack) -> tuple[CreatioClient | None, str]:
+    """A client for the connection `serve` would use: the environment seed, else the saved one."""
+    seed = seed_from_settings(settings)
+    if seed is None:
+        seed, reason = await _saved_connection(settings, stack)
+        if seed is None:
+            return None, reason
+    http = build_http_client(timeout_seconds=settings.creatio_timeout_seconds)
+    stack.push_async_callback(http.aclose)
+    return CreatioClient(to_creatio_connection(seed), http), f"looked up in Creatio at {seed.instance_url}"
+
+
+async def _saved_connection(
+    settings: Settings, stack: AsyncExitStack
+) -> tuple[ConnectionSettings | None, str]:
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() == "sqlite" and not _exists(url.database):
+        return None, f"not resolved: no database at {url.database} (run `make run`, or Test & Save)"
+    key = settings.secret_key.get_secret_value() if settings.secret_key else _key_file(settings.data_dir)
+    if key is None:
+        return None, "not resolved: CASEBRIDGE_SECRET_KEY is not set, so the saved secret cannot be read"
+    engine = create_engine(settings.effective_database_url)
+    stack.push_async_callback(engine.dispose)
+    try:
+        saved = await ConnectionStore(create_session_factory(engine), SecretBox(key)).load()
+    except Exception as exc:
+        return None, f"not resolved: the saved connection cannot be read ({type(exc).__name__})"
+    if saved is None:
+        return None, "not resolved: no Creatio connection is saved (Test & Save one)"
+    return saved.settings, ""
+
+
+def _exists(path: str | None) -> bool:
+    return bool(path) and Path(str(path)).exists()
+
+
+def _key_file(data_dir: Path) -> str | None:
+    path = data_dir / "secret-key"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None

@@ -1,0 +1,137 @@
+"""The `casebridge` command: serve, dev (with the sandbox), sandbox, migrate, generate-key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import sys
+from collections.abc import Sequence
+
+from app.cli.autofill import HANDLERS as AUTOFILL_HANDLERS
+from app.cli.autofill import add_parsers as add_autofill_parsers
+from app.db.crypto import SecretBox
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "sandbox":
+        from app.sandbox.cli import main as sandbox_main
+
+        return sandbox_main(args[1:])
+    parser = _parser()
+    ns = parser.parse_args(args)
+    if ns.command is None:
+        parser.print_help()
+        return 2
+    handlers = {
+        "serve": _serve,
+        "dev": _dev,
+        "worker": _worker,
+        "send-events": _send_events,
+        "migrate": _migrate,
+        "generate-key": _generate_key,
+        **AUTOFILL_HANDLERS,
+    }
+    handler = handlers[ns.command]
+    return handler(ns)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casebridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run Casebridge (settings from CASEBRIDGE_* environment variables)")
+    serve.add_argument("--host", help="overrides CASEBRIDGE_HOST")
+    serve.add_argument("--port", type=int, help="overrides CASEBRIDGE_PORT")
+    dev = sub.add_parser("dev", help="run Casebridge with the Creatio sandbox alongside, already connected")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--sandbox-port", type=int, default=8100)
+    sub.add_parser("worker", help="run jobs only, no HTTP (set CASEBRIDGE_WORKERS for its concurrency)")
+    sub.add_parser("sandbox", help="run the Creatio sandbox alone (see `casebridge sandbox --help`)")
+    send = sub.add_parser("send-events", help="sign chat events and post them to a running Casebridge")
+    send.add_argument(
+        "files", nargs="*", help="JSON files with an event or a list of events; '-' reads JSON lines"
+    )
+    send.add_argument("--url", default="http://127.0.0.1:8000")
+    send.add_argument(
+        "--demo", action="store_true", help="send a demo conversation (three messages, handoff)"
+    )
+    send.add_argument("--resolve", action="store_true", help="with --demo: resolve the conversation too")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("generate-key", help="print a new CASEBRIDGE_SECRET_KEY")
+    add_autofill_parsers(sub)
+    return parser
+
+
+def _serve(ns: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.asgi import create_app
+    from app.observability.logs import configure_logging
+    from app.settings import Settings
+
+    overrides = {k: v for k, v in (("host", ns.host), ("port", ns.port)) if v is not None}
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    _freeze_startup_objects()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    return 0
+
+
+def _dev(ns: argparse.Namespace) -> int:
+    from app.dev.server import run_dev
+
+    return asyncio.run(run_dev(port=ns.port, sandbox_port=ns.sandbox_port))
+
+
+def _worker(_: argparse.Namespace) -> int:
+    from app.bootstrap.worker import run_worker
+    from app.observability.logs import configure_logging
+    from app.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    _freeze_startup_objects()
+    return asyncio.run(run_worker(settings))
+
+
+def _freeze_startup_objects() -> None:
+    """Move what the imports created out of the garbage collector's sight, and collect the young
+    generation less often: full collections then scan only objects made while serving. Measured with
+    bench/ (intake, 64 clients): p99 164 ms -> 84 ms, max 176 ms -> 91 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
+def _send_events(ns: argparse.Namespace) -> int:
+    from app.cli.send_events import demo_conversation, load_events, send
+    from app.settings import Settings
+
+    if not ns.demo and not ns.files:
+        print("give event files, '-' for JSON lines on stdin, or --demo", file=sys.stderr)
+        return 2
+    events = demo_conversation(resolve=ns.resolve) if ns.demo else load_events(ns.files)
+    return send(events, ns.url, Settings())
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from app.db.engine import create_engine, upgrade_to_head
+    from app.settings import Settings
+
+    async def run() -> None:
+        engine = create_engine(Settings().effective_database_url)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database is at the newest migration")
+    return 0
+
+
+def _generate_key(_: argparse.Namespace) -> int:
+    print(SecretBox.generate_key())
+    return 0

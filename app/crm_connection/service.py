@@ -1,0 +1,239 @@
+"""Owns the live Creatio client: loads the saved connection, runs Test & Save (every check in order;
+authentication and access failures stop the rest), swaps the client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from pydantic import SecretStr
+
+from app.adapters.creatio import (
+    CreatioClient,
+    CreatioConnection,
+    InvalidCreatioUrl,
+    TokenState,
+    normalize_identity_url,
+    normalize_instance_url,
+)
+from app.adapters.creatio.crm import CreatioCrm
+from app.crm_connection.checks import (
+    LOOKUP_CHECKS,
+    CheckContext,
+    ConnectionTestReport,
+    check_authentication,
+    check_odata_access,
+    normalise_urls,
+)
+from app.db.stores.crm_connection import ConnectionStore, SavedConnection
+from app.domain.crm_connection import ConnectionSettings, ConnectionSettingsInput
+from app.ports.external import CrmPort, SyncSettings
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectionInputError(ValueError):
+    """The submitted settings cannot be tested as they are; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    configured: bool
+    verified_at: datetime | None
+    token: TokenState | None
+
+
+class ConnectionService:
+    def __init__(
+        self,
+        store: ConnectionStore,
+        http: httpx.AsyncClient,
+        *,
+        allow_insecure_loopback: bool,
+        max_concurrency: int,
+        contact_match_on: tuple[str, ...] = ("email", "phone"),
+        reopen_status_name: str = "Reopened",
+    ) -> None:
+        self._contact_match_on = contact_match_on
+        self._reopen_status_name = reopen_status_name
+        self._crm: tuple[CreatioCrm, SyncSettings] | None = None
+        self._store = store
+        self._http = http
+        self._allow_insecure_loopback = allow_insecure_loopback
+        self._max_concurrency = max_concurrency
+        self._saved: SavedConnection | None = None
+        self._client: CreatioClient | None = None
+        self._lock = asyncio.Lock()
+        self.saved_listeners: list[Callable[[], Awaitable[None]]] = []  # run after a successful Test & Save
+
+    async def load(self) -> None:
+        self._activate(await self._store.load())
+
+    @property
+    def saved(self) -> SavedConnection | None:
+        return self._saved
+
+    @property
+    def client(self) -> CreatioClient | None:
+        """The client for the saved connection, or None when Creatio is not connected yet."""
+        return self._client
+
+    def current(self) -> tuple[CrmPort, SyncSettings] | None:
+        """The CRM port and sync settings for the saved connection (the pipeline's CrmConnection)."""
+        return self._crm
+
+    def state(self) -> ConnectionState:
+        return ConnectionState(
+            configured=self._saved is not None,
+            verified_at=self._saved.verified_at if self._saved else None,
+            token=self._client.token_state if self._client else None,
+        )
+
+    async def test(
+        self, data: ConnectionSettingsInput
+    ) -> tuple[ConnectionTestReport, ConnectionSettings | None]:
+        candidate = self._candidate(data)
+        return await run_connection_test(
+            candidate,
+            self._http,
+            allow_insecure_loopback=self._allow_insecure_loopback,
+            max_concurrency=self._max_concurrency,
+        )
+
+    async def test_and_save(self, data: ConnectionSettingsInput) -> ConnectionTestReport:
+        """Save only when every check passes (warnings allowed); the live client switches at once."""
+        async with self._lock:
+            report, normalised = await self.test(data)
+            if not report.ok or normalised is None:
+                return report
+            self._activate(await self._store.save(normalised, verified=True))
+            logger.info("creatio connection saved", extra={"instance_url": normalised.instance_url})
+        for listener in self.saved_listeners:  # e.g. the field auto-fill refreshes its lookup GUIDs
+            try:
+                await listener()
+            except Exception:
+                logger.exception("a listener of Test & Save failed")
+        return report.model_copy(update={"saved": True})
+
+    async def seed(self, settings: ConnectionSettings, *, overwrite: bool) -> bool:
+        """Store a connection from the environment without testing it; returns whether it was applied."""
+        normalised, checks = normalise_urls(settings, allow_insecure_loopback=self._allow_insecure_loopback)
+        if normalised is None:
+            raise ConnectionInputError(f"CASEBRIDGE_CREATIO_{checks[-1].name.upper()}: {checks[-1].message}")
+        async with self._lock:
+            if self._saved is not None and not overwrite:
+                return False
+            self._activate(await self._store.save(normalised, verified=False))
+            return True
+
+    async def verify_saved(self) -> ConnectionTestReport | None:
+        """Test the saved connection (e.g. one seeded from the environment) and mark it verified."""
+        saved = self._saved
+        if saved is None:
+            return None
+        report, normalised = await run_connection_test(
+            saved.settings,
+            self._http,
+            allow_insecure_loopback=self._allow_insecure_loopback,
+            max_concurrency=self._max_concurrency,
+        )
+        if report.ok and normalised is not None:
+            async with self._lock:
+                self._activate(await self._store.save(normalised, verified=True))
+        return report
+
+    def _candidate(self, data: ConnectionSettingsInput) -> ConnectionSettings:
+        secret = data.client_secret
+        if secret is None or not secret.get_secret_value():
+            secret = self._reusable_secret(data)
+        return ConnectionSettings(
+            instance_url=data.instance_url,
+            identity_url=data.identity_url,
+            client_id=data.client_id,
+            client_secret=secret,
+            default_owner_id=data.default_owner_id,
+            default_group_id=data.default_group_id,
+            resolved_status_id=data.resolved_status_id,
+            create_case_only_on_handoff=data.create_case_only_on_handoff,
+        )
+
+    def _reusable_secret(self, data: ConnectionSettingsInput) -> SecretStr:
+        saved = self._saved.settings if self._saved else None
+        if saved is None:
+            raise ConnectionInputError("client_secret is required: paste the Client Secret from Creatio.")
+        if not self._same_target(data, saved):
+            # Never send the stored secret to a host it was not saved for.
+            raise ConnectionInputError(
+                "client_secret is required again because the instance or identity URL changed."
+            )
+        return saved.client_secret
+
+    def _same_target(self, data: ConnectionSettingsInput, saved: ConnectionSettings) -> bool:
+        loopback = self._allow_insecure_loopback
+        try:
+            instance = normalize_instance_url(data.instance_url, allow_insecure_loopback=loopback)
+            identity = (
+                normalize_identity_url(data.identity_url, allow_insecure_loopback=loopback)
+                if data.identity_url
+                else None
+            )
+        except InvalidCreatioUrl:
+            return False
+        return (instance, identity) == (saved.instance_url, saved.identity_url)
+
+    def _activate(self, saved: SavedConnection | None) -> None:
+        self._saved = saved
+        if saved is None:
+            self._client, self._crm = None, None
+            return
+        settings = saved.settings
+        self._client = CreatioClient(
+            to_creatio_connection(settings), self._http, max_concurrency=self._max_concurrency
+        )
+        self._crm = (
+            CreatioCrm(self._client),
+            SyncSettings(
+                default_owner_id=settings.default_owner_id,
+                default_group_id=settings.default_group_id,
+                resolved_status_id=settings.resolved_status_id,
+                create_case_only_on_handoff=settings.create_case_only_on_handoff,
+                contact_match_on=self._contact_match_on,
+                reopen_status_name=self._reopen_status_name,
+            ),
+        )
+
+
+def to_creatio_connection(settings: ConnectionSettings) -> CreatioConnection:
+    return CreatioConnection(
+        instance_url=settings.instance_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        identity_url=settings.identity_url,
+    )
+
+
+async def run_connection_test(
+    settings: ConnectionSettings,
+    http: httpx.AsyncClient,
+    *,
+    allow_insecure_loopback: bool,
+    max_concurrency: int = 8,
+) -> tuple[ConnectionTestReport, ConnectionSettings | None]:
+    """Test a candidate connection; returns the report and the normalised settings when URLs are valid."""
+    normalised, checks = normalise_urls(settings, allow_insecure_loopback=allow_insecure_loopback)
+    if normalised is None:
+        return ConnectionTestReport.from_checks(checks, token_endpoint=None), None
+    connection = to_creatio_connection(normalised)
+    ctx = CheckContext(CreatioClient(connection, http, max_concurrency=max_concurrency), normalised)
+    for gate in (check_authentication, check_odata_access):
+        result = await gate(ctx)
+        checks.append(result)
+        if result.status == "failed":
+            return ConnectionTestReport.from_checks(checks, connection.token_endpoint), normalised
+    for lookup_check in LOOKUP_CHECKS:
+        checks.append(await lookup_check(ctx))
+    return ConnectionTestReport.from_checks(checks, connection.token_endpoint), normalised

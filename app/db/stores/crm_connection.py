@@ -1,0 +1,74 @@
+"""Reads and writes the saved Creatio connection, encrypting the client secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import SecretStr
+
+from app.db.crypto import SecretBox
+from app.db.engine import SessionFactory
+from app.db.tables import IntegrationSettingsRow, utcnow
+from app.domain.crm_connection import ConnectionSettings
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    settings: ConnectionSettings
+    verified_at: datetime | None
+
+
+class ConnectionStore:
+    """The one saved connection (row id 1)."""
+
+    def __init__(self, sessions: SessionFactory, box: SecretBox) -> None:
+        self._sessions = sessions
+        self._box = box
+
+    async def load(self) -> SavedConnection | None:
+        async with self._sessions() as session:
+            row = await session.get(IntegrationSettingsRow, 1)
+        if row is None:
+            return None
+        return SavedConnection(settings=self._to_settings(row), verified_at=row.verified_at)
+
+    async def save(self, settings: ConnectionSettings, *, verified: bool) -> SavedConnection:
+        now = utcnow()
+        async with self._sessions() as session, session.begin():
+            row = await session.get(IntegrationSettingsRow, 1)
+            if row is None:
+                row = IntegrationSettingsRow(id=1, instance_url="", client_id="", client_secret_encrypted="")
+            row.instance_url = settings.instance_url
+            row.identity_url = settings.identity_url
+            row.client_id = settings.client_id
+            row.client_secret_encrypted = self._box.encrypt(settings.client_secret.get_secret_value())
+            row.default_owner_id = _guid_text(settings.default_owner_id)
+            row.default_group_id = _guid_text(settings.default_group_id)
+            row.resolved_status_id = _guid_text(settings.resolved_status_id)
+            row.create_case_only_on_handoff = settings.create_case_only_on_handoff
+            row.verified_at = now if verified else None
+            row.updated_at = now
+            session.add(row)
+        return SavedConnection(settings=settings, verified_at=row.verified_at)
+
+    def _to_settings(self, row: IntegrationSettingsRow) -> ConnectionSettings:
+        return ConnectionSettings(
+            instance_url=row.instance_url,
+            identity_url=row.identity_url,
+            client_id=row.client_id,
+            client_secret=SecretStr(self._box.decrypt(row.client_secret_encrypted)),
+            default_owner_id=_guid(row.default_owner_id),
+            default_group_id=_guid(row.default_group_id),
+            resolved_status_id=_guid(row.resolved_status_id),
+            create_case_only_on_handoff=row.create_case_only_on_handoff,
+        )
+
+
+def _guid_text(value: UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _guid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None

@@ -1,0 +1,138 @@
+"""`make run`: Casebridge and the Creatio sandbox in one process, connected both ways (the sandbox's
+business process calls Casebridge; deliveries go to /dev/chat-inbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from litestar import Litestar
+from pydantic import SecretStr
+
+from app.asgi import create_app
+from app.bootstrap.secrets import load_or_create_secret, resolve_secret
+from app.observability.logs import configure_logging
+from app.sandbox import SandboxConfig, create_sandbox_app
+from app.sandbox.ids import CaseStatusIds, RoleIds, SandboxIds
+from app.sandbox.store import SandboxStore
+from app.settings import Settings
+
+SANDBOX_CLIENT_ID = "casebridge-sandbox"
+
+
+def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: str) -> Settings:
+    """Embedded defaults: SQLite under ./var, connected to the sandbox unless a connection is saved."""
+    return base.model_copy(
+        update={
+            "environment": "development",
+            "port": port,
+            "creatio_instance_url": f"http://127.0.0.1:{sandbox_port}",
+            "creatio_client_id": SANDBOX_CLIENT_ID,
+            "creatio_client_secret": SecretStr(sandbox_secret),
+            "creatio_default_owner_id": SandboxIds.AGENT_1_CONTACT,
+            "creatio_default_group_id": RoleIds.FIRST_LINE,
+            "creatio_resolved_status_id": CaseStatusIds.RESOLVED,
+            "sandbox_url": f"http://127.0.0.1:{sandbox_port}",  # turns on the console's demo pages
+            **dev_reverse_settings(base, port),
+            # The demo shows each message on the case at once (CASEBRIDGE_SYNC_DELAY_SECONDS still wins).
+            **({} if "sync_delay_seconds" in base.model_fields_set else {"sync_delay_seconds": 0.0}),
+        }
+    )
+
+
+async def run_dev(*, port: int, sandbox_port: int) -> int:
+    base = Settings()
+    configure_logging(base.log_level)
+    sandbox_secret = load_or_create_secret(
+        base.data_dir, "sandbox-client-secret", lambda: secrets.token_hex(24)
+    )
+    settings = dev_settings(base, port, sandbox_port, sandbox_secret)
+    sandbox = create_sandbox_app(SandboxConfig(clients={SANDBOX_CLIENT_ID: sandbox_secret}))
+    casebridge = create_app(settings)
+    servers = [
+        _server(sandbox, sandbox_port),
+        _server(casebridge, port),
+    ]
+    _print_banner(settings, base.data_dir, sandbox_port)
+    connect = connect_business_process(casebridge, servers[1], sandbox)
+    await asyncio.gather(*(server.serve() for server in servers), connect)
+    return 0
+
+
+def _server(app: object, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)  # type: ignore[arg-type]
+    return uvicorn.Server(config)
+
+
+def _print_banner(settings: Settings, data_dir: Path, sandbox_port: int) -> None:
+    token = resolve_secret(
+        settings.admin_token.get_secret_value() if settings.admin_token else None,
+        env_name="CASEBRIDGE_ADMIN_TOKEN",
+        data_dir=data_dir,
+        file_name="admin-token",
+        development=True,
+    )
+    base = f"http://127.0.0.1:{settings.port}"
+    print(
+        f"""
+Casebridge   {base}        (API docs: {base}/schema/swagger)
+Console      {base}/console  (log in with the admin token; demo chat and sandbox agent console inside)
+Sandbox      http://127.0.0.1:{sandbox_port}  (Creatio sandbox; client id {SANDBOX_CLIENT_ID})
+Admin token  {token}
+
+Try:
+  .venv/bin/casebridge send-events --demo     # a signed demo conversation; then see the case:
+  curl -s http://127.0.0.1:{sandbox_port}/__sandbox/cases
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/conversations
+  curl -s {base}/ready
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/connection
+  curl -s -X PUT -H "Authorization: Bearer {token}" -H "Content-Type: application/json" \\
+       -d '{{"instance_url": "http://127.0.0.1:{sandbox_port}", "client_id": "{SANDBOX_CLIENT_ID}", \\
+            "client_secret": "wrong"}}' {base}/api/v1/admin/connection   # Test & Save fails, says why
+
+Creatio to chat: the sandbox's business process calls {base}/webhooks/creatio; replies go to
+{settings.chat_webhook_url}
+  CASE=$(curl -s http://127.0.0.1:{sandbox_port}/__sandbox/cases | python3 -c \\
+         'import json,sys; print(json.load(sys.stdin)["cases"][0]["Id"])')   # the newest case
+  curl -s -X POST -H "Content-Type: application/json" -d '{{"text": "Hi Ada, your invoice is fixed."}}' \\
+       http://127.0.0.1:{sandbox_port}/__sandbox/cases/$CASE/replies          # an agent replies
+  curl -s -X POST -H "Content-Type: application/json" -d '{{"status_name": "Resolved"}}' \\
+       http://127.0.0.1:{sandbox_port}/__sandbox/cases/$CASE/status           # and resolves the case
+  curl -s -H "Authorization: Bearer {token}" {base}/dev/chat-inbox        # what the chat received
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/admin/deliveries
+""",
+        flush=True,
+    )
+
+
+logger = logging.getLogger(__name__)
+
+
+def dev_reverse_settings(base: Settings, port: int) -> dict[str, Any]:
+    """The built-in chat inbox unless CASEBRIDGE_CHAT_WEBHOOK_URL is set; the sandbox's technical user."""
+    return {
+        "dev_chat_inbox": True,
+        "chat_webhook_url": base.chat_webhook_url or f"http://127.0.0.1:{port}/dev/chat-inbox",
+        "creatio_integration_contact_id": base.creatio_integration_contact_id or SandboxIds.TECH_CONTACT,
+    }
+
+
+async def connect_business_process(casebridge: Litestar, server: uvicorn.Server, sandbox: Litestar) -> None:
+    """Once Casebridge serves, point the sandbox's callbacks at its webhook (token as a Bearer header)."""
+    for _ in range(1200):
+        if server.started or server.should_exit:
+            break
+        await asyncio.sleep(0.05)
+    if not server.started:
+        return
+    reverse = casebridge.state.services.runtime.reverse
+    token = await reverse.tokens.current()
+    store: SandboxStore = sandbox.state.sandbox
+    config = server.config
+    store.webhooks.settings.url = f"http://{config.host}:{config.port}/webhooks/creatio"
+    store.webhooks.settings.headers = {"Authorization": f"Bearer {token.value}"}
+    logger.info("sandbox business process calls the Casebridge webhook", extra={"port": config.port})

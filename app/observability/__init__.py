@@ -1,0 +1,1 @@
+"""Cross-cutting observability: JSON logging and Prometheus metrics (any layer may use them)."""

@@ -1,0 +1,1 @@
+"""Chat to Creatio: syncs a conversation's messages, handoff and resolution to its CRM case."""

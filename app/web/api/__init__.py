@@ -1,0 +1,1 @@
+"""The JSON HTTP API: chat events, the Creatio webhook, health, and the admin API behind the admin token."""
