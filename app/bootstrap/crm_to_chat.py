@@ -14,14 +14,15 @@ from app.adapters.creatio.case_reader import CaseReaders, LiveConnection
 from app.bootstrap.secrets import resolve_secret
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
-from app.db.stores.deliveries import CHAT_DELIVERY, CRM_TO_CHAT, DeliveryStore
-from app.db.stores.reconcile import PollStore
+from app.db.stores.deliveries import DeliveryStore
+from app.db.stores.reconcile import ReconcileStore
 from app.db.stores.webhook_token import WebhookTokenStore
 from app.db.tables import utcnow
 from app.pipeline.crm_to_chat.check import CrmToChat, ReplyRules
 from app.pipeline.crm_to_chat.delivery import ChatDeliveries
-from app.pipeline.crm_to_chat.reconcile import INITIAL_LOOKBACK, PollConfig, Reconciler
+from app.pipeline.crm_to_chat.reconcile import INITIAL_LOOKBACK, ReconcileConfig, Reconciler
 from app.pipeline.jobs import JobHandler, new_worker_id
+from app.ports.jobs import JobKind
 from app.settings import Settings
 
 
@@ -29,7 +30,7 @@ from app.settings import Settings
 class ReverseSync:
     tokens: WebhookTokenStore
     deliveries: DeliveryStore
-    polls: PollStore
+    polls: ReconcileStore
     check: CrmToChat
     deliver: ChatDeliveries
     reconciler: Reconciler | None
@@ -38,7 +39,7 @@ class ReverseSync:
 
     @property
     def handlers(self) -> dict[str, JobHandler]:
-        return {CRM_TO_CHAT: self.check.handle, CHAT_DELIVERY: self.deliver.handle}
+        return {JobKind.CRM_TO_CHAT: self.check.handle, JobKind.CHAT_DELIVERY: self.deliver.handle}
 
     def start_poll(self, stack: AsyncExitStack, wake: Callable[[], None]) -> None:
         """Run the reconciliation poll loop in this process until the stack closes (if it is on)."""
@@ -84,16 +85,16 @@ async def build_reverse_sync(
     chat = _chat_client(settings, secret, chat_http, stack)
     readers = CaseReaders(connection, settings.lookup_cache_seconds)
     rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
-    deliveries, polls = DeliveryStore(sessions), PollStore(sessions)
+    deliveries, polls = DeliveryStore(sessions), ReconcileStore(sessions)
     reconciler = None
     if chat is not None and settings.reconcile_seconds > 0:
-        config = PollConfig(
+        config = ReconcileConfig(
             interval_seconds=settings.reconcile_seconds,
             lease_seconds=settings.job_lease_seconds,
             type_names=rules.type_names,
             integration_contact_id=rules.integration_contact_id,
         )
-        reconciler = Reconciler(polls, sessions, readers, config, owner=new_worker_id())
+        reconciler = Reconciler(polls, readers, config, owner=new_worker_id())
     since = None
     if chat is not None:  # the same margin as the poll's first look back
         since = await deliveries.chat_enabled_since(utcnow()) - INITIAL_LOOKBACK

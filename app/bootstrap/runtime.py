@@ -21,12 +21,13 @@ from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
 from app.db.stores.conversations import ConversationStore
 from app.db.stores.crm_connection import ConnectionStore
-from app.db.stores.intake import SYNC_CONVERSATION, EventIntake
+from app.db.stores.intake import EventIntake
 from app.db.stores.jobs import JobQueue
 from app.db.transactions import Transactions, build_transactions
 from app.domain.crm_connection import ConnectionSettings
 from app.pipeline.chat_to_crm.sync import ConversationSync
 from app.pipeline.jobs import JobRunner, RetryPolicy, RunnerConfig
+from app.ports.jobs import JobKind
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     connection.saved_listeners.append(autofill.on_connection_saved)
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
     reverse = await build_reverse_sync(settings, sessions, connection, box, adapters.chat_http, stack)
-    handlers = {SYNC_CONVERSATION: sync.handle, **reverse.handlers}
+    handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **reverse.handlers}
     runner = JobRunner(JobQueue(transactions), handlers, _runner_config(settings))
     return Runtime(
         settings,

@@ -12,10 +12,11 @@ from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal,
 from sqlmodel import col, select
 
 from app.db.engine import SessionFactory
-from app.db.stores.deliveries import CHAT_DELIVERY, delivery_queue_key
+from app.db.stores.deliveries import delivery_queue_key
 from app.db.stores.intake import CONVERSATION_QUEUE_PREFIX, conversation_queue_key
 from app.db.stores.jobs import enqueue
 from app.db.tables import ConversationRow, DeliveryRow, JobRow, MessageRow, utcnow
+from app.ports.jobs import JobKind
 
 SyncState = Literal["synced", "pending", "failed"]
 
@@ -210,7 +211,7 @@ class DeliveryAdmin:
             revived = await session.exec(
                 update(JobRow)
                 .where(
-                    col(JobRow.kind) == CHAT_DELIVERY,
+                    col(JobRow.kind) == JobKind.CHAT_DELIVERY,
                     col(JobRow.payload) == json.dumps(payload, sort_keys=True),
                     col(JobRow.state) == "dead",
                 )
@@ -218,5 +219,5 @@ class DeliveryAdmin:
             )
             if revived.rowcount == 0:
                 key = delivery_queue_key(row.conversation_id)
-                await enqueue(session, CHAT_DELIVERY, payload, queue_key=key)
+                await enqueue(session, JobKind.CHAT_DELIVERY, payload, queue_key=key)
         return True

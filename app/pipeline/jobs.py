@@ -11,12 +11,11 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from app.db.stores.jobs import ClaimedJob, JobQueue
-from app.db.tables import utcnow
 from app.ports.errors import AuthenticationFailure, NotConnected, PermanentFailure, TemporaryFailure
+from app.ports.jobs import ClaimedJob, JobQueuePort
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def new_worker_id() -> str:
 class JobRunner:
     def __init__(
         self,
-        queue: JobQueue,
+        queue: JobQueuePort,
         handlers: Mapping[str, JobHandler],
         config: RunnerConfig | None = None,
         worker_id: str | None = None,
@@ -119,7 +118,7 @@ class JobRunner:
                 await asyncio.gather(*(self._run_one(job) for job in jobs))
 
     async def _purge_now_and_then(self) -> None:
-        now = utcnow()
+        now = datetime.now(UTC)
         if self._next_purge is not None and now < self._next_purge:
             return
         self._next_purge = now + timedelta(minutes=10)
@@ -168,7 +167,7 @@ class JobRunner:
             logger.exception("recording a job's outcome failed", extra={"job_id": job.id, "kind": job.kind})
 
     async def _handle_failure(self, job: ClaimedJob, exc: Exception) -> None:
-        policy, now = self._config.policy, utcnow()
+        policy, now = self._config.policy, datetime.now(UTC)
         message = _describe(exc)
         log = {"job_id": job.id, "kind": job.kind, "attempt": job.attempts, "error": message}
         if isinstance(exc, NotConnected):

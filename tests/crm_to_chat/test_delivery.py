@@ -7,7 +7,7 @@ import asyncio
 import httpx
 from litestar import Litestar
 
-from app.db.stores.deliveries import CHAT_DELIVERY
+from app.ports.jobs import JobKind
 from tests.conftest import drain
 from tests.crm_to_chat.conftest import Client, connect_webhook, deliveries, jobs, settle
 from tests.crm_to_chat.test_webhook import linked_case, reply
@@ -79,7 +79,7 @@ async def test_a_refusal_fails_the_delivery_until_an_admin_retries_it(
     [delivery] = await deliveries(client)
     assert (delivery.state, delivery.last_status) == ("failed", 404)
     assert "answered 404: not today" in (delivery.last_error or "")
-    [job] = await jobs(client, CHAT_DELIVERY)
+    [job] = await jobs(client, JobKind.CHAT_DELIVERY)
     assert job.state == "dead"
     view = (await client.get(f"/api/v1/admin/deliveries/{delivery.id}")).json()
     assert (view["state"], view["last_status"], view["text"]) == ("failed", 404, "Hello?")
@@ -90,7 +90,7 @@ async def test_a_refusal_fails_the_delivery_until_an_admin_retries_it(
     await drain(client)
     [delivery] = await deliveries(client)
     assert delivery.state == "delivered"
-    assert [j.state for j in await jobs(client, CHAT_DELIVERY)] == ["done"]  # the dead job, revived
+    assert [j.state for j in await jobs(client, JobKind.CHAT_DELIVERY)] == ["done"]  # the dead job, revived
     assert len(chat_platform.accepted) == 1
     again = await client.post(f"/api/v1/admin/deliveries/{delivery.id}/retry")
     assert again.status_code == 409

@@ -10,9 +10,9 @@ from litestar import Litestar
 
 from app.adapters.creatio.case_reader import CaseReaders
 from app.bootstrap.crm_to_chat import ReverseSync
-from app.db.stores.reconcile import PollStore
+from app.db.stores.reconcile import ReconcileStore
 from app.db.tables import utcnow
-from app.pipeline.crm_to_chat.reconcile import PollConfig, Reconciler
+from app.pipeline.crm_to_chat.reconcile import ReconcileConfig, Reconciler
 from tests.conftest import drain
 from tests.crm_to_chat.conftest import Client, connect_webhook, conversation, deliveries, sandbox_of, settle
 from tests.crm_to_chat.test_webhook import linked_case, reply, set_status
@@ -87,9 +87,9 @@ async def test_one_poll_runs_at_a_time_and_pages_are_bounded(
         await reply(sandbox_http, case_id, f"answer for {case_id}")
     services = client.app.state.services
     readers = CaseReaders(services.connection)
-    config = PollConfig(interval_seconds=60, page_size=2, max_pages=2)
-    store = PollStore(services.sessions)
-    pollers = [Reconciler(store, services.sessions, readers, config, owner=f"w{n}") for n in range(2)]
+    config = ReconcileConfig(interval_seconds=60, page_size=2, max_pages=2)
+    store = ReconcileStore(services.sessions)
+    pollers = [Reconciler(store, readers, config, owner=f"w{n}") for n in range(2)]
 
     results = await asyncio.gather(*(p.run_if_due(force=True) for p in pollers))
     assert sorted(results, key=str) == [4, None]  # one held the lease; 2 pages of 2 rows: 4 of 5 cases

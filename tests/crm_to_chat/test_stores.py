@@ -10,11 +10,13 @@ from sqlmodel import select
 
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
-from app.db.stores.deliveries import CHAT_DELIVERY, DeliveryStore, NewDelivery, StatusUpdate
-from app.db.stores.reconcile import PollCursors, PollStore, ScanCursor
+from app.db.stores.deliveries import DeliveryStore
+from app.db.stores.reconcile import ReconcileStore
 from app.db.stores.webhook_token import WebhookTokenStore
 from app.db.tables import ConversationRow, CreatioWebhookRow, DeliveryRow, JobRow, utcnow
 from app.domain.crm_updates import ChatNotice
+from app.ports.jobs import JobKind
+from app.ports.stores import NewDelivery, ReconcileCursors, ScanCursor, StatusUpdate
 
 LEASE = timedelta(seconds=30)
 
@@ -25,13 +27,13 @@ async def all_rows(sessions: SessionFactory, table: type) -> list:  # type: igno
 
 
 async def test_the_poll_lease_has_one_holder_and_keeps_its_cursors(sessions: SessionFactory) -> None:
-    store, now = PollStore(sessions), utcnow()
+    store, now = ReconcileStore(sessions), utcnow()
     won = await asyncio.gather(*(store.acquire(f"w{n}", now, LEASE) for n in range(4)))
     assert [w is not None for w in won].count(True) == 1
     owner = f"w{[w is not None for w in won].index(True)}"
     assert await store.acquire("late", now, LEASE, force=True) is None  # held, even when forced
-    cursors = PollCursors(ScanCursor(datetime(2026, 1, 2, tzinfo=UTC), True), ScanCursor())
-    await store.release("not-the-owner", PollCursors(), next_run_at=now, error=None)  # ignored
+    cursors = ReconcileCursors(ScanCursor(datetime(2026, 1, 2, tzinfo=UTC), True), ScanCursor())
+    await store.release("not-the-owner", ReconcileCursors(), next_run_at=now, error=None)  # ignored
     await store.release(owner, cursors, next_run_at=now + timedelta(minutes=1), error=None)
     assert await store.acquire("w9", utcnow(), LEASE) is None  # not due yet
     assert await store.acquire("w9", utcnow(), LEASE, force=True) == cursors
@@ -53,7 +55,10 @@ async def test_concurrent_checks_store_each_delivery_once(sessions: SessionFacto
     stored = await asyncio.gather(*(store.record(conversation.id, batch, status) for _ in range(3)))
     assert sorted(stored) == [0, 0, 2]
     assert len(await all_rows(sessions, DeliveryRow)) == 2
-    assert [j.kind for j in await all_rows(sessions, JobRow)] == [CHAT_DELIVERY, CHAT_DELIVERY]
+    assert [j.kind for j in await all_rows(sessions, JobRow)] == [
+        JobKind.CHAT_DELIVERY,
+        JobKind.CHAT_DELIVERY,
+    ]
     link = await store.link(conversation.id)
     assert link is not None
     assert (link.conversation.status, link.conversation.case_status_applied) == ("resolved", "resolved")

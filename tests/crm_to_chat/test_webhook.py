@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.creatio.case_reader import CaseReaders
 from app.asgi import Adapters, create_app
-from app.db.stores.deliveries import CRM_TO_CHAT
+from app.ports.jobs import JobKind
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, connected_settings
 from tests.crm_to_chat.conftest import (
@@ -191,13 +191,13 @@ async def test_bad_and_missing_tokens_are_refused_with_nothing_enqueued(
     for path, headers in attempts:
         response = await client.post(path, json=body, headers=headers)
         assert response.status_code == 401, path
-    assert await jobs(client, CRM_TO_CHAT) == []
+    assert await jobs(client, JobKind.CRM_TO_CHAT) == []
 
     caplog.set_level(logging.DEBUG)
     ok = await client.post(view["url"], json=body)
     bearer = await client.post(view["bearer_url"], json=body, headers={"Authorization": f"Bearer {token}"})
     assert (ok.status_code, bearer.status_code) == (202, 202)
-    assert len(await jobs(client, CRM_TO_CHAT)) == 1  # the second coalesced with the queued first
+    assert len(await jobs(client, JobKind.CRM_TO_CHAT)) == 1  # the second coalesced with the queued first
     ours = [r for r in caplog.records if r.name.startswith(("app.", "casebridge."))]  # not the test client's
     logged = [str(r.__dict__) + r.getMessage() for r in ours]
     assert any("'route': '/webhooks/creatio/{token}'" in line for line in logged)
@@ -218,7 +218,7 @@ async def test_unknown_cases_and_bad_bodies(client: Client) -> None:
     ):
         response = await client.post(url, content=bad, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, bad
-    assert await jobs(client, CRM_TO_CHAT) == []
+    assert await jobs(client, JobKind.CRM_TO_CHAT) == []
 
 
 async def test_rotation_replaces_the_token_at_once(client: Client, sandbox_app: Litestar) -> None:

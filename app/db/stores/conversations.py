@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import fields
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,67 +17,14 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from app.db.prepared import Prepared
 from app.db.stores.autofill_audit import insert_audit_rows
-from app.db.stores.jobs import ClaimedJob, complete_job
+from app.db.stores.jobs import complete_job
 from app.db.tables import ConversationRow, MessageRow, utcnow
 from app.db.transactions import Transactions
+from app.ports.jobs import ClaimedJob
+from app.ports.stores import ConversationSnapshot, ConversationState, Note, StoredMessage
 
 CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[attr-defined]
 MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationState:
-    """The conversation columns a sync reads (see ConversationRow for their meaning)."""
-
-    id: UUID
-    external_id: str
-    url: str | None
-    customer_name: str | None
-    customer_email: str | None
-    customer_phone: str | None
-    status: str
-    handoff_summary: str | None
-    handoff_at: datetime | None
-    handoff_applied_at: datetime | None
-    case_id: UUID | None
-    case_created_at: datetime | None
-    contact_id: UUID | None
-    contact_state: str
-    case_status_applied: str | None
-    autofill_fields: str | None
-    autofill_for: datetime | None
-
-    @property
-    def handoff_pending(self) -> bool:
-        return self.handoff_at is not None and self.handoff_applied_at != self.handoff_at
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
-    id: UUID  # the Creatio Activity id
-    author: str  # customer | ai | handoff | note
-    text: str
-    sent_at: datetime
-    synced_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ConversationSnapshot:
-    conversation: ConversationState
-    messages: tuple[StoredMessage, ...]  # every message, in sent_at order
-
-    @property
-    def unsynced(self) -> tuple[StoredMessage, ...]:
-        return tuple(m for m in self.messages if m.synced_at is None)
-
-
-@dataclass(frozen=True)
-class Note:
-    """A text Casebridge writes on the case as an activity (e.g. the auto-fill summary), stored once."""
-
-    external_id: str
-    text: str
-    at: datetime
 
 
 # Built once: a sync runs these for every conversation (the SET clause comes from the parameters given).

@@ -4,7 +4,7 @@ outcomes) and queueing a conversation's Creatio-to-chat check, keyed like its ot
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,8 +20,9 @@ from app.db.stores.jobs import enqueue
 from app.db.tables import ChatDeliveryStateRow, ConversationRow, DeliveryRow, MessageRow, utcnow
 from app.domain.crm_updates import ChatNotice
 from app.domain.text_rules import storable
+from app.ports.jobs import JobKind
+from app.ports.stores import ConversationLink, ConversationState, NewDelivery, StatusUpdate, StoredDelivery
 
-CHAT_DELIVERY = "chat_delivery"
 STATUS_KINDS = ("conversation.resolved", "conversation.reopened")
 
 
@@ -30,29 +31,8 @@ def delivery_queue_key(conversation_id: UUID) -> str:
     return f"chat-delivery:{conversation_id}"
 
 
-@dataclass(frozen=True)
-class ConversationLink:
-    """A conversation as the Creatio-to-chat check needs it."""
-
-    conversation: ConversationRow
-    own_activity_ids: frozenset[UUID]  # every activity Casebridge wrote (the echo guard)
-    delivered_activity_ids: frozenset[UUID]  # replies that already have a delivery
-    status_notices: int  # resolved/reopened deliveries so far
-
-
-@dataclass(frozen=True)
-class NewDelivery:
-    dedupe_key: str
-    notice: ChatNotice
-
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    """Conversation fields to set with the deliveries (a resolution or reopening seen in the CRM)."""
-
-    case_status_applied: str
-    status: str | None = None  # None: leave the chat-side status as it is
-    at: datetime | None = None
+def conversation_state(row: ConversationRow) -> ConversationState:
+    return ConversationState(**{f.name: getattr(row, f.name) for f in fields(ConversationState)})
 
 
 class DeliveryStore:
@@ -93,7 +73,7 @@ class DeliveryStore:
             own_ids = frozenset((await session.exec(own)).all())
             delivered_ids = frozenset(i for i in (await session.exec(delivered)).all() if i is not None)
             count = (await session.exec(notices)).one()
-        return ConversationLink(conversation, own_ids, delivered_ids, int(count))
+        return ConversationLink(conversation_state(conversation), own_ids, delivered_ids, int(count))
 
     async def record(
         self, conversation_id: UUID, deliveries: Sequence[NewDelivery], status: StatusUpdate | None
@@ -126,17 +106,19 @@ class DeliveryStore:
             await session.flush()
             await enqueue(
                 session,
-                CHAT_DELIVERY,
+                JobKind.CHAT_DELIVERY,
                 {"delivery_id": str(row.id)},
                 queue_key=delivery_queue_key(conversation_id),
             )
         return len(fresh)
 
-    async def load(self, delivery_id: UUID) -> tuple[DeliveryRow, ConversationRow] | None:
+    async def load(self, delivery_id: UUID) -> StoredDelivery | None:
         async with self._sessions() as session:
             row = await session.get(DeliveryRow, delivery_id)
             conversation = await session.get(ConversationRow, row.conversation_id) if row else None
-        return (row, conversation) if row is not None and conversation is not None else None
+        if row is None or conversation is None:
+            return None
+        return StoredDelivery(row.id, conversation.id, row.state, _notice_of(row, conversation.external_id))
 
     async def begin_attempt(self, delivery_id: UUID) -> None:
         await self._update(delivery_id, attempts=col(DeliveryRow.attempts) + 1)
@@ -182,7 +164,7 @@ async def _apply_status(session: AsyncSession, conversation_id: UUID, status: St
     )
 
 
-def notice_of(row: DeliveryRow, conversation_external_id: str) -> ChatNotice:
+def _notice_of(row: DeliveryRow, conversation_external_id: str) -> ChatNotice:
     """The notice a stored delivery sends (the same on every attempt)."""
     return ChatNotice(
         kind=row.kind,  # type: ignore[arg-type]
@@ -198,14 +180,11 @@ def notice_of(row: DeliveryRow, conversation_external_id: str) -> ChatNotice:
     )
 
 
-CRM_TO_CHAT = "crm_to_chat"
-
-
 async def enqueue_check(session: AsyncSession, conversation_id: UUID) -> None:
     """Inside the caller's transaction; a check already queued for the conversation makes this a no-op."""
     await enqueue(
         session,
-        CRM_TO_CHAT,
+        JobKind.CRM_TO_CHAT,
         {"conversation_id": str(conversation_id)},
         queue_key=conversation_queue_key(conversation_id),
         coalesce=True,

@@ -27,8 +27,8 @@ from app.domain.events import (
     MessageCreated,
     internal_message_id,
 )
+from app.ports.jobs import JobKind
 
-SYNC_CONVERSATION = "sync_conversation"
 IntakeOutcome = Literal["accepted", "duplicate"]
 CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = InboundEventRow.__table__  # type: ignore[attr-defined]
@@ -252,7 +252,7 @@ def enqueue_sync(conn: Connection, conversation_id: UUID, delay: timedelta = tim
     `job_queue.enqueue(..., coalesce=True)`, which every other caller uses."""
     now = utcnow()
     params = {
-        "kind": SYNC_CONVERSATION,
+        "kind": JobKind.SYNC_CONVERSATION,
         "queue_key": conversation_queue_key(conversation_id),
         "payload": _sync_payload(conversation_id),
         "state": "queued",
@@ -269,7 +269,7 @@ _HURRY = Prepared(
     update(JOBS)
     .where(
         JOBS.c.queue_key == bindparam("key"),
-        JOBS.c.kind == SYNC_CONVERSATION,
+        JOBS.c.kind == JobKind.SYNC_CONVERSATION,
         JOBS.c.state == "queued",
         JOBS.c.run_after > bindparam("now"),
     )

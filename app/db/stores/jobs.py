@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,20 +27,10 @@ from app.db.prepared import Prepared
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import Transactions
 from app.domain.text_rules import storable
+from app.ports.jobs import ClaimedJob
 
 ACTIVE_STATES = ("queued", "running")
 JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class ClaimedJob:
-    id: int
-    kind: str
-    queue_key: str | None
-    payload: dict[str, Any]
-    attempts: int  # including this one
-    max_attempts: int
-    worker: str  # the lease holder
 
 
 async def enqueue(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -13,41 +12,22 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from app.db.engine import SessionFactory
+from app.db.stores.deliveries import enqueue_checks
 from app.db.tables import ConversationRow, DeliveryRow, MessageRow, ReconcileStateRow, utcnow
 from app.domain.text_rules import storable
+from app.ports.stores import LinkedCase, ReconcileCursors, ScanCursor
 
 POLL_NAME = "creatio"
 CHUNK = 400  # ids per IN (...) query
 
 
-@dataclass(frozen=True)
-class ScanCursor:
-    """Where a ModifiedOn scan stands; `backlog` means the last run stopped at its page cap."""
-
-    at: datetime | None = None
-    backlog: bool = False
-
-
-@dataclass(frozen=True)
-class PollCursors:
-    activities: ScanCursor = ScanCursor()
-    cases: ScanCursor = ScanCursor()
-
-
-@dataclass(frozen=True)
-class LinkedCase:
-    conversation_id: UUID
-    status: str
-    case_status_applied: str | None
-
-
-class PollStore:
+class ReconcileStore:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def acquire(
         self, owner: str, now: datetime, lease: timedelta, *, force: bool = False
-    ) -> PollCursors | None:
+    ) -> ReconcileCursors | None:
         """Take the poll's lease if it is due and nobody holds it (compare-and-set: one winner)."""
         conditions = [
             col(ReconcileStateRow.name) == POLL_NAME,
@@ -68,7 +48,7 @@ class PollStore:
             return _cursors(row.cursors) if taken and row is not None else None
 
     async def release(
-        self, owner: str, cursors: PollCursors, *, next_run_at: datetime, error: str | None
+        self, owner: str, cursors: ReconcileCursors, *, next_run_at: datetime, error: str | None
     ) -> None:
         now = utcnow()
         values: dict[str, Any] = {
@@ -104,6 +84,9 @@ class PollStore:
                     found[row.case_id] = LinkedCase(row.id, row.status, row.case_status_applied)
         return found
 
+    async def enqueue_checks(self, conversation_ids: Iterable[UUID]) -> int:
+        return await enqueue_checks(self._sessions, conversation_ids)
+
     async def unseen_activities(self, activity_ids: Iterable[UUID]) -> set[UUID]:
         """Those ids that are neither Casebridge's own activities nor delivered already."""
         unseen = set(activity_ids)
@@ -120,9 +103,9 @@ def _chunks(ids: Sequence[UUID]) -> list[list[UUID]]:
     return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
-def _cursors(text: str) -> PollCursors:
+def _cursors(text: str) -> ReconcileCursors:
     data = json.loads(text or "{}")
-    return PollCursors(**{name: _scan(data.get(name)) for name in ("activities", "cases")})
+    return ReconcileCursors(**{name: _scan(data.get(name)) for name in ("activities", "cases")})
 
 
 def _scan(value: Any) -> ScanCursor:
@@ -131,7 +114,7 @@ def _scan(value: Any) -> ScanCursor:
     return ScanCursor(datetime.fromisoformat(value["at"]), bool(value.get("backlog")))
 
 
-def _encode(cursors: PollCursors) -> str:
+def _encode(cursors: ReconcileCursors) -> str:
     data = {
         name: {"at": scan.at.isoformat() if scan.at else None, "backlog": scan.backlog}
         for name, scan in (("activities", cursors.activities), ("cases", cursors.cases))

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.transcript import Transcript
 from app.extraction.mapping import FieldMapping
 from app.extraction.types import Extraction, Extractor
 from app.pipeline.autofill.lookups import LookupCache, LookupTable
 from app.pipeline.autofill.policy import CaseState, Decision, decide
 from app.ports.external import AutofillResult, CrmPort
+from app.ports.stores import AutofillAuditPort
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class FieldAutofill:
         mapping: FieldMapping,
         extractor: Extractor,
         lookups: LookupCache,
-        audit: AutofillAuditStore | None = None,
+        audit: AutofillAuditPort | None = None,
     ) -> None:
         self.mapping = mapping
         self.extractor = extractor

@@ -7,18 +7,10 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from app.db.stores.conversations import (
-    ConversationSnapshot,
-    ConversationState,
-    ConversationStore,
-    Note,
-    StoredMessage,
-)
-from app.db.stores.jobs import ClaimedJob
-from app.db.tables import utcnow
 from app.domain.case import ActivityDraft, ActivityKind, CaseChanges, CaseDraft, CustomerIdentity
 from app.domain.case_text import activity_body, activity_title, subject_from
 from app.domain.events import internal_message_id
@@ -26,12 +18,20 @@ from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.jobs import Ending
 from app.ports.errors import NotConnected
 from app.ports.external import AutofillPort, CrmConnection, CrmPort, SyncSettings
+from app.ports.jobs import ClaimedJob
+from app.ports.stores import (
+    ConversationSnapshot,
+    ConversationState,
+    ConversationStorePort,
+    Note,
+    StoredMessage,
+)
 
 logger = logging.getLogger(__name__)
 
 
 class ConversationSync:
-    def __init__(self, store: ConversationStore, crm: CrmConnection, autofill: AutofillPort) -> None:
+    def __init__(self, store: ConversationStorePort, crm: CrmConnection, autofill: AutofillPort) -> None:
         self._store = store
         self._crm = crm
         self._autofill = autofill
@@ -100,7 +100,7 @@ class ConversationSync:
             draft, activities, new_contact=new_contact, verify_existing=run.verify_existing
         )
         logger.info("case created", extra={"conversation_id": str(conv.id), "activities": len(activities)})
-        applied = _applied(conv, status) | {"case_number": ref.number, "case_created_at": utcnow()}
+        applied = _applied(conv, status) | {"case_number": ref.number, "case_created_at": datetime.now(UTC)}
         if new_contact:
             applied["contact_state"] = "created"
         await self._store.record_synced(conv.id, [m.id for m in pending], applied, run.job)

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
-from app.db.stores.deliveries import ConversationLink, DeliveryStore, NewDelivery, StatusUpdate
-from app.db.stores.jobs import ClaimedJob
 from app.domain.crm_updates import CaseState, CaseStatusInfo, ChatNotice, CrmActivity
 from app.ports.errors import NotConnected
 from app.ports.external import CaseReaderPort, CaseReaderSource, SyncSettings
+from app.ports.jobs import ClaimedJob
+from app.ports.stores import ConversationLink, DeliveryStorePort, NewDelivery, StatusUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class ReplyRules:
 class CrmToChat:
     def __init__(
         self,
-        store: DeliveryStore,
+        store: DeliveryStorePort,
         readers: CaseReaderSource,
         rules: ReplyRules,
         *,

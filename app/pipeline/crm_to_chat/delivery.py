@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
-from app.db.stores.deliveries import DeliveryStore, notice_of
-from app.db.stores.jobs import ClaimedJob
 from app.ports.errors import PermanentFailure, TemporaryFailure
 from app.ports.external import ChatPort
+from app.ports.jobs import ClaimedJob
+from app.ports.stores import DeliveryStorePort
 
 logger = logging.getLogger(__name__)
 NO_URL = "CASEBRIDGE_CHAT_WEBHOOK_URL is not set: configure it, then retry this delivery"
 
 
 class ChatDeliveries:
-    def __init__(self, store: DeliveryStore, chat: ChatPort | None) -> None:
+    def __init__(self, store: DeliveryStorePort, chat: ChatPort | None) -> None:
         self._store = store
         self._chat = chat
 
@@ -25,15 +25,18 @@ class ChatDeliveries:
         found = await self._store.load(delivery_id)
         if found is None:
             return
-        row, conversation = found
-        if row.state == "delivered":
+        if found.state == "delivered":
             return  # e.g. an admin retried a job whose delivery had gone through meanwhile
-        log = {"delivery_id": str(delivery_id), "kind": row.kind, "conversation_id": str(conversation.id)}
+        log = {
+            "delivery_id": str(delivery_id),
+            "kind": found.notice.kind,
+            "conversation_id": str(found.conversation_id),
+        }
         if self._chat is None:
             await self._store.finish(delivery_id, "failed", status=None, error=NO_URL)
             raise PermanentFailure(NO_URL)
         await self._store.begin_attempt(delivery_id)
-        outcome = await self._chat.send(delivery_id, notice_of(row, conversation.external_id))
+        outcome = await self._chat.send(delivery_id, found.notice)
         if outcome.delivered:
             await self._store.finish(delivery_id, "delivered", status=outcome.status, error=None)
             logger.info("delivered to the chat platform", extra=log | {"status": outcome.status})

@@ -7,18 +7,15 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from app.db.engine import SessionFactory
-from app.db.stores.deliveries import enqueue_checks
-from app.db.stores.reconcile import PollCursors, PollStore, ScanCursor
-from app.db.tables import utcnow
 from app.domain.crm_updates import ActivityChange, CaseChange
 from app.pipeline.crm_to_chat.check import is_done, status_step
 from app.ports.errors import NotConnected
 from app.ports.external import CaseReaderPort, CaseReaderSource, SyncSettings
+from app.ports.stores import ReconcileCursors, ReconcileStorePort, ScanCursor
 
 logger = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=30)  # re-read recent changes, in case a slow transaction committed late
@@ -27,7 +24,7 @@ Row = TypeVar("Row", ActivityChange, CaseChange)
 
 
 @dataclass(frozen=True)
-class PollConfig:
+class ReconcileConfig:
     interval_seconds: float
     lease_seconds: float = 300.0
     type_names: tuple[str, ...] = ("Email",)
@@ -41,14 +38,12 @@ class Reconciler:
 
     def __init__(
         self,
-        store: PollStore,
-        sessions: SessionFactory,
+        store: ReconcileStorePort,
         readers: CaseReaderSource,
-        config: PollConfig,
+        config: ReconcileConfig,
         owner: str,
     ) -> None:
         self._store = store
-        self._sessions = sessions
         self._readers = readers
         self._config = config
         self._owner = owner
@@ -67,7 +62,7 @@ class Reconciler:
 
     async def run_if_due(self, *, force: bool = False) -> int | None:
         """Poll once if due (or forced) and not held elsewhere; returns the checks queued, None if not run."""
-        now, config = utcnow(), self._config
+        now, config = datetime.now(UTC), self._config
         cursors = await self._store.acquire(
             self._owner, now, timedelta(seconds=config.lease_seconds), force=force
         )
@@ -91,7 +86,7 @@ class Reconciler:
         )
         return queued
 
-    async def poll(self, cursors: PollCursors) -> tuple[int, PollCursors]:
+    async def poll(self, cursors: ReconcileCursors) -> tuple[int, ReconcileCursors]:
         current = self._readers.current()
         if current is None:
             raise NotConnected("Creatio is not connected yet")
@@ -107,11 +102,11 @@ class Reconciler:
         changed_activities, activity_cursor = await self._scan(activities, cursors.activities)
         changed_cases, case_cursor = await self._scan(cases, cursors.cases)
         wanted = await self._conversations(reader, settings, changed_activities, changed_cases)
-        queued = await enqueue_checks(self._sessions, wanted)
+        queued = await self._store.enqueue_checks(wanted)
         if queued:
             logger.info("reconciliation poll queued checks", extra={"conversations": queued})
             self.wake()
-        return queued, PollCursors(activity_cursor, case_cursor)
+        return queued, ReconcileCursors(activity_cursor, case_cursor)
 
     async def _scan(
         self, fetch: Callable[[datetime, int], Awaitable[list[Row]]], cursor: ScanCursor
@@ -119,7 +114,7 @@ class Reconciler:
         """Pages of `ModifiedOn ge since`, oldest first, at most max_pages; then where to go on from."""
         size = self._config.page_size
         if cursor.at is None:
-            since = utcnow() - INITIAL_LOOKBACK
+            since = datetime.now(UTC) - INITIAL_LOOKBACK
         else:
             since = cursor.at if cursor.backlog else cursor.at - OVERLAP
         rows: list[Row] = []
