@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         default=None, description="The old secret, still accepted while the chat platform rotates."
     )
 
-    # Creatio to chat: where agent replies and resolutions go, how they are signed, and the fallback poll.
+    # Creatio to chat: where agent replies and resolutions go, how they are signed, the reconciliation.
     chat_webhook_url: str | None = Field(
         default=None, description="The chat platform's URL receiving signed agent replies and resolutions."
     )
@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     )
     chat_delivery_timeout_seconds: float = Field(default=10.0, gt=0)
     reconcile_seconds: float = Field(
-        default=60.0, ge=0, description="Interval of the poll catching what the webhook missed; 0: off."
+        default=60.0,
+        ge=0,
+        description="Interval of the reconciliation catching what the webhook missed; 0: off.",
     )
     reply_activity_types: str = Field(
         default="Email",

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.adapters.creatio import CreatioClient, build_http_client
 from app.adapters.creatio.batch import BatchOperation
-from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.instance import CreatioInstance
 from bench.e2e_figures import lower_bound_seconds
 from bench.servers import SANDBOX_CLIENT_ID, SANDBOX_SECRET, start_sandbox
 
@@ -46,11 +46,9 @@ def measure_floor(
 
 
 async def _run(url: str, concurrency: int, conversations: int) -> float:
-    connection = CreatioConnection(
-        instance_url=url, client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_SECRET
-    )
+    instance = CreatioInstance(instance_url=url, client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_SECRET)
     async with build_http_client(max_connections=concurrency) as http:
-        client = CreatioClient(connection, http, max_concurrency=concurrency)
+        client = CreatioClient(instance, http, max_concurrency=concurrency)
         await client.authenticate()
         slots = asyncio.Semaphore(2 * concurrency)  # like Casebridge's workers: more jobs than slots
 

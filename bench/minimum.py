@@ -11,7 +11,7 @@ So 2 HTTP requests (a conversation resolved after its case exists needs a third:
 Each later sync of the same conversation (a job that runs while its events are still arriving) adds at
 least one more. Shared, amortised costs: the OAuth token (once per process and
 token lifetime), the auto-fill lookups (CaseCategory, CasePriority: once per `lookup_cache_seconds`) and
-the reconciliation poll (`reconcile_seconds`).
+the reconciliation (`reconcile_seconds`).
 """
 
 from __future__ import annotations
@@ -28,5 +28,5 @@ def minimum_per_conversation(messages: int, *, autofill_note: bool = True) -> di
         "requests": requests,
         "batch_sub_requests": sub_requests,
         "activities": activities,
-        "amortised": "token, auto-fill lookups and reconciliation poll: per process / cache period",
+        "amortised": "token, auto-fill lookups and reconciliation: per process / cache period",
     }

@@ -1,4 +1,4 @@
-"""Builds the Creatio-to-chat direction: webhook token, case reader, chat delivery, job handlers, poll."""
+"""Builds the Creatio-to-chat direction: webhook token, reader, delivery, job handlers, reconciliation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from app.adapters.chat.delivery import ChatDeliveryClient
-from app.adapters.creatio.case_reader import CaseReaders, LiveConnection
+from app.adapters.creatio.case_reader import CaseReaders, CurrentCreatio
 from app.bootstrap.secrets import resolve_secret
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
@@ -27,10 +27,10 @@ from app.settings import Settings
 
 
 @dataclass
-class ReverseSync:
+class CrmToChatSetup:
     tokens: WebhookTokenStore
     deliveries: DeliveryStore
-    polls: ReconcileStore
+    reconcile_store: ReconcileStore
     check: CrmToChat
     deliver: ChatDeliveries
     reconciler: Reconciler | None
@@ -41,8 +41,8 @@ class ReverseSync:
     def handlers(self) -> dict[str, JobHandler]:
         return {JobKind.CRM_TO_CHAT: self.check.handle, JobKind.CHAT_DELIVERY: self.deliver.handle}
 
-    def start_poll(self, stack: AsyncExitStack, wake: Callable[[], None]) -> None:
-        """Run the reconciliation poll loop in this process until the stack closes (if it is on)."""
+    def start_reconcile(self, stack: AsyncExitStack, wake: Callable[[], None]) -> None:
+        """Run the reconciliation loop in this process until the stack closes (if it is on)."""
         reconciler = self.reconciler
         if reconciler is None:
             return
@@ -71,21 +71,21 @@ def outbound_secret(settings: Settings) -> str | None:
     )
 
 
-async def build_reverse_sync(
+async def build_crm_to_chat(
     settings: Settings,
     sessions: SessionFactory,
-    connection: LiveConnection,
+    connection: CurrentCreatio,
     box: SecretBox,
     chat_http: httpx.AsyncClient | None,
     stack: AsyncExitStack,
-) -> ReverseSync:
+) -> CrmToChatSetup:
     tokens = WebhookTokenStore(sessions, box)
     await tokens.ensure()
     secret = outbound_secret(settings)
     chat = _chat_client(settings, secret, chat_http, stack)
     readers = CaseReaders(connection, settings.lookup_cache_seconds)
     rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
-    deliveries, polls = DeliveryStore(sessions), ReconcileStore(sessions)
+    deliveries, reconcile_store = DeliveryStore(sessions), ReconcileStore(sessions)
     reconciler = None
     if chat is not None and settings.reconcile_seconds > 0:
         config = ReconcileConfig(
@@ -94,14 +94,14 @@ async def build_reverse_sync(
             type_names=rules.type_names,
             integration_contact_id=rules.integration_contact_id,
         )
-        reconciler = Reconciler(polls, readers, config, owner=new_worker_id())
+        reconciler = Reconciler(reconcile_store, readers, config, owner=new_worker_id())
     since = None
-    if chat is not None:  # the same margin as the poll's first look back
+    if chat is not None:  # the same margin as the reconciliation's first look back
         since = await deliveries.chat_enabled_since(utcnow()) - INITIAL_LOOKBACK
-    return ReverseSync(
+    return CrmToChatSetup(
         tokens=tokens,
         deliveries=deliveries,
-        polls=polls,
+        reconcile_store=reconcile_store,
         check=CrmToChat(deliveries, readers, rules, enabled=chat is not None, replies_since=since),
         deliver=ChatDeliveries(deliveries, chat),
         reconciler=reconciler,

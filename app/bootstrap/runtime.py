@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.creatio import build_http_client
 from app.bootstrap.autofill import AutofillRuntime, build_autofill
-from app.bootstrap.crm_to_chat import ReverseSync, build_reverse_sync
+from app.bootstrap.crm_to_chat import CrmToChatSetup, build_crm_to_chat
 from app.bootstrap.secrets import resolve_secret
 from app.crm_connection.service import ConnectionService
 from app.db.crypto import SecretBox
@@ -53,7 +53,7 @@ class Runtime:
     intake: EventIntake  # stores accepted chat events
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
     autofill: AutofillRuntime | None = None
-    reverse: ReverseSync | None = None  # Creatio to chat: webhook token, deliveries, poll
+    crm_to_chat: CrmToChatSetup | None = None  # Creatio to chat: webhook token, deliveries, reconciliation
     creatio_http: httpx.AsyncClient | None = None  # towards Creatio (and the demo's sandbox control API)
 
 
@@ -98,8 +98,8 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
     connection.saved_listeners.append(autofill.on_connection_saved)
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
-    reverse = await build_reverse_sync(settings, sessions, connection, box, adapters.chat_http, stack)
-    handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **reverse.handlers}
+    crm_to_chat = await build_crm_to_chat(settings, sessions, connection, box, adapters.chat_http, stack)
+    handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **crm_to_chat.handlers}
     runner = JobRunner(JobQueue(transactions), handlers, _runner_config(settings))
     return Runtime(
         settings,
@@ -111,7 +111,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         EventIntake(transactions, timedelta(seconds=settings.sync_delay_seconds)),
         secrets,
         autofill=autofill,
-        reverse=reverse,
+        crm_to_chat=crm_to_chat,
         creatio_http=http,
     )
 
@@ -135,8 +135,8 @@ def start_runner(runtime: Runtime, stack: AsyncExitStack) -> None:
         await task
 
     stack.push_async_callback(shutdown)
-    if runtime.reverse is not None:  # closed before the runner: stops queueing checks first
-        runtime.reverse.start_poll(stack, runtime.runner.wake)
+    if runtime.crm_to_chat is not None:  # closed before the runner: stops queueing checks first
+        runtime.crm_to_chat.start_reconcile(stack, runtime.runner.wake)
 
 
 async def _apply_env_seed(settings: Settings, connection: ConnectionService, stack: AsyncExitStack) -> None:

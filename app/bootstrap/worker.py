@@ -20,8 +20,8 @@ async def run_worker(settings: Settings, adapters: Adapters | None = None) -> in
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
         runtime = await build_runtime(settings, adapters or Adapters(), stack)
-        if runtime.reverse is not None:
-            runtime.reverse.start_poll(stack, runtime.runner.wake)
+        if runtime.crm_to_chat is not None:
+            runtime.crm_to_chat.start_reconcile(stack, runtime.runner.wake)
         logger.info("worker started", extra={"worker_id": runtime.runner.worker_id})
         await runtime.runner.run(stop)
     logger.info("worker stopped")

@@ -16,7 +16,7 @@ from app.adapters.creatio import CreatioClient, build_http_client
 from app.bootstrap.autofill import LookupsOfClient, build_extractor
 from app.bootstrap.runtime import seed_from_settings
 from app.cli.autofill_text import check_text, preview_text
-from app.crm_connection.service import to_creatio_connection
+from app.crm_connection.service import to_creatio_instance
 from app.db.crypto import SecretBox
 from app.db.engine import create_engine, create_session_factory
 from app.db.stores.crm_connection import ConnectionStore
@@ -211,7 +211,7 @@ async def creatio_client(settings: Settings, stack: AsyncExitStack) -> tuple[Cre
             return None, reason
     http = build_http_client(timeout_seconds=settings.creatio_timeout_seconds)
     stack.push_async_callback(http.aclose)
-    return CreatioClient(to_creatio_connection(seed), http), f"looked up in Creatio at {seed.instance_url}"
+    return CreatioClient(to_creatio_instance(seed), http), f"looked up in Creatio at {seed.instance_url}"
 
 
 async def _saved_connection(

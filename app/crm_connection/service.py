@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from app.adapters.creatio import (
     CreatioClient,
-    CreatioConnection,
+    CreatioInstance,
     InvalidCreatioUrl,
     TokenState,
     normalize_identity_url,
@@ -83,7 +83,7 @@ class ConnectionService:
         return self._client
 
     def current(self) -> tuple[CrmPort, SyncSettings] | None:
-        """The CRM port and sync settings for the saved connection (the pipeline's CrmConnection)."""
+        """The CRM port and sync settings for the saved connection (the pipeline's CurrentCrm)."""
         return self._crm
 
     def state(self) -> ConnectionState:
@@ -192,7 +192,7 @@ class ConnectionService:
             return
         settings = saved.settings
         self._client = CreatioClient(
-            to_creatio_connection(settings), self._http, max_concurrency=self._max_concurrency
+            to_creatio_instance(settings), self._http, max_concurrency=self._max_concurrency
         )
         self._crm = (
             CreatioCrm(self._client),
@@ -207,8 +207,8 @@ class ConnectionService:
         )
 
 
-def to_creatio_connection(settings: ConnectionSettings) -> CreatioConnection:
-    return CreatioConnection(
+def to_creatio_instance(settings: ConnectionSettings) -> CreatioInstance:
+    return CreatioInstance(
         instance_url=settings.instance_url,
         client_id=settings.client_id,
         client_secret=settings.client_secret.get_secret_value(),
@@ -227,7 +227,7 @@ async def run_connection_test(
     normalised, checks = normalise_urls(settings, allow_insecure_loopback=allow_insecure_loopback)
     if normalised is None:
         return ConnectionTestReport.from_checks(checks, token_endpoint=None), None
-    connection = to_creatio_connection(normalised)
+    connection = to_creatio_instance(normalised)
     ctx = CheckContext(CreatioClient(connection, http, max_concurrency=max_concurrency), normalised)
     for gate in (check_authentication, check_odata_access):
         result = await gate(ctx)

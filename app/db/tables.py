@@ -168,7 +168,7 @@ class CreatioWebhookRow(SQLModel, table=True):
 
 
 class ReconcileStateRow(SQLModel, table=True):
-    """The reconciliation poll (row name "creatio"): its cursors, its lease and when it runs next."""
+    """The reconciliation (row name "creatio"): its cursors, its lease and when it runs next."""
 
     __tablename__ = "reconcile_state"
 

@@ -37,7 +37,7 @@ def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: s
             "creatio_default_group_id": RoleIds.FIRST_LINE,
             "creatio_resolved_status_id": CaseStatusIds.RESOLVED,
             "sandbox_url": f"http://127.0.0.1:{sandbox_port}",  # turns on the console's demo pages
-            **dev_reverse_settings(base, port),
+            **dev_crm_to_chat_settings(base, port),
             # The demo shows each message on the case at once (CASEBRIDGE_SYNC_DELAY_SECONDS still wins).
             **({} if "sync_delay_seconds" in base.model_fields_set else {"sync_delay_seconds": 0.0}),
         }
@@ -112,7 +112,7 @@ Creatio to chat: the sandbox's business process calls {base}/webhooks/creatio; r
 logger = logging.getLogger(__name__)
 
 
-def dev_reverse_settings(base: Settings, port: int) -> dict[str, Any]:
+def dev_crm_to_chat_settings(base: Settings, port: int) -> dict[str, Any]:
     """The built-in chat inbox unless CASEBRIDGE_CHAT_WEBHOOK_URL is set; the sandbox's technical user."""
     return {
         "dev_chat_inbox": True,
@@ -129,8 +129,8 @@ async def connect_business_process(casebridge: Litestar, server: uvicorn.Server,
         await asyncio.sleep(0.05)
     if not server.started:
         return
-    reverse = casebridge.state.services.runtime.reverse
-    token = await reverse.tokens.current()
+    crm_to_chat = casebridge.state.services.runtime.crm_to_chat
+    token = await crm_to_chat.tokens.current()
     store: SandboxStore = sandbox.state.sandbox
     config = server.config
     store.webhooks.settings.url = f"http://{config.host}:{config.port}/webhooks/creatio"

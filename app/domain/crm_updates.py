@@ -40,7 +40,7 @@ class CrmActivity:
 
 @dataclass(frozen=True)
 class ActivityChange:
-    """One row of the poll's activity scan."""
+    """One row of the reconciliation's activity scan."""
 
     id: UUID
     case_id: UUID | None
@@ -50,7 +50,7 @@ class ActivityChange:
 
 @dataclass(frozen=True)
 class CaseChange:
-    """One row of the poll's case scan."""
+    """One row of the reconciliation's case scan."""
 
     id: UUID
     status_id: UUID | None

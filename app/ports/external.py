@@ -67,7 +67,7 @@ class SyncSettings:
     reopen_status_name: str = "Reopened"
 
 
-class CrmConnection(Protocol):
+class CurrentCrm(Protocol):
     def current(self) -> tuple[CrmPort, SyncSettings] | None:
         """The CRM and its settings, or None while no connection is saved."""
         ...

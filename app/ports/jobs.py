@@ -12,7 +12,7 @@ class JobKind(StrEnum):
     """Every kind of job; the value is what the jobs table stores (never rename one that was stored)."""
 
     SYNC_CONVERSATION = "sync_conversation"  # chat to Creatio: one conversation's sync
-    CRM_TO_CHAT = "crm_to_chat"  # Creatio to chat: re-read a conversation's case (webhook or poll)
+    CRM_TO_CHAT = "crm_to_chat"  # Creatio to chat: re-read a conversation's case (webhook or reconciliation)
     CHAT_DELIVERY = "chat_delivery"  # Creatio to chat: send one stored delivery to the chat platform
 
 

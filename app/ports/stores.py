@@ -174,12 +174,12 @@ class LinkedCase:
 
 
 class ReconcileStorePort(Protocol):
-    """The reconciliation poll's state (one leased row with its cursors) and the lookups it needs."""
+    """The reconciliation's state (one leased row with its cursors) and the lookups it needs."""
 
     async def acquire(
         self, owner: str, now: datetime, lease: timedelta, *, force: bool = False
     ) -> ReconcileCursors | None:
-        """Take the poll's lease if it is due and nobody holds it (one winner across processes)."""
+        """Take the reconciliation's lease if it is due and nobody holds it (one winner across processes)."""
         ...
 
     async def release(

@@ -1,4 +1,4 @@
-"""The reconciliation poll's state as the admin API and the console health page show it."""
+"""The reconciliation's state as the admin API and the console health page show it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from app.bootstrap.crm_to_chat import ReverseSync
+from app.bootstrap.crm_to_chat import CrmToChatSetup
 from app.settings import Settings
 
 
-class PollView(BaseModel):
+class ReconcileView(BaseModel):
     enabled: bool
     interval_seconds: float
     last_run_at: datetime | None
@@ -21,10 +21,10 @@ class PollView(BaseModel):
     cursors: dict[str, Any]
 
 
-async def read_poll_view(reverse: ReverseSync | None, settings: Settings) -> PollView:
-    row = await reverse.polls.state() if reverse else None
-    return PollView(
-        enabled=bool(reverse and reverse.reconciler),
+async def read_reconcile_view(crm_to_chat: CrmToChatSetup | None, settings: Settings) -> ReconcileView:
+    row = await crm_to_chat.reconcile_store.state() if crm_to_chat else None
+    return ReconcileView(
+        enabled=bool(crm_to_chat and crm_to_chat.reconciler),
         interval_seconds=settings.reconcile_seconds,
         last_run_at=row.last_run_at if row else None,
         next_run_at=row.next_run_at if row else None,

@@ -18,7 +18,7 @@ async def test_health_shows_queue_dead_letters_token_webhook_and_poll(admin: Cli
         await admin.post("/api/v1/events", content=body, headers=headers)
     async with admin.app.state.services.sessions() as session, session.begin():
         await session.exec(update(JobRow).where(JobRow.id == 1).values(state="dead", last_error="boom: 403"))
-    token = (await admin.app.state.services.runtime.reverse.tokens.current()).value
+    token = (await admin.app.state.services.runtime.crm_to_chat.tokens.current()).value
     await admin.post(
         "/webhooks/creatio", json={"caseId": "not-a-guid"}, headers={"Authorization": "Bearer x"}
     )
@@ -29,7 +29,7 @@ async def test_health_shows_queue_dead_letters_token_webhook_and_poll(admin: Cli
     assert '<dd id="queue-depth">2</dd>' in page.text
     assert "boom: 403" in page.text
     assert 'action="/console/jobs/1/retry"' in page.text
-    assert "Reconciliation poll" in page.text
+    assert "Reconciliation" in page.text
     assert "(HTTP 401)" in page.text  # the refused webhook call
     snapshot = (await admin.get("/api/v1/admin/health", headers=BEARER)).json()
     assert snapshot["queue"]["queued"] == 2

@@ -95,21 +95,21 @@ async def test_names_load_through_the_entered_connection(admin: Client) -> None:
 
 
 async def test_webhook_url_is_ready_to_paste_and_rotates(admin: Client) -> None:
-    reverse = admin.app.state.services.runtime.reverse
-    token = (await reverse.tokens.current()).value
+    crm_to_chat = admin.app.state.services.runtime.crm_to_chat
+    token = (await crm_to_chat.tokens.current()).value
     page = await admin.get(PAGE)
     assert f'value="http://127.0.0.1:8000/webhooks/creatio/{token}"' in page.text
     assert 'data-copy="webhook-url"' in page.text
 
     await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": await form_token(admin, PAGE)})
 
-    assert (await reverse.tokens.current()).value != token
+    assert (await crm_to_chat.tokens.current()).value != token
 
 
 async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -> None:
     response = await admin.post(f"{PAGE}/webhook/sandbox", data={"csrf_token": await form_token(admin, PAGE)})
 
     assert "The sandbox&#39;s business process now calls this Casebridge webhook URL." in response.text
-    token = (await admin.app.state.services.runtime.reverse.tokens.current()).value
+    token = (await admin.app.state.services.runtime.crm_to_chat.tokens.current()).value
     hook = await admin.app.state.services.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
     assert hook.json()["url"] == f"http://127.0.0.1:8000/webhooks/creatio/{token}"

@@ -62,7 +62,7 @@ async def chat_platform() -> AsyncIterator[FakeChatPlatform]:
     await platform.stop()
 
 
-def reverse_settings(settings: Settings, platform: FakeChatPlatform, **overrides: Any) -> Settings:
+def crm_to_chat_settings(settings: Settings, platform: FakeChatPlatform, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "chat_webhook_url": platform.url,
         "chat_outbound_secret": SecretStr(OUTBOUND_SECRET),
@@ -75,7 +75,7 @@ def reverse_settings(settings: Settings, platform: FakeChatPlatform, **overrides
 
 @pytest.fixture
 def app_settings(settings: Settings, chat_platform: FakeChatPlatform) -> Settings:
-    return reverse_settings(settings, chat_platform)
+    return crm_to_chat_settings(settings, chat_platform)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from app.settings import Settings
 from tests.crm_to_chat.conftest import (
     Client,
     connect_webhook,
+    crm_to_chat_settings,
     post_events,
-    reverse_settings,
     sandbox_of,
     settle,
 )
@@ -23,7 +23,7 @@ from tests.fakes.chat_platform import FakeChatPlatform
 @pytest.fixture
 def app_settings(settings: Settings, chat_platform: FakeChatPlatform) -> Settings:
     """Replies are Email *and* Task activities, and no technical-user filter: only the stored ids guard."""
-    return reverse_settings(
+    return crm_to_chat_settings(
         settings, chat_platform, reply_activity_types="Email, Task", creatio_integration_contact_id=None
     )
 

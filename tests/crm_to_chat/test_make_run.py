@@ -55,9 +55,9 @@ def test_make_run_delivers_replies_and_resolutions_with_and_without_the_webhook(
 
             http.put(f"{sandbox}/__sandbox/webhook", json={"url": None})  # the business process is gone
             http.post(f"{case_url}/replies", json={"text": "One more thing."})
-            received = eventually(lambda: inbox(3), "the poll's delivery")
+            received = eventually(lambda: inbox(3), "the reconciliation's delivery")
             assert received[2]["body"]["message"]["text"] == "One more thing."
-            time.sleep(1.5)  # another poll or two: nothing more, nothing twice
+            time.sleep(1.5)  # another reconciliation or two: nothing more, nothing twice
             assert len(inbox(0)) == 3
             assert all(e["signature_verified"] and not e["duplicate"] for e in received)
             calls = http.get(f"{sandbox}/__sandbox/webhook/calls").json()["calls"]

@@ -1,4 +1,4 @@
-"""DB guarantees, on SQLite and PostgreSQL: one poll lease holder, each delivery stored once, one token."""
+"""DB guarantees, on SQLite and PostgreSQL: one reconciliation lease, each delivery stored once, one token."""
 
 from __future__ import annotations
 

@@ -248,7 +248,7 @@ async def test_without_a_chat_url_the_webhook_says_so(
         client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
         view = (await client.get("/api/v1/admin/creatio-webhook")).json()
         assert view["url"].startswith("https://casebridge.example.com/webhooks/creatio/")
-        assert (view["chat_webhook_configured"], view["poll"]["enabled"]) == (False, False)
+        assert (view["chat_webhook_configured"], view["reconcile"]["enabled"]) == (False, False)
         response = await client.post(view["url"], json={"event_type": "new_activity", "caseId": AGENT_MARIA})
         assert response.status_code == 503
         assert "CASEBRIDGE_CHAT_WEBHOOK_URL" in response.json()["detail"]

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from app.adapters.creatio import CreatioClient, CreatioConnection
+from app.adapters.creatio import CreatioClient, CreatioInstance
 from app.adapters.creatio.lookups import CreatioLookups
 from app.extraction.mapping import FieldMapping
 from app.pipeline.autofill.lookups import LookupCache, wanted_names
@@ -82,7 +82,7 @@ async def test_a_new_connection_or_a_failure_is_not_cached_for_long(mapping: Fie
 
 
 async def test_creatio_lookups_against_the_sandbox(sandbox_http: httpx.AsyncClient) -> None:
-    connection = CreatioConnection.from_input(
+    connection = CreatioInstance.from_input(
         SANDBOX_URL, SANDBOX_CLIENT_ID, SANDBOX_SECRET, allow_insecure_loopback=True
     )
     lookups = CreatioLookups(CreatioClient(connection, sandbox_http))

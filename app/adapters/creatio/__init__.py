@@ -13,7 +13,7 @@ from app.adapters.creatio.errors import (
     InvalidCreatioUrl,
 )
 from app.adapters.creatio.http import build_http_client
-from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.instance import CreatioInstance
 from app.adapters.creatio.odata import (
     MAX_TOP,
     ODataPage,
@@ -44,8 +44,8 @@ __all__ = [
     "CreatioAuthError",
     "CreatioAuthUnavailableError",
     "CreatioClient",
-    "CreatioConnection",
     "CreatioError",
+    "CreatioInstance",
     "CreatioPermanentError",
     "CreatioRetryableError",
     "InvalidCreatioUrl",

@@ -29,7 +29,7 @@ from app.adapters.creatio.odata import (
     strip_annotations,
     unexpected_answer,
 )
-from app.adapters.creatio.sender import ODataSession
+from app.adapters.creatio.sender import ODataSender
 
 logger = logging.getLogger(__name__)
 MAX_BATCH_SIZE = 100
@@ -152,7 +152,7 @@ ExistingIds = Callable[[str, Sequence[UUID]], Awaitable[set[UUID]]]
 
 
 async def run_batch(
-    session: ODataSession, operations: Sequence[BatchOperation], existing_ids: ExistingIds
+    session: ODataSender, operations: Sequence[BatchOperation], existing_ids: ExistingIds
 ) -> list[BatchResult]:
     """One result per operation, in the caller's order; raises if a whole chunk fails."""
     ops = list(operations)
@@ -169,7 +169,7 @@ async def run_batch(
 
 
 async def _send_chunk(
-    session: ODataSession, ops: Sequence[BatchOperation], ids: Sequence[str]
+    session: ODataSender, ops: Sequence[BatchOperation], ids: Sequence[str]
 ) -> list[BatchResult]:
     what = f"POST $batch ({len(ops)} operations)"
     body = encode_json(batch_payload(ops, ids))

@@ -102,7 +102,7 @@ class CreatioCaseReader:
         ]
 
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
-        # Casebridge's cases have origin Chat; scanning only those keeps the poll small on a busy tenant.
+        # Casebridge's cases have origin Chat; scanning only those keeps the scan small on a busy tenant.
         query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CASE_ORIGIN_CHAT)}"
         rows = await self._page("Case", query, ["Id", "StatusId", "ModifiedOn"], top, skip)
         return [CaseChange(UUID(str(r["Id"])), _uuid(r.get("StatusId")), _when(r)) for r in rows]
@@ -128,7 +128,7 @@ class CreatioCaseReader:
         return self._types[name.lower()]
 
 
-class LiveConnection(Protocol):
+class CurrentCreatio(Protocol):
     @property
     def client(self) -> CreatioClient | None: ...
 
@@ -138,7 +138,7 @@ class LiveConnection(Protocol):
 class CaseReaders:
     """The reader of the saved connection; a new one (fresh caches) whenever Test & Save swaps the client."""
 
-    def __init__(self, connection: LiveConnection, cache_seconds: float = DEFAULT_CACHE_SECONDS) -> None:
+    def __init__(self, connection: CurrentCreatio, cache_seconds: float = DEFAULT_CACHE_SECONDS) -> None:
         self._connection = connection
         self._cache_seconds = cache_seconds
         self._reader: CreatioCaseReader | None = None

@@ -19,7 +19,7 @@ from app.adapters.creatio.batch import (
 from app.adapters.creatio.create import IdempotentCreator
 from app.adapters.creatio.errors import CreatioAmbiguousNameError, error_for_response
 from app.adapters.creatio.http import encode_json
-from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.instance import CreatioInstance
 from app.adapters.creatio.odata import (
     MAX_TOP,
     Entity,
@@ -35,7 +35,7 @@ from app.adapters.creatio.odata import (
     select_params,
     stable_orderby,
 )
-from app.adapters.creatio.sender import ODataSession
+from app.adapters.creatio.sender import ODataSender
 from app.adapters.creatio.token import TokenCache, TokenState
 
 EXISTING_IDS_CHUNK = 20  # keeps `Id eq a or Id eq b ...` well under IIS's 2048-byte query limit
@@ -48,23 +48,23 @@ class CreatioClient:
 
     def __init__(
         self,
-        connection: CreatioConnection,
+        instance: CreatioInstance,
         http: httpx.AsyncClient,
         *,
         max_concurrency: int = 8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._connection = connection
-        self._tokens = TokenCache(connection, http, clock=clock)
-        self._session = ODataSession(connection, http, self._tokens, max_concurrency=max_concurrency)
+        self._instance = instance
+        self._tokens = TokenCache(instance, http, clock=clock)
+        self._session = ODataSender(instance, http, self._tokens, max_concurrency=max_concurrency)
         self._creator = IdempotentCreator(self._session, self.get)
 
     def __repr__(self) -> str:
-        return f"CreatioClient(instance_url={self._connection.instance_url!r})"
+        return f"CreatioClient(instance_url={self._instance.instance_url!r})"
 
     @property
-    def connection(self) -> CreatioConnection:
-        return self._connection
+    def instance(self) -> CreatioInstance:
+        return self._instance
 
     @property
     def token_state(self) -> TokenState:

@@ -17,7 +17,7 @@ from app.adapters.creatio.errors import (
 )
 from app.adapters.creatio.http import encode_json
 from app.adapters.creatio.odata import Entity, entity_id_of, read_entity
-from app.adapters.creatio.sender import ODataSession
+from app.adapters.creatio.sender import ODataSender
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ Reader = Callable[[str, UUID], Awaitable[Entity | None]]
 class IdempotentCreator:
     """Posts new entities; remembers ambiguous failures so the next attempt reads before posting."""
 
-    def __init__(self, session: ODataSession, read: Reader) -> None:
+    def __init__(self, session: ODataSender, read: Reader) -> None:
         self._session = session
         self._read = read
         self._ambiguous: OrderedDict[tuple[str, UUID], None] = OrderedDict()

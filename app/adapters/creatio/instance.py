@@ -8,10 +8,10 @@ from app.adapters.creatio.urls import default_identity_base, normalize_identity_
 
 
 @dataclass(frozen=True)
-class CreatioConnection:
+class CreatioInstance:
     """One Creatio instance plus its OAuth client. The secret never appears in `repr`.
 
-    Construct it with already normalised URLs, or use `CreatioConnection.from_input` for raw admin input.
+    Construct it with already normalised URLs, or use `CreatioInstance.from_input` for raw admin input.
     """
 
     instance_url: str
@@ -33,7 +33,7 @@ class CreatioConnection:
         identity_url: str | None = None,
         *,
         allow_insecure_loopback: bool = False,
-    ) -> CreatioConnection:
+    ) -> CreatioInstance:
         """Validate and normalise admin input; raises InvalidCreatioUrl with a message saying what to fix."""
         instance = normalize_instance_url(instance_url, allow_insecure_loopback=allow_insecure_loopback)
         identity = (

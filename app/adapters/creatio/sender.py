@@ -12,18 +12,18 @@ import httpx
 
 from app.adapters.creatio.errors import CreatioAuthError, error_for_transport, is_html, unauthorized_error
 from app.adapters.creatio.http import odata_headers, query_string
-from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.instance import CreatioInstance
 from app.adapters.creatio.token import TokenCache
 
 logger = logging.getLogger(__name__)
 
 
-class ODataSession:
+class ODataSender:
     """Every OData call goes through `send`, which never retries except once after a 401."""
 
     def __init__(
         self,
-        connection: CreatioConnection,
+        instance: CreatioInstance,
         http: httpx.AsyncClient,
         tokens: TokenCache,
         *,
@@ -31,14 +31,14 @@ class ODataSession:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
-        self._root = connection.odata_root
-        self._host = urlsplit(connection.instance_url).netloc
+        self._root = instance.odata_root
+        self._host = urlsplit(instance.instance_url).netloc
         self._http = http
         self._tokens = tokens
         self._slots = asyncio.Semaphore(max_concurrency)
 
     def __repr__(self) -> str:
-        return f"ODataSession(root={self._root!r})"
+        return f"ODataSender(root={self._root!r})"
 
     @property
     def root(self) -> str:

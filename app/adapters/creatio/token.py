@@ -22,7 +22,7 @@ from app.adapters.creatio.errors import (
     parse_retry_after,
     read_json,
 )
-from app.adapters.creatio.instance import CreatioConnection
+from app.adapters.creatio.instance import CreatioInstance
 
 logger = logging.getLogger(__name__)
 REFRESH_MARGIN_SECONDS = 60.0
@@ -46,12 +46,12 @@ class TokenCache:
 
     def __init__(
         self,
-        connection: CreatioConnection,
+        instance: CreatioInstance,
         http: httpx.AsyncClient,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._connection = connection
+        self._instance = instance
         self._http = http
         self._clock = clock
         self._token: str | None = None
@@ -62,7 +62,7 @@ class TokenCache:
         self._last_error: CreatioAuthError | None = None
 
     def __repr__(self) -> str:
-        return f"TokenCache(token_endpoint={self._connection.token_endpoint!r}, requests={self._requests})"
+        return f"TokenCache(token_endpoint={self._instance.token_endpoint!r}, requests={self._requests})"
 
     async def get(self) -> str:
         """A token that stays valid for at least the refresh margin; fetched only when needed."""
@@ -85,7 +85,7 @@ class TokenCache:
         remaining = self._expires_at - now if self._token is not None else None
         error = self._last_error
         return TokenState(
-            token_endpoint=self._connection.token_endpoint,
+            token_endpoint=self._instance.token_endpoint,
             has_token=valid,
             expires_at=datetime.now(UTC) + timedelta(seconds=remaining) if remaining is not None else None,
             expires_in_seconds=remaining,
@@ -104,9 +104,9 @@ class TokenCache:
     async def _fetch(self) -> str:
         self._requests += 1
         started = self._clock()
-        endpoint = self._connection.token_endpoint
+        endpoint = self._instance.token_endpoint
         try:
-            grant = await request_token(self._http, self._connection)
+            grant = await request_token(self._http, self._instance)
         except CreatioAuthError as exc:
             self._last_error = exc
             logger.warning("Creatio token request to %s failed (%s): %s", endpoint, exc.reason, exc.message)
@@ -145,13 +145,13 @@ class TokenGrant:
     expires_in: float
 
 
-async def request_token(http: httpx.AsyncClient, connection: CreatioConnection) -> TokenGrant:
+async def request_token(http: httpx.AsyncClient, instance: CreatioInstance) -> TokenGrant:
     """POST the client-credentials grant to the token endpoint; raise CreatioAuthError on failure."""
-    endpoint = connection.token_endpoint
+    endpoint = instance.token_endpoint
     form = {
         "grant_type": "client_credentials",
-        "client_id": connection.client_id,
-        "client_secret": connection.client_secret,
+        "client_id": instance.client_id,
+        "client_secret": instance.client_secret,
     }
     try:
         response = await http.post(

@@ -80,7 +80,7 @@ class DeliveryStore:
     ) -> int:
         """Store new deliveries with their jobs (in order) and the status, in one transaction.
 
-        Unique dedupe keys make this safe when the webhook's and the poll's checks race: the loser's
+        Unique dedupe keys make this safe when the webhook's and the reconciliation's checks race: the loser's
         transaction fails as a whole and nothing is delivered twice. Returns how many were stored."""
         try:
             async with self._sessions() as session, session.begin():

@@ -1,4 +1,4 @@
-"""The reconciliation poll's storage: a leased singleton row with its cursors, and linked-case lookups."""
+"""The reconciliation's storage: a leased singleton row with its cursors, and linked-case lookups."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.db.tables import ConversationRow, DeliveryRow, MessageRow, ReconcileSta
 from app.domain.text_rules import storable
 from app.ports.stores import LinkedCase, ReconcileCursors, ScanCursor
 
-POLL_NAME = "creatio"
+RECONCILE_NAME = "creatio"
 CHUNK = 400  # ids per IN (...) query
 
 
@@ -28,9 +28,9 @@ class ReconcileStore:
     async def acquire(
         self, owner: str, now: datetime, lease: timedelta, *, force: bool = False
     ) -> ReconcileCursors | None:
-        """Take the poll's lease if it is due and nobody holds it (compare-and-set: one winner)."""
+        """Take the reconciliation's lease if it is due and nobody holds it (compare-and-set: one winner)."""
         conditions = [
-            col(ReconcileStateRow.name) == POLL_NAME,
+            col(ReconcileStateRow.name) == RECONCILE_NAME,
             or_(col(ReconcileStateRow.leased_until).is_(None), col(ReconcileStateRow.leased_until) < now),
         ]
         if not force:
@@ -42,9 +42,9 @@ class ReconcileStore:
                 .values(leased_until=now + lease, lease_owner=owner, updated_at=now)
             )
             taken = (await session.exec(statement)).rowcount == 1
-            row = await session.get(ReconcileStateRow, POLL_NAME)
+            row = await session.get(ReconcileStateRow, RECONCILE_NAME)
             if row is None:  # the migration seeds it; recreate it if it was deleted (due at once)
-                session.add(ReconcileStateRow(name=POLL_NAME, next_run_at=now))
+                session.add(ReconcileStateRow(name=RECONCILE_NAME, next_run_at=now))
             return _cursors(row.cursors) if taken and row is not None else None
 
     async def release(
@@ -63,13 +63,15 @@ class ReconcileStore:
         async with self._sessions() as session, session.begin():
             await session.exec(
                 update(ReconcileStateRow)
-                .where(col(ReconcileStateRow.name) == POLL_NAME, col(ReconcileStateRow.lease_owner) == owner)
+                .where(
+                    col(ReconcileStateRow.name) == RECONCILE_NAME, col(ReconcileStateRow.lease_owner) == owner
+                )
                 .values(**values)
             )
 
     async def state(self) -> ReconcileStateRow | None:
         async with self._sessions() as session:
-            return await session.get(ReconcileStateRow, POLL_NAME)
+            return await session.get(ReconcileStateRow, RECONCILE_NAME)
 
     async def linked(self, case_ids: Iterable[UUID]) -> dict[UUID, LinkedCase]:
         """The conversations of those cases that Casebridge created."""

@@ -17,7 +17,7 @@ from app.domain.events import internal_message_id
 from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.jobs import Ending
 from app.ports.errors import NotConnected
-from app.ports.external import AutofillPort, CrmConnection, CrmPort, SyncSettings
+from app.ports.external import AutofillPort, CrmPort, CurrentCrm, SyncSettings
 from app.ports.jobs import ClaimedJob
 from app.ports.stores import (
     ConversationSnapshot,
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 class ConversationSync:
-    def __init__(self, store: ConversationStorePort, crm: CrmConnection, autofill: AutofillPort) -> None:
+    def __init__(self, store: ConversationStorePort, crm: CurrentCrm, autofill: AutofillPort) -> None:
         self._store = store
         self._crm = crm
         self._autofill = autofill

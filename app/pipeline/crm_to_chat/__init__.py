@@ -1,1 +1,1 @@
-"""Creatio to chat: re-read a case, store what the chat must hear, deliver it; the reconciliation poll."""
+"""Creatio to chat: re-read a case, store what the chat must hear, deliver it; the reconciliation."""

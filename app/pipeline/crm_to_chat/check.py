@@ -1,5 +1,5 @@
 """Checks one conversation's case in the CRM and stores what the chat must hear: new replies, status
-(which status notice a case's status calls for is decided here, for the webhook and the poll alike)."""
+(which status notice a case's status calls for is decided here, for webhook and reconciliation alike)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class CrmToChat:
         self._replies_since = replies_since
 
     async def handle(self, job: ClaimedJob) -> None:
-        """Job handler (webhook or poll): re-read the case; a repeat finds nothing new to deliver."""
+        """Job handler (webhook or reconciliation): re-read the case; a repeat finds nothing new."""
         await self.check(UUID(job.payload["conversation_id"]))
 
     async def check(self, conversation_id: UUID) -> int:

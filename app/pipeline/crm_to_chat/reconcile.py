@@ -1,4 +1,4 @@
-"""The reconciliation poll: scans CRM changes by ModifiedOn and queues checks the webhook may have missed."""
+"""The reconciliation: scans CRM changes by ModifiedOn and queues checks the webhook may have missed."""
 
 from __future__ import annotations
 
@@ -30,11 +30,11 @@ class ReconcileConfig:
     type_names: tuple[str, ...] = ("Email",)
     integration_contact_id: UUID | None = None
     page_size: int = 200
-    max_pages: int = 10  # per scan and run: the poll never reads an unbounded number of rows
+    max_pages: int = 10  # per scan and run: the reconciliation never reads an unbounded number of rows
 
 
 class Reconciler:
-    """Each process may run the loop; the DB lease makes one poll run at a time across all of them."""
+    """Each process may run the loop; the DB lease makes one run at a time across all of them."""
 
     def __init__(
         self,
@@ -56,7 +56,7 @@ class Reconciler:
             try:
                 await self.run_if_due()
             except Exception:
-                logger.exception("reconciliation poll failed; it runs again later")
+                logger.exception("reconciliation failed; it runs again later")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick)
 
@@ -71,14 +71,14 @@ class Reconciler:
         interval = timedelta(seconds=config.interval_seconds)
         try:
             async with asyncio.timeout(config.lease_seconds * 0.8):
-                queued, cursors = await self.poll(cursors)
+                queued, cursors = await self.scan(cursors)
         except NotConnected as exc:
             await self._store.release(self._owner, cursors, next_run_at=now + interval, error=exc.message)
             return 0
         except Exception as exc:
             error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             await self._store.release(self._owner, cursors, next_run_at=now + interval, error=error)
-            logger.warning("reconciliation poll failed", extra={"error": error})
+            logger.warning("reconciliation failed", extra={"error": error})
             return 0
         behind = cursors.activities.backlog or cursors.cases.backlog
         await self._store.release(
@@ -86,7 +86,7 @@ class Reconciler:
         )
         return queued
 
-    async def poll(self, cursors: ReconcileCursors) -> tuple[int, ReconcileCursors]:
+    async def scan(self, cursors: ReconcileCursors) -> tuple[int, ReconcileCursors]:
         current = self._readers.current()
         if current is None:
             raise NotConnected("Creatio is not connected yet")
@@ -104,7 +104,7 @@ class Reconciler:
         wanted = await self._conversations(reader, settings, changed_activities, changed_cases)
         queued = await self._store.enqueue_checks(wanted)
         if queued:
-            logger.info("reconciliation poll queued checks", extra={"conversations": queued})
+            logger.info("reconciliation queued checks", extra={"conversations": queued})
             self.wake()
         return queued, ReconcileCursors(activity_cursor, case_cursor)
 
@@ -126,7 +126,7 @@ class Reconciler:
                 return rows, ScanCursor(max(seen, default=None), False)
         latest = rows[-1].modified_on
         if latest <= since:  # a whole run of rows with one ModifiedOn: step past it rather than loop
-            logger.warning("reconciliation poll skipped past a burst of changes with one ModifiedOn")
+            logger.warning("reconciliation skipped past a burst of changes with one ModifiedOn")
             latest = since + timedelta(milliseconds=1)
         return rows, ScanCursor(latest, True)
 

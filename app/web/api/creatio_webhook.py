@@ -1,5 +1,5 @@
 """POST /webhooks/creatio[/<token>]: Creatio says a case changed; check the token, enqueue a check, 202.
-And its admin API: the ready-to-paste URL, token rotation, the reconciliation poll's state."""
+And its admin API: the ready-to-paste URL, token rotation, the reconciliation's state."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath
 from pydantic import BaseModel
 
-from app.bootstrap.crm_to_chat import ReverseSync
+from app.bootstrap.crm_to_chat import CrmToChatSetup
 from app.db.crypto import SecretDecryptionError
 from app.db.stores.deliveries import enqueue_case_check
 from app.db.stores.webhook_token import WebhookToken
 from app.settings import Settings
 from app.web.admin_auth import require_admin
-from app.web.reconcile_view import PollView, read_poll_view
+from app.web.reconcile_view import ReconcileView, read_reconcile_view
 from app.web.services import Services, services_from_state
 from app.web.webhook_sightings import webhook_recorder
 
@@ -62,9 +62,9 @@ class CreatioWebhookController(Controller):
 
 
 async def _noted(state: State, response: Response[dict[str, Any]]) -> Response[dict[str, Any]]:
-    reverse = services_from_state(state).runtime.reverse
-    if reverse is not None:
-        await webhook_recorder(state).note(reverse.tokens, response.status_code or 200)
+    crm_to_chat = services_from_state(state).runtime.crm_to_chat
+    if crm_to_chat is not None:
+        await webhook_recorder(state).note(crm_to_chat.tokens, response.status_code or 200)
     return response
 
 
@@ -72,11 +72,11 @@ async def _receive(
     services: Services, request: Request[Any, Any, Any], token: str | None
 ) -> Response[dict[str, Any]]:
     """Only the case id is taken from the body: the job re-reads everything else from Creatio."""
-    reverse = services.runtime.reverse
-    assert reverse is not None
-    if not await reverse.tokens.matches(token):
+    crm_to_chat = services.runtime.crm_to_chat
+    assert crm_to_chat is not None
+    if not await crm_to_chat.tokens.matches(token):
         return Response({"status_code": 401, "detail": UNAUTHORIZED}, status_code=401)
-    if not reverse.chat_configured:
+    if not crm_to_chat.chat_configured:
         detail = "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL."
         return Response({"status_code": 503, "detail": detail}, status_code=503)
     case_id, problem = _case_id(await request.body())
@@ -121,7 +121,7 @@ class CreatioWebhookView(BaseModel):
     created_at: datetime
     rotated_at: datetime | None
     chat_webhook_configured: bool
-    poll: PollView
+    reconcile: ReconcileView
 
 
 def base_url(settings: Settings) -> str:
@@ -139,28 +139,28 @@ class CreatioWebhookAdminController(Controller):
     @get("/", summary="The webhook URL (with its token) to paste into Creatio's business process.")
     async def read(self, state: State) -> CreatioWebhookView:
         services = services_from_state(state)
-        reverse = _reverse(services.runtime.reverse)
+        crm_to_chat = _crm_to_chat(services.runtime.crm_to_chat)
         try:
-            token = await reverse.tokens.current()
+            token = await crm_to_chat.tokens.current()
         except SecretDecryptionError as exc:
             raise ClientException(
                 status_code=409, detail=f"{exc}. Or rotate the webhook token (POST .../rotate)."
             ) from None
-        return await _view(services.settings, reverse, token)
+        return await _view(services.settings, crm_to_chat, token)
 
     @post("/rotate", status_code=200, summary="Replace the webhook token; the old URL stops working at once.")
     async def rotate(self, state: State) -> CreatioWebhookView:
         services = services_from_state(state)
-        reverse = _reverse(services.runtime.reverse)
-        return await _view(services.settings, reverse, await reverse.tokens.rotate())
+        crm_to_chat = _crm_to_chat(services.runtime.crm_to_chat)
+        return await _view(services.settings, crm_to_chat, await crm_to_chat.tokens.rotate())
 
 
-def _reverse(reverse: ReverseSync | None) -> ReverseSync:
-    assert reverse is not None
-    return reverse
+def _crm_to_chat(crm_to_chat: CrmToChatSetup | None) -> CrmToChatSetup:
+    assert crm_to_chat is not None
+    return crm_to_chat
 
 
-async def _view(settings: Settings, reverse: ReverseSync, token: WebhookToken) -> CreatioWebhookView:
+async def _view(settings: Settings, crm_to_chat: CrmToChatSetup, token: WebhookToken) -> CreatioWebhookView:
     base = f"{base_url(settings)}/webhooks/creatio"
     return CreatioWebhookView(
         url=f"{base}/{token.value}",
@@ -169,6 +169,6 @@ async def _view(settings: Settings, reverse: ReverseSync, token: WebhookToken) -
         body=BODY_TEMPLATE,
         created_at=token.created_at,
         rotated_at=token.rotated_at,
-        chat_webhook_configured=reverse.chat_configured,
-        poll=await read_poll_view(reverse, settings),
+        chat_webhook_configured=crm_to_chat.chat_configured,
+        reconcile=await read_reconcile_view(crm_to_chat, settings),
     )

@@ -7,7 +7,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody
 
-from app.adapters.creatio import CreatioConnection
+from app.adapters.creatio import CreatioInstance
 from app.crm_connection.checks import ConnectionTestReport
 from app.crm_connection.service import ConnectionInputError
 from app.domain.crm_connection import ConnectionSettingsInput, ConnectionSettingsView
@@ -26,7 +26,7 @@ class ConnectionController(Controller):
         if saved is None:
             raise NotFoundException(detail="No Creatio connection is saved yet: PUT one to Test & Save it.")
         s = saved.settings
-        endpoint = CreatioConnection(s.instance_url, s.client_id, "", s.identity_url).token_endpoint
+        endpoint = CreatioInstance(s.instance_url, s.client_id, "", s.identity_url).token_endpoint
         return ConnectionSettingsView(
             instance_url=s.instance_url,
             identity_url=s.identity_url,

@@ -45,8 +45,8 @@ class DevChatInboxController(Controller):
 
     @post("/", summary="Receive a signed delivery, as the chat platform would (signature checked).")
     async def receive(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-        reverse = services_from_state(state).runtime.reverse
-        secrets = [reverse.outbound_secret] if reverse and reverse.outbound_secret else []
+        crm_to_chat = services_from_state(state).runtime.crm_to_chat
+        secrets = [crm_to_chat.outbound_secret] if crm_to_chat and crm_to_chat.outbound_secret else []
         body = await request.body()
         try:
             verify(request.headers.get(SIGNATURE_HEADER), body, secrets)

@@ -20,7 +20,10 @@ class ConsoleAdminApiController(Controller):
     guards = [require_admin]
     tags = ["admin: operations"]
 
-    @get("/health", summary="Queue depth, dead letters, Creatio token state, webhook last seen, poll cursor.")
+    @get(
+        "/health",
+        summary="Queue depth, dead letters, Creatio token state, webhook last seen, reconciliation cursor.",
+    )
     async def health(self, state: State) -> HealthView:
         return await health_snapshot(services_from_state(state))
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from app.adapters.creatio import (
     CreatioClient,
-    CreatioConnection,
     CreatioError,
+    CreatioInstance,
     InvalidCreatioUrl,
     normalize_identity_url,
     normalize_instance_url,
@@ -63,7 +63,7 @@ async def lists_for_form(services: Services, form: SettingsForm) -> ListsResult:
     http = services.runtime.creatio_http
     if http is None:
         return ListsResult(None, "no HTTP client towards Creatio")
-    entered = CreatioClient(CreatioConnection(instance, form.client_id, form.client_secret, identity), http)
+    entered = CreatioClient(CreatioInstance(instance, form.client_id, form.client_secret, identity), http)
     return await _read(entered, "entered")
 
 

@@ -1,4 +1,4 @@
-"""Health: queue depth, dead letters, last Creatio error, token state, webhook last seen, poll cursor."""
+"""Health: queue depth, dead letters, last Creatio error, token state, webhook seen, reconciliation."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from app.db.admin import AdminQueries
 from app.db.engine import ping
 from app.db.health import HealthQueries
 from app.db.stores.webhook_token import WebhookSightings
-from app.web.reconcile_view import PollView, read_poll_view
+from app.web.reconcile_view import ReconcileView, read_reconcile_view
 from app.web.services import Services
 
 
@@ -54,7 +54,7 @@ class HealthView(BaseModel):
     creatio: TokenView
     webhook: WebhookSeenView
     chat_configured: bool
-    poll: PollView
+    reconcile: ReconcileView
 
 
 async def health_snapshot(services: Services) -> HealthView:
@@ -66,8 +66,8 @@ async def health_snapshot(services: Services) -> HealthView:
     totals = {s: sum(c.count for c in counts if c.state == s) for s in ("queued", "running", "dead")}
     dead = await AdminQueries(services.sessions).jobs(state="dead", limit=20, offset=0)
     last = await queries.last_job_error()
-    reverse = services.runtime.reverse
-    seen = await reverse.tokens.sightings() if reverse is not None else WebhookSightings()
+    crm_to_chat = services.runtime.crm_to_chat
+    seen = await crm_to_chat.tokens.sightings() if crm_to_chat is not None else WebhookSightings()
     return HealthView(
         database=await _database(services),
         queue=QueueView(**totals, by_kind=by_kind),
@@ -76,8 +76,8 @@ async def health_snapshot(services: Services) -> HealthView:
         last_job_error=vars(last) if last else None,
         creatio=_token(services),
         webhook=WebhookSeenView.model_validate(seen, from_attributes=True),
-        chat_configured=bool(services.runtime.reverse and services.runtime.reverse.chat_configured),
-        poll=await _poll(services),
+        chat_configured=bool(services.runtime.crm_to_chat and services.runtime.crm_to_chat.chat_configured),
+        reconcile=await _reconcile(services),
     )
 
 
@@ -102,5 +102,5 @@ def _token(services: Services) -> TokenView:
     )
 
 
-async def _poll(services: Services) -> PollView:
-    return await read_poll_view(services.runtime.reverse, services.settings)
+async def _reconcile(services: Services) -> ReconcileView:
+    return await read_reconcile_view(services.runtime.crm_to_chat, services.settings)

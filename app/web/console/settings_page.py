@@ -83,9 +83,9 @@ class SettingsController(Controller):
 
     @post("/webhook/rotate", status_code=303)
     async def rotate(self, request: Request[Any, Any, Any]) -> Redirect:
-        reverse = services_from_state(request.app.state).runtime.reverse
-        if reverse is not None:
-            await reverse.tokens.rotate()
+        crm_to_chat = services_from_state(request.app.state).runtime.crm_to_chat
+        if crm_to_chat is not None:
+            await crm_to_chat.tokens.rotate()
         return Redirect(f"{PATH}?done=rotated#webhook", status_code=303)
 
     @post("/webhook/sandbox", status_code=303)

@@ -27,11 +27,11 @@ class WebhookInfo:
 
 async def webhook_info(services: Services) -> WebhookInfo:
     """Uses issue 5's token store and URL rules (CASEBRIDGE_PUBLIC_URL or where this process listens)."""
-    reverse = services.runtime.reverse
-    if reverse is None:
+    crm_to_chat = services.runtime.crm_to_chat
+    if crm_to_chat is None:
         return WebhookInfo(None, BODY_TEMPLATE, problem="The Creatio-to-chat direction is not set up.")
     try:
-        token = await reverse.tokens.current()
+        token = await crm_to_chat.tokens.current()
     except SecretDecryptionError as exc:
         return WebhookInfo(None, BODY_TEMPLATE, problem=f"{exc}. Generate a new token below.")
     return WebhookInfo(
@@ -39,5 +39,5 @@ async def webhook_info(services: Services) -> WebhookInfo:
         body=BODY_TEMPLATE,
         created_at=token.created_at,
         rotated_at=token.rotated_at,
-        chat_configured=reverse.chat_configured,
+        chat_configured=crm_to_chat.chat_configured,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from app.adapters.creatio import CreatioConnection
+from app.adapters.creatio import CreatioInstance
 
 INSTANCE = "https://acme.creatio.com"
 TOKEN_URL = "https://acme-is.creatio.com/connect/token"
@@ -22,8 +22,8 @@ TOKEN_PREFIX = "eyJhbGciOiJSUzI1NiJ9.fake-access-token-"
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 
 
-def connection(identity_url: str | None = None) -> CreatioConnection:
-    return CreatioConnection(INSTANCE, CLIENT_ID, SECRET, identity_url)
+def connection(identity_url: str | None = None) -> CreatioInstance:
+    return CreatioInstance(INSTANCE, CLIENT_ID, SECRET, identity_url)
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> httpx.Response:

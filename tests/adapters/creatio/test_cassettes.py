@@ -26,7 +26,7 @@ from app.adapters.creatio import (
     BatchOperation,
     CreatioAuthError,
     CreatioClient,
-    CreatioConnection,
+    CreatioInstance,
     CreatioPermanentError,
     CreatioRetryableError,
     build_http_client,
@@ -84,7 +84,7 @@ class Creatio:
     statuses: list[int] = field(default_factory=list)  # of the answers received
 
     def client(self, secret: str = cs.CLIENT_SECRET) -> CreatioClient:
-        connection = CreatioConnection.from_input(
+        connection = CreatioInstance.from_input(
             self.origin, cs.CLIENT_ID, secret, allow_insecure_loopback=True
         )
         return CreatioClient(connection, self.http)
@@ -334,7 +334,7 @@ def replay_vcr() -> VCR:
 
 
 def replay_client(http: httpx.AsyncClient, secret: str = cs.CLIENT_SECRET) -> CreatioClient:
-    return CreatioClient(CreatioConnection.from_input(cs.REPLAY_ORIGIN, cs.CLIENT_ID, secret), http)
+    return CreatioClient(CreatioInstance.from_input(cs.REPLAY_ORIGIN, cs.CLIENT_ID, secret), http)
 
 
 LOOKUPS_CASSETTE = "test_token_fetch_and_lookups_by_name.yaml"

@@ -62,8 +62,8 @@ async def test_no_secret_or_token_anywhere(
         caplog.text,
         repr(client),
         repr(client.token_state),
-        repr(client.connection),
-        str(client.connection),
+        repr(client.instance),
+        str(client.instance),
     ]
     texts += [record.getMessage() for record in caplog.records]
     texts += [f"{e!s} {e!r} {e.args!r}" for e in errors]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.adapters.creatio import (
-    CreatioConnection,
+    CreatioInstance,
     InvalidCreatioUrl,
     check_identity_url,
     check_instance_url,
@@ -154,11 +154,11 @@ def test_default_identity_base(instance: str, expected: str) -> None:
 
 
 def test_connection_endpoints_and_repr() -> None:
-    conn = CreatioConnection("https://acme.creatio.com/", "cid", SECRET)
+    conn = CreatioInstance("https://acme.creatio.com/", "cid", SECRET)
     assert conn.instance_url == "https://acme.creatio.com"
     assert conn.token_endpoint == "https://acme-is.creatio.com/connect/token"
     assert conn.odata_root == "https://acme.creatio.com/0/odata"
-    custom = CreatioConnection("https://crm.example.org", "cid", SECRET, "https://is.example.org/")
+    custom = CreatioInstance("https://crm.example.org", "cid", SECRET, "https://is.example.org/")
     assert custom.token_endpoint == "https://is.example.org/connect/token"
     assert SECRET not in repr(conn)
     assert SECRET not in str(conn)
@@ -166,7 +166,7 @@ def test_connection_endpoints_and_repr() -> None:
 
 
 def test_connection_from_input_normalises_and_validates() -> None:
-    conn = CreatioConnection.from_input(" https://acme.creatio.com/0/ ", " cid ", f" {SECRET} ", "  ")
+    conn = CreatioInstance.from_input(" https://acme.creatio.com/0/ ", " cid ", f" {SECRET} ", "  ")
     assert (conn.instance_url, conn.client_id, conn.client_secret, conn.identity_url) == (
         "https://acme.creatio.com",
         "cid",
@@ -174,4 +174,4 @@ def test_connection_from_input_normalises_and_validates() -> None:
         None,
     )
     with pytest.raises(InvalidCreatioUrl):
-        CreatioConnection.from_input("http://acme.creatio.com", "cid", SECRET)
+        CreatioInstance.from_input("http://acme.creatio.com", "cid", SECRET)

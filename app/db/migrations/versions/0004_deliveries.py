@@ -1,4 +1,4 @@
-"""Creatio to chat: deliveries, the webhook token, the reconciliation poll's state.
+"""Creatio to chat: deliveries, the webhook token, the reconciliation's state.
 
 Revision ID: 0004
 Revises: 0003
