@@ -1,6 +1,5 @@
 """LLM adapter: the only code that knows openai and instructor (OpenAI-compatible chat completions)."""
 
-from app.adapters.llm.client import LlmConfig, build_openai_client
-from app.adapters.llm.extractor import LlmExtractor
+from app.adapters.llm.extractor import LlmConfig, LlmExtractor, build_openai_client
 
 __all__ = ["LlmConfig", "LlmExtractor", "build_openai_client"]

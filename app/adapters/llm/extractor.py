@@ -1,17 +1,19 @@
-"""The LLM extractor: renders the prompt, asks through instructor (TOOLS mode) and validates the answer."""
+"""The LLM extractor: its settings and OpenAI client (any OpenAI-compatible server), the prompt rendered,
+asked through instructor (TOOLS mode) and the answer validated."""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any, cast
 
+import httpx
 import instructor
 import openai
 from instructor.core import InstructorRetryException
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
-from app.adapters.llm.client import LlmConfig
 from app.adapters.llm.usage import AttemptRecorder
 from app.domain.transcript import Transcript
 from app.extraction.fallback import ExtractionFailed
@@ -20,6 +22,28 @@ from app.extraction.normalise import normalise
 from app.extraction.prompts import PromptSet
 from app.extraction.response_model import build_response_model, to_values
 from app.extraction.types import Attempt, Extraction, ExtractorInfo
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    api_key: SecretStr = field(repr=False)
+    model: str
+    base_url: str | None = None
+    timeout_seconds: float = 30.0
+    max_reasks: int = 2  # instructor's re-asks after a validation error (2 means up to 3 requests)
+    http_retries: int = 1  # the openai SDK's own retries of 408/429/5xx and connection errors
+    prompt_token_budget: int = 6000
+
+
+def build_openai_client(config: LlmConfig, http: httpx.AsyncClient | None = None) -> openai.AsyncOpenAI:
+    """The SDK owns HTTP retries; instructor (in LlmExtractor) owns validation re-asks."""
+    return openai.AsyncOpenAI(
+        api_key=config.api_key.get_secret_value(),
+        base_url=config.base_url,
+        timeout=config.timeout_seconds,
+        max_retries=config.http_retries,
+        http_client=http,
+    )
 
 
 class LlmExtractor:
