@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from app.sandbox.ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds, SandboxIds
+from app.domain.creatio_ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds
+from app.sandbox.ids import SandboxIds
 from app.sandbox.repository import apply_changes, create_entity
 from app.sandbox.schema import ENTITY_SETS
 from app.sandbox.seed import USER_TYPE

@@ -6,7 +6,7 @@ from collections.abc import Set
 from datetime import datetime
 from uuid import UUID
 
-from app.sandbox.ids import (
+from app.domain.creatio_ids import (
     ActivityCategoryIds,
     ActivityPriorityIds,
     ActivityStatusIds,

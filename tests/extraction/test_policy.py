@@ -8,11 +8,11 @@ from uuid import UUID
 
 import pytest
 
+from app.domain.creatio_ids import CasePriorityIds
 from app.extraction.mapping import FieldMapping, MappedField
 from app.extraction.types import FieldValue
 from app.pipeline.autofill.lookups import LookupTable, Resolution
 from app.pipeline.autofill.policy import ZERO_GUID, CaseState, decide
-from app.sandbox.ids import CasePriorityIds
 
 IDS = {
     "Critical": CasePriorityIds.CRITICAL,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.sandbox.ids import CaseStatusIds
+from app.domain.creatio_ids import CaseStatusIds
 from tests.sandbox.conftest import BASE, Sandbox
 
 BATCH = "/0/odata/$batch"

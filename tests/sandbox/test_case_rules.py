@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from app.sandbox.ids import CaseStatusIds as S
-from app.sandbox.ids import ClosureCodeIds, SandboxIds
+from app.domain.creatio_ids import CaseStatusIds as S
+from app.domain.creatio_ids import ClosureCodeIds
+from app.sandbox.ids import SandboxIds
 from app.sandbox.values import MIN_DATE, ZERO_GUID
 from tests.sandbox.conftest import MakeSandbox, Receiver, Sandbox
 

@@ -8,7 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from app.sandbox.ids import CaseOriginIds, CaseStatusIds, SandboxIds
+from app.domain.creatio_ids import CaseOriginIds, CaseStatusIds
+from app.sandbox.ids import SandboxIds
 from tests.sandbox.conftest import MakeSandbox, Sandbox
 
 A = UUID("00000000-0000-4000-8000-00000000000a")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.sandbox.ids import (
+from app.domain.creatio_ids import (
     ActivityCategoryIds,
     ActivityPriorityIds,
     ActivityStatusIds,
@@ -15,8 +15,8 @@ from app.sandbox.ids import (
     CaseOriginIds,
     CasePriorityIds,
     CaseStatusIds,
-    SandboxIds,
 )
+from app.sandbox.ids import SandboxIds
 from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
 
 ZERO = "00000000-0000-0000-0000-000000000000"
@@ -107,7 +107,7 @@ async def test_explicit_values_win_over_defaults(sb: Sandbox) -> None:
         ({"StatusId": "not-a-guid"}, "Edm.Guid"),
         ({"RegisteredOn": "yesterday"}, "Edm.DateTimeOffset"),
         ({"Subject": 12}, "Edm.String"),
-        ({"Status@odata.bind": "CaseStatus(ae5f2f10-f46b-1410-fd9a-0050ba5d6c38)"}, "@odata.bind"),
+        ({"Status@odata.bind": f"CaseStatus({CaseStatusIds.NEW})"}, "@odata.bind"),
     ],
 )
 async def test_invalid_bodies_are_400_with_the_error_shape(

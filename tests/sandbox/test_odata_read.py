@@ -6,12 +6,8 @@ import uuid
 
 import pytest
 
-from app.sandbox.ids import (
-    ActivityCategoryIds,
-    ActivityTypeIds,
-    CaseStatusIds,
-    SandboxIds,
-)
+from app.domain.creatio_ids import ActivityCategoryIds, ActivityTypeIds, CaseStatusIds
+from app.sandbox.ids import SandboxIds
 from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
 
 ODATA = f"{BASE}/0/odata"
@@ -64,9 +60,7 @@ async def test_get_by_key_in_both_forms_and_404_for_a_missing_key(sb: Sandbox) -
     assert "error" in missing.json()
 
 
-@pytest.mark.parametrize(
-    "key", ["'ae5f2f10-f46b-1410-fd9a-0050ba5d6c38'", "guid'ae5f2f10-f46b-1410-fd9a-0050ba5d6c38'", "42"]
-)
+@pytest.mark.parametrize("key", [f"'{CaseStatusIds.NEW}'", f"guid'{CaseStatusIds.NEW}'", "42"])
 async def test_quoted_or_malformed_keys_are_400(sb: Sandbox, key: str) -> None:
     response = await sb.get(f"/0/odata/CaseStatus({key})")
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import pytest
 
-from app.sandbox.ids import CasePriorityIds, CaseStatusIds
+from app.domain.creatio_ids import CasePriorityIds, CaseStatusIds
 from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
 
 

@@ -14,12 +14,11 @@ from uuid import UUID
 from app.adapters.creatio.client import CreatioClient
 from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.odata import Entity, ids_filter, odata_datetime, odata_guid
-from app.adapters.creatio.payloads import CASE_ORIGIN_CHAT
+from app.domain.creatio_ids import CaseOriginIds, EmailTypeIds
 from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseStatusInfo, CrmActivity
 from app.ports.errors import PermanentFailure
 from app.ports.external import CrmPort, SyncSettings
 
-INCOMING_EMAIL = UUID("7f9d1f86-f36b-1410-068c-20cf30b39373")  # EmailType "Incoming"
 ZERO_GUID = UUID(int=0)
 MAX_REPLIES = 1000  # activities of the reply types read per case, oldest first
 DEFAULT_CACHE_SECONDS = 600.0  # CASEBRIDGE_LOOKUP_CACHE_SECONDS' default
@@ -103,7 +102,7 @@ class CreatioCaseReader:
 
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
         # Casebridge's cases have origin Chat; scanning only those keeps the poll small on a busy tenant.
-        query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CASE_ORIGIN_CHAT)}"
+        query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CaseOriginIds.CHAT)}"
         rows = await self._page("Case", query, ["Id", "StatusId", "ModifiedOn"], top, skip)
         return [CaseChange(UUID(str(r["Id"])), _uuid(r.get("StatusId")), _when(r)) for r in rows]
 
@@ -164,7 +163,7 @@ def _activity(row: Entity) -> CrmActivity:
         created_on=_time(row.get("CreatedOn")) or datetime.now(UTC),
         created_by=created_by,
         author_id=sender or created_by,
-        incoming=_uuid(row.get("MessageTypeId")) == INCOMING_EMAIL,
+        incoming=_uuid(row.get("MessageTypeId")) == EmailTypeIds.INCOMING,
         text=text,
     )
 

@@ -33,18 +33,14 @@ from app.adapters.creatio import (
 )
 from app.adapters.creatio.payloads import activity_body, case_body, case_changes_body
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft
+from app.domain.creatio_ids import CaseOriginIds, CasePriorityIds, CaseStatusIds, RoleIds
+from app.sandbox.ids import SandboxIds
 from tests.adapters.creatio import cassette_support as cs
 
-# Creatio's own lookup GUIDs (seeded by the sandbox) and the sandbox's seeded people.
-STATUS_NEW = "ae5f2f10-f46b-1410-fd9a-0050ba5d6c38"
-STATUS_IN_PROGRESS = "7e9f1204-f46b-1410-fb9a-0050ba5d6c38"
-STATUS_RESOLVED = "ae7f411e-f46b-1410-009b-0050ba5d6c38"
-PRIORITY_HIGH = "8b700f24-f46b-1410-ee8c-0050ba5d6c38"
-ORIGIN_CHAT = "019259af-ec9c-4c87-9565-3c00700c7875"
-FIRST_LINE = UUID("b5d51a2d-c0dd-477b-b2aa-58034367ba26")
-MARIA = UUID("5b0c0001-0000-4000-8000-00000000000a")
-TOM = UUID("5b0c0001-0000-4000-8000-00000000000b")
-ADA = UUID("5b0c0001-0000-4000-8000-000000000101")
+# The sandbox's seeded people.
+MARIA = SandboxIds.AGENT_1_CONTACT
+TOM = SandboxIds.AGENT_2_CONTACT
+ADA = SandboxIds.DEMO_CUSTOMER_CONTACT
 
 # Client-generated Ids and times: fixed, so request bodies are the same on every run.
 CASE_ID = UUID("c0a5e000-0000-4000-8000-000000000001")
@@ -59,8 +55,8 @@ DRAFT = CaseDraft(
     symptoms="Customer reports smoke from the office printer.",
     contact_id=ADA,
     owner_id=MARIA,
-    group_id=FIRST_LINE,
-    fields={"PriorityId": PRIORITY_HIGH},
+    group_id=RoleIds.FIRST_LINE,
+    fields={"PriorityId": str(CasePriorityIds.HIGH)},
 )
 
 
@@ -126,8 +122,8 @@ async def test_token_fetch_and_lookups_by_name(creatio: Creatio) -> None:
     high = await client.find_by_name("CasePriority", "High")
     missing = await client.find_by_name("CaseStatus", "Escalated to Mars")
 
-    assert resolved == {"Id": STATUS_RESOLVED, "Name": "Resolved"}
-    assert high == {"Id": PRIORITY_HIGH, "Name": "High"}
+    assert resolved == {"Id": str(CaseStatusIds.RESOLVED), "Name": "Resolved"}
+    assert high == {"Id": str(CasePriorityIds.HIGH), "Name": "High"}
     assert missing is None
     assert creatio.sent == [
         "POST /0/connect/token",
@@ -190,7 +186,7 @@ async def test_case_create_update_and_read_back(creatio: Creatio) -> None:
     client = creatio.client()
 
     created = await client.create("Case", case_body(DRAFT))
-    changes = CaseChanges(owner_id=TOM, status_id=UUID(STATUS_IN_PROGRESS))
+    changes = CaseChanges(owner_id=TOM, status_id=CaseStatusIds.IN_PROGRESS)
     await client.update("Case", CASE_ID, case_changes_body(changes))
     read = await client.get("Case", CASE_ID, select=["Id", "Subject", "StatusId", "OwnerId", "PriorityId"])
     again = await client.create("Case", case_body(DRAFT))  # a retried create: duplicate Id -> read back
@@ -198,18 +194,18 @@ async def test_case_create_update_and_read_back(creatio: Creatio) -> None:
     assert created["Id"] == str(CASE_ID)
     assert created["Number"] == "SR00000001"
     assert created["Subject"] == "Printer on fire"
-    assert created["StatusId"] == STATUS_NEW
-    assert created["OriginId"] == ORIGIN_CHAT
-    assert (created["ContactId"], created["GroupId"]) == (str(ADA), str(FIRST_LINE))
+    assert created["StatusId"] == str(CaseStatusIds.NEW)
+    assert created["OriginId"] == str(CaseOriginIds.CHAT)
+    assert (created["ContactId"], created["GroupId"]) == (str(ADA), str(RoleIds.FIRST_LINE))
     assert read == {
         "Id": str(CASE_ID),
         "Subject": "Printer on fire",
-        "StatusId": STATUS_IN_PROGRESS,
+        "StatusId": str(CaseStatusIds.IN_PROGRESS),
         "OwnerId": str(TOM),
-        "PriorityId": PRIORITY_HIGH,
+        "PriorityId": str(CasePriorityIds.HIGH),
     }
     assert again["Id"] == str(CASE_ID)
-    assert again["StatusId"] == STATUS_IN_PROGRESS
+    assert again["StatusId"] == str(CaseStatusIds.IN_PROGRESS)
     assert [line.split("?")[0] for line in creatio.sent[1:]] == [
         "POST /0/odata/Case",
         f"PATCH /0/odata/Case({CASE_ID})",
@@ -237,7 +233,7 @@ async def test_activities_through_batch_then_listed_and_checked(creatio: Creatio
         for n, activity_id in enumerate(ACTIVITY_IDS, 1)
     ]
     operations = [BatchOperation.create("Activity", activity_body(d)) for d in drafts]
-    operations.append(BatchOperation.update("Case", CASE_ID, {"StatusId": STATUS_IN_PROGRESS}))
+    operations.append(BatchOperation.update("Case", CASE_ID, {"StatusId": str(CaseStatusIds.IN_PROGRESS)}))
     operations.append(
         BatchOperation.create("Activity", {"Id": str(REFUSED_ACTIVITY_ID), "CaseId": str(CASE_ID), "Mood": 1})
     )
