@@ -1,7 +1,8 @@
-"""Creatio's seeded lookup GUIDs: the base product's case statuses, priorities, categories, origins,
-closure codes, activity types, categories, statuses and priorities, email types and support roles
-(creatio-api.md §3.2, §4.1). Facts of the CRM: the Creatio adapter writes and reads them, the sandbox
-seeds them, and a real instance has the same rows with the same Ids.
+"""Creatio's GUIDs as facts of the CRM: the all-zero GUID of an empty lookup, reading a GUID from a record
+or a form, and the base product's seeded lookup rows (case statuses, priorities, categories, origins,
+closure codes, activity types, categories, statuses and priorities, email types, support roles;
+creatio-api.md §3.2, §4.1). The Creatio adapter writes and reads them, the sandbox seeds them, and a real
+instance has the same rows with the same Ids.
 
 Rows only the sandbox seeds (its users, agents and demo customer) are in app/sandbox/ids.py.
 """
@@ -9,6 +10,22 @@ Rows only the sandbox seeds (its users, agents and demo customer) are in app/san
 from __future__ import annotations
 
 from uuid import UUID
+
+ZERO_GUID = UUID(int=0)  # what Creatio stores and returns for a lookup column that is not set
+
+
+def guid_or_none(value: object) -> UUID | None:
+    """`value` (a UUID or its text) as a GUID; None when it is absent or not a GUID."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+def lookup_guid(value: object) -> UUID | None:
+    """A lookup column's value: None also when it is not set (ZERO_GUID)."""
+    guid = guid_or_none(value)
+    return None if guid == ZERO_GUID else guid
 
 
 class CaseStatusIds:
