@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
+from vcr import VCR
 
 from app.asgi import Adapters, create_app
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
@@ -22,6 +23,7 @@ from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
 from tests.events import CHAT_SECRET
+from tests.support.cassettes import register_matchers
 
 SANDBOX_URL = "http://127.0.0.1:8100"
 SANDBOX_CLIENT_ID = "casebridge-sandbox"
@@ -164,3 +166,8 @@ async def synced_client(
 async def drain(client: AsyncTestClient[Litestar]) -> None:
     """Run every runnable job of the app to completion (the tests' stand-in for background workers)."""
     await client.app.state.services.runtime.runner.run_until_idle()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    """The cassettes' body matchers (see tests/support/cassettes.py)."""
+    register_matchers(vcr)

@@ -4,7 +4,7 @@
 `https://creatio.test`: no sandbox, no sockets. A request that is not in the cassette raises
 `CannotOverwriteExistingCassetteException` and fails the test, and every interaction must be played
 exactly once. `make record-cassettes` (`--record-mode=rewrite`) starts a fresh sandbox per test on a free
-loopback port and records again; see cassette_support.py for what is scrubbed before saving.
+loopback port and records again; see tests/support/cassettes.py for what is scrubbed before saving.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from app.adapters.creatio.payloads import activity_body, case_body, case_changes
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft
 from app.domain.creatio_ids import CaseOriginIds, CasePriorityIds, CaseStatusIds, RoleIds
 from app.sandbox.ids import SandboxIds
-from tests.adapters.creatio import cassette_support as cs
+from tests.support import cassettes as cs
 
 # The sandbox's seeded people.
 MARIA = SandboxIds.AGENT_1_CONTACT
@@ -62,12 +62,12 @@ DRAFT = CaseDraft(
 
 @pytest.fixture(scope="module")
 def vcr_cassette_dir() -> str:
-    return str(cs.CASSETTE_DIR)
+    return str(cs.CREATIO_CASSETTE_DIR)
 
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, object]:
-    return cs.vcr_config()
+    return cs.creatio_vcr_config()
 
 
 @dataclass
@@ -97,7 +97,7 @@ class Creatio:
 def creatio_origin(record_mode: str, disable_recording: bool) -> Iterator[str]:
     """https://creatio.test on replay; a fresh sandbox subprocess when recording (or recording is off)."""
     if record_mode == "none" and not disable_recording:
-        yield cs.REPLAY_ORIGIN
+        yield cs.CREATIO_ORIGIN
         return
     with cs.running_sandbox(cs.CLIENT_ID, cs.CLIENT_SECRET) as origin:
         yield origin
@@ -324,20 +324,20 @@ async def test_wrong_secret_is_invalid_client(creatio: Creatio) -> None:
 
 
 def replay_vcr() -> VCR:
-    recorder = VCR(cassette_library_dir=str(cs.CASSETTE_DIR), record_mode="none")
-    recorder.register_matcher(cs.BODY_MATCHER, cs.scrubbed_body_matcher)
+    recorder = VCR(cassette_library_dir=str(cs.CREATIO_CASSETTE_DIR), record_mode="none")
+    cs.register_matchers(recorder)
     return recorder
 
 
 def replay_client(http: httpx.AsyncClient, secret: str = cs.CLIENT_SECRET) -> CreatioClient:
-    return CreatioClient(CreatioConnection.from_input(cs.REPLAY_ORIGIN, cs.CLIENT_ID, secret), http)
+    return CreatioClient(CreatioConnection.from_input(cs.CREATIO_ORIGIN, cs.CLIENT_ID, secret), http)
 
 
 LOOKUPS_CASSETTE = "test_token_fetch_and_lookups_by_name.yaml"
 
 
 async def test_a_request_missing_from_the_cassette_fails() -> None:
-    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.vcr_config()) as cassette:
+    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.creatio_vcr_config()) as cassette:
         async with build_http_client() as http:
             client = replay_client(http)
             with pytest.raises(CannotOverwriteExistingCassetteException):
@@ -346,7 +346,7 @@ async def test_a_request_missing_from_the_cassette_fails() -> None:
 
 
 async def test_a_wrong_secret_does_not_match_the_recorded_token_request() -> None:
-    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.vcr_config()) as cassette:
+    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.creatio_vcr_config()) as cassette:
         async with build_http_client() as http:
             with pytest.raises(CannotOverwriteExistingCassetteException):
                 await replay_client(http, secret=cs.WRONG_SECRET).authenticate()
@@ -354,7 +354,7 @@ async def test_a_wrong_secret_does_not_match_the_recorded_token_request() -> Non
 
 
 async def test_a_cassette_not_played_in_full_is_reported() -> None:
-    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.vcr_config()) as cassette:
+    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.creatio_vcr_config()) as cassette:
         async with build_http_client() as http:
             await replay_client(http).authenticate()
     assert cassette.play_count == 1
@@ -375,7 +375,7 @@ def test_recorded_requests_are_rewritten_and_scrubbed() -> None:
         },
     )
 
-    stored = cs.scrub_request(live)
+    stored = cs.scrub_creatio_request(live)
 
     assert stored.uri == "https://creatio.test/0/connect/token"
     assert (stored.scheme, stored.host, stored.port) == ("https", "creatio.test", 443)
@@ -383,9 +383,11 @@ def test_recorded_requests_are_rewritten_and_scrubbed() -> None:
         stored.body == b"grant_type=client_credentials&client_id=casebridge-cassettes&client_secret=XXXXXXXX"
     )
     assert {k.lower() for k in stored.headers} == {"content-type"}
-    other = cs.scrub_request_body(body.replace(cs.CLIENT_SECRET, "something-else").encode())
+    other = cs.scrub_creatio_request_body(body.replace(cs.CLIENT_SECRET, "something-else").encode())
     assert other.endswith(b"client_secret=XXXXXXXX-OTHER")
-    assert cs.scrub_request_body(stored.body) == stored.body  # idempotent: replay scrubs stored requests too
+    assert (
+        cs.scrub_creatio_request_body(stored.body) == stored.body
+    )  # idempotent: replay scrubs stored requests too
 
 
 def test_recorded_responses_are_rewritten_and_scrubbed() -> None:
@@ -403,7 +405,7 @@ def test_recorded_responses_are_rewritten_and_scrubbed() -> None:
         "body": {"string": payload},
     }
 
-    stored = cs.scrub_response(response)
+    stored = cs.scrub_creatio_response(response)
 
     assert stored["body"]["string"] == b'{"access_token":"***","expires_in":3600,"token_type":"Bearer"}'
     assert stored["headers"] == {
@@ -413,7 +415,7 @@ def test_recorded_responses_are_rewritten_and_scrubbed() -> None:
     }
     context = b'{"@odata.context":"http://localhost:8100/0/odata/$metadata#Case","value":[]}'
     assert (
-        cs.scrub_response_body(context)
+        cs.scrub_creatio_response_body(context)
         == b'{"@odata.context":"https://creatio.test/0/odata/$metadata#Case","value":[]}'
     )
 
@@ -426,9 +428,9 @@ def test_body_matcher_compares_scrubbed_form_and_json_data() -> None:
     right = post(f"grant_type=client_credentials&client_id={cs.CLIENT_ID}&client_secret={cs.CLIENT_SECRET}")
     wrong = post(f"grant_type=client_credentials&client_id={cs.CLIENT_ID}&client_secret={cs.WRONG_SECRET}")
 
-    cs.scrubbed_body_matcher(right, stored)
+    cs.creatio_body_matcher(right, stored)
     with pytest.raises(AssertionError, match="bodies differ"):
-        cs.scrubbed_body_matcher(wrong, stored)
-    cs.scrubbed_body_matcher(post('{"a": 1, "b": [2]}'), post('{"b":[2],"a":1}'))
+        cs.creatio_body_matcher(wrong, stored)
+    cs.creatio_body_matcher(post('{"a": 1, "b": [2]}'), post('{"b":[2],"a":1}'))
     with pytest.raises(AssertionError, match="bodies differ"):
-        cs.scrubbed_body_matcher(post('{"a": 1}'), post('{"a": 2}'))
+        cs.creatio_body_matcher(post('{"a": 1}'), post('{"a": 2}'))
