@@ -8,17 +8,7 @@ import pytest
 
 from app.domain.creatio_ids import ActivityCategoryIds, ActivityTypeIds, CaseStatusIds
 from app.sandbox.ids import SandboxIds
-from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
-
-ODATA = f"{BASE}/0/odata"
-
-
-def _inner(response_json: dict[str, object]) -> str:
-    error = response_json["error"]
-    assert isinstance(error, dict)
-    assert error["code"] == ""
-    assert error["message"] == "An error has occurred."
-    return str(error["innererror"]["internalexception"]["message"])
+from tests.sandbox.conftest import BASE, ODATA, MakeSandbox, Sandbox, error_message
 
 
 async def test_list_has_context_and_value(sb: Sandbox) -> None:
@@ -71,7 +61,7 @@ async def test_unknown_entity_set_is_404_by_default(sb: Sandbox) -> None:
     response = await sb.get("/0/odata/InvalidCollection")
 
     assert response.status_code == 404
-    assert _inner(response.json()) == "Resource not found for the segment 'InvalidCollection'."
+    assert error_message(response.json()) == "Resource not found for the segment 'InvalidCollection'."
 
 
 async def test_unknown_entity_set_is_a_bare_401_behind_the_quirk_flag(make_sandbox: MakeSandbox) -> None:
