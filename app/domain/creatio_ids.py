@@ -29,7 +29,7 @@ def lookup_guid(value: object) -> UUID | None:
 
 
 class CaseStatusIds:
-    """CaseStatus rows (IsFinal/IsResolved/IsPaused in seed.py)."""
+    """CaseStatus rows (their IsFinal/IsResolved/IsPaused flags are in app/sandbox/seed.py)."""
 
     NEW = UUID("ae5f2f10-f46b-1410-fd9a-0050ba5d6c38")
     IN_PROGRESS = UUID("7e9f1204-f46b-1410-fb9a-0050ba5d6c38")
