@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from bench.procs import Child, ensure_port_free, start, wait_until_up
 
 # Throw-away values for processes that listen on 127.0.0.1 only, for the length of a run.
@@ -14,8 +15,8 @@ ADMIN_TOKEN = "bench-admin-token"
 SANDBOX_CLIENT_ID = "casebridge-bench"
 SANDBOX_SECRET = "bench-sandbox-client-secret"
 SECRET_KEY = "Z2VuZXJhdGVkLWZvci1iZW5jaC1vbmx5LTAwMDAwMDA="  # a fixed Fernet key for throw-away data
-FIRST_LINE_GROUP = "b5d51a2d-c0dd-477b-b2aa-58034367ba26"  # Creatio's seeded "1st line support"
-RESOLVED_STATUS = "ae7f411e-f46b-1410-009b-0050ba5d6c38"  # Creatio's "Resolved" case status
+FIRST_LINE_GROUP = str(RoleIds.FIRST_LINE)
+RESOLVED_STATUS = str(CaseStatusIds.RESOLVED)
 
 
 @dataclass(frozen=True)

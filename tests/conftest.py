@@ -15,12 +15,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
+from vcr import VCR
 
 from app.asgi import Adapters, create_app
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
 from tests.events import CHAT_SECRET
+from tests.support.cassettes import register_matchers
 
 SANDBOX_URL = "http://127.0.0.1:8100"
 SANDBOX_CLIENT_ID = "casebridge-sandbox"
@@ -143,8 +146,8 @@ def connected_settings(settings: Settings, **overrides: object) -> Settings:
         "creatio_instance_url": SANDBOX_URL,
         "creatio_client_id": SANDBOX_CLIENT_ID,
         "creatio_client_secret": SecretStr(SANDBOX_SECRET),
-        "creatio_default_group_id": "b5d51a2d-c0dd-477b-b2aa-58034367ba26",
-        "creatio_resolved_status_id": "ae7f411e-f46b-1410-009b-0050ba5d6c38",
+        "creatio_default_group_id": str(RoleIds.FIRST_LINE),
+        "creatio_resolved_status_id": str(CaseStatusIds.RESOLVED),
     }
     return settings.model_copy(update=values | overrides)
 
@@ -163,3 +166,8 @@ async def synced_client(
 async def drain(client: AsyncTestClient[Litestar]) -> None:
     """Run every runnable job of the app to completion (the tests' stand-in for background workers)."""
     await client.app.state.services.runtime.runner.run_until_idle()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    """The cassettes' body matchers (see tests/support/cassettes.py)."""
+    register_matchers(vcr)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.adapters.creatio.cassette_support import CASSETTE_ROOT, CLIENT_SECRET, WRONG_SECRET
+from tests.support.cassettes import CASSETTE_ROOT, CLIENT_SECRET, CREATIO_CASSETTE_DIR, WRONG_SECRET
 
 KNOWN_TEST_SECRETS = (CLIENT_SECRET, WRONG_SECRET)
 PLACEHOLDERS = frozenset({"", "XXXXXXXX", "XXXXXXXX-OTHER", "***"})
@@ -101,13 +101,13 @@ def scan(root: Path) -> dict[str, list[str]]:
 
 
 def test_committed_cassettes_have_no_secrets() -> None:
-    creatio = sorted((CASSETTE_ROOT / "creatio").glob("*.yaml"))
+    creatio = sorted(CREATIO_CASSETTE_DIR.glob("*.yaml"))
     assert creatio, "no Creatio cassettes found: run `make record-cassettes`"
     assert scan(CASSETTE_ROOT) == {}
 
 
 def test_committed_cassettes_point_at_creatio_test_only() -> None:
-    for path in sorted((CASSETTE_ROOT / "creatio").glob("*.yaml")):
+    for path in sorted(CREATIO_CASSETTE_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
         for interaction in data["interactions"]:
             assert interaction["request"]["uri"].startswith("https://creatio.test/"), path.name

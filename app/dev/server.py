@@ -15,9 +15,10 @@ from pydantic import SecretStr
 
 from app.asgi import create_app
 from app.bootstrap.secrets import load_or_create_secret, resolve_secret
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.observability.logs import configure_logging
 from app.sandbox import SandboxConfig, create_sandbox_app
-from app.sandbox.ids import CaseStatusIds, RoleIds, SandboxIds
+from app.sandbox.ids import SandboxIds
 from app.sandbox.store import SandboxStore
 from app.settings import Settings
 

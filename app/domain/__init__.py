@@ -1,1 +1,1 @@
-"""Pure domain models: conversations, messages, case drafts, events. No I/O."""
+"""Pure domain models: conversations, messages, case drafts, events, Creatio's seeded GUIDs. No I/O."""

@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from app.sandbox.ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds, SandboxIds
+from app.domain.creatio_ids import (
+    ZERO_GUID,
+    ActivityCategoryIds,
+    ActivityStatusIds,
+    ActivityTypeIds,
+    EmailTypeIds,
+)
+from app.sandbox.ids import SandboxIds
 from app.sandbox.repository import apply_changes, create_entity
 from app.sandbox.schema import ENTITY_SETS
 from app.sandbox.seed import USER_TYPE
 from app.sandbox.serialize import row_to_json
 from app.sandbox.store import SandboxStore
 from app.sandbox.tables import Row
-from app.sandbox.values import ZERO_GUID
 
 
 def agents(store: SandboxStore) -> list[dict[str, Any]]:

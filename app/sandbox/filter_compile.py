@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from app.domain.creatio_ids import ZERO_GUID
 from app.sandbox.errors import incompatible_types, query_error, server_error, unknown_property
 from app.sandbox.filter_ast import COMPARISONS, Call, Compare, Literal, Logical, Node, Not, Path
 from app.sandbox.schema import ENTITY_SETS, Column, EntityDef
 from app.sandbox.tables import Row, Tables
-from app.sandbox.values import NUMERIC, ZERO_GUID, Edm, is_null, parse_datetime, parse_guid
+from app.sandbox.values import NUMERIC, Edm, is_null, parse_datetime, parse_guid
 
 Getter = Callable[[Row], Any]
 Predicate = Callable[[Row], bool]

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from app.domain.creatio_ids import ZERO_GUID
 from app.sandbox.errors import ODataError, bad_request, not_found, server_error, unknown_property
 from app.sandbox.rules import apply_insert_defaults, reopen_changes, status_side_effects
 from app.sandbox.schema import ENTITY_SETS, EntityDef
 from app.sandbox.store import SandboxStore, blank_row
 from app.sandbox.tables import DuplicateKeyError, Row
-from app.sandbox.values import ZERO_GUID, from_json
+from app.sandbox.values import from_json
 
 _SAVE_FAILED = "An error occurred while saving the entity."
 _TERMINATED = "\r\nThe statement has been terminated."

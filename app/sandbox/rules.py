@@ -6,7 +6,8 @@ from collections.abc import Set
 from datetime import datetime
 from uuid import UUID
 
-from app.sandbox.ids import (
+from app.domain.creatio_ids import (
+    ZERO_GUID,
     ActivityCategoryIds,
     ActivityPriorityIds,
     ActivityStatusIds,
@@ -17,7 +18,7 @@ from app.sandbox.ids import (
     ClosureCodeIds,
 )
 from app.sandbox.tables import Row, Tables
-from app.sandbox.values import MIN_DATE, ZERO_GUID
+from app.sandbox.values import MIN_DATE
 
 
 def apply_insert_defaults(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from app.sandbox.ids import (
+from app.domain.creatio_ids import (
     ActivityCategoryIds,
     ActivityPriorityIds,
     ActivityStatusIds,

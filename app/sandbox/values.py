@@ -10,7 +10,8 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
-ZERO_GUID = UUID(int=0)
+from app.domain.creatio_ids import ZERO_GUID
+
 MIN_DATE = datetime(1, 1, 1, tzinfo=UTC)
 GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 DATETIME_RE = re.compile(

@@ -6,16 +6,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxConfig
+from app.sandbox.ids import SandboxIds
 from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
 
 Client = AsyncTestClient[Litestar]
-AGENT_CONTACT = "5b0c0001-0000-4000-8000-00000000000a"
-AGENT_USER = "5b0c0002-0000-4000-8000-00000000000a"
-FIRST_LINE = "b5d51a2d-c0dd-477b-b2aa-58034367ba26"
-RESOLVED = "ae7f411e-f46b-1410-009b-0050ba5d6c38"
-IN_PROGRESS = "7e9f1204-f46b-1410-fb9a-0050ba5d6c38"
-CLOSED = "3e7f420c-f46b-1410-fc9a-0050ba5d6c38"
+AGENT_CONTACT = str(SandboxIds.AGENT_1_CONTACT)
+AGENT_USER = str(SandboxIds.AGENT_1_USER)
 MISSING = "00000000-1111-2222-3333-444444444444"
 
 
@@ -25,8 +23,8 @@ def form(**overrides: Any) -> dict[str, Any]:
         "client_id": SANDBOX_CLIENT_ID,
         "client_secret": SANDBOX_SECRET,
         "default_owner_id": AGENT_CONTACT,
-        "default_group_id": FIRST_LINE,
-        "resolved_status_id": RESOLVED,
+        "default_group_id": str(RoleIds.FIRST_LINE),
+        "resolved_status_id": str(CaseStatusIds.RESOLVED),
         "create_case_only_on_handoff": False,
     } | overrides
 
@@ -109,8 +107,8 @@ async def test_unusable_instance_urls_fail_before_any_request(
         ("default_group_id", MISSING, "failed", "No SysAdminUnit with Id"),
         ("default_group_id", AGENT_USER, "warning", "single user"),
         ("resolved_status_id", MISSING, "failed", "No CaseStatus with Id"),
-        ("resolved_status_id", IN_PROGRESS, "warning", "neither resolved nor final"),
-        ("resolved_status_id", CLOSED, "passed", "'Closed' (final)"),
+        ("resolved_status_id", str(CaseStatusIds.IN_PROGRESS), "warning", "neither resolved nor final"),
+        ("resolved_status_id", str(CaseStatusIds.CLOSED), "passed", "'Closed' (final)"),
         ("resolved_status_id", None, "warning", "No resolved status set"),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from app.db.tables import JobRow
+from app.domain.creatio_ids import CasePriorityIds
 from tests.conftest import ADMIN_TOKEN
 from tests.console.conftest import Client, form_token
 from tests.events import message, signed
@@ -55,7 +56,7 @@ async def test_mapping_page_shows_each_field_and_lookup_value(autofill_admin: Cl
     assert "Auto-fill is <strong>on</strong>" in page.text
     assert "field_mappings/default.yaml:" in page.text
     assert "<code>PriorityId</code>" in page.text
-    assert "afb33208-f46b-1410-ec8c-0050ba5d6c38" in page.text  # CasePriority "Critical", resolved live
+    assert str(CasePriorityIds.CRITICAL) in page.text  # resolved live
 
 
 async def test_preview_of_a_pasted_transcript(autofill_admin: Client) -> None:

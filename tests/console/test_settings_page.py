@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from app.sandbox.ids import CaseStatusIds, RoleIds, SandboxIds
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.sandbox.ids import SandboxIds
 from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
 from tests.console.conftest import Client, form_token
 

@@ -16,6 +16,7 @@ from sqlmodel import select
 from app.asgi import Adapters, create_app
 from app.db.tables import ConversationRow, DeliveryRow, JobRow
 from app.sandbox import SandboxConfig, SandboxStore, create_sandbox_app
+from app.sandbox.ids import SandboxIds
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings, drain
 from tests.events import signed
@@ -23,7 +24,7 @@ from tests.fakes.chat_platform import FakeChatPlatform
 
 Client = AsyncTestClient[Litestar]
 OUTBOUND_SECRET = "test-chat-outbound-secret"
-TECH_CONTACT = "5b0c0001-0000-4000-8000-000000000001"
+TECH_CONTACT = str(SandboxIds.TECH_CONTACT)
 
 
 class ForwardToApp(httpx.AsyncBaseTransport):

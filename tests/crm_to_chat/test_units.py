@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import inspect
 
-from app.adapters.chat.delivery import classify, retry_after
+from app.adapters.chat.delivery import classify
 from app.adapters.chat.payloads import render
 from app.adapters.creatio.case_reader import html_to_text
 from app.db.engine import create_engine, upgrade_to_head
@@ -61,16 +61,6 @@ def test_outcomes_by_status(status: int) -> None:
     if not delivered:
         assert outcome.error is not None
         assert f"chat.example) answered {status}: nope" in outcome.error
-
-
-def test_retry_after_reads_seconds_and_dates_and_caps_them() -> None:
-    now = datetime(2026, 11, 28, 10, 0, 0, tzinfo=UTC)
-    assert retry_after("12") == 12.0
-    assert retry_after("999999") == 3600.0
-    assert retry_after("Sat, 28 Nov 2026 10:00:30 GMT", now=now) == 30.0
-    assert retry_after("Sat, 28 Nov 2026 09:00:00 GMT", now=now) == 0.0
-    assert retry_after("soon") is None
-    assert retry_after(None) is None
 
 
 def test_html_bodies_become_plain_text() -> None:

@@ -14,7 +14,9 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.creatio.case_reader import CaseReaders
 from app.asgi import Adapters, create_app
+from app.domain.creatio_ids import CaseStatusIds
 from app.ports.jobs import JobKind
+from app.sandbox.ids import SandboxIds
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, connected_settings
 from tests.crm_to_chat.conftest import (
@@ -30,7 +32,7 @@ from tests.crm_to_chat.conftest import (
 from tests.events import message, resolved
 from tests.fakes.chat_platform import FakeChatPlatform
 
-AGENT_MARIA = "5b0c0001-0000-4000-8000-00000000000a"
+AGENT_MARIA = str(SandboxIds.AGENT_1_CONTACT)
 
 
 async def linked_case(client: Client, sandbox_app: Litestar, conv: str = "c1") -> str:
@@ -163,7 +165,7 @@ async def test_a_resolution_from_the_chat_is_not_echoed_back(
     await settle(client, sandbox_app)
     case = sandbox_of(sandbox_app).get("Case", case_id)
     assert case is not None
-    assert str(case["StatusId"]) == "ae7f411e-f46b-1410-009b-0050ba5d6c38"  # Casebridge wrote Resolved
+    assert case["StatusId"] == CaseStatusIds.RESOLVED  # Casebridge wrote it
     # Creatio's "Case modified" process fires for Casebridge's own change too.
     response = await client.post(view["url"], json={"event_type": "case_updated", "caseId": case_id})
     assert response.status_code == 202

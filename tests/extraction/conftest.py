@@ -10,7 +10,6 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from vcr import VCR
 
 from app.asgi import Adapters, create_app
 from app.extraction.mapping import FieldMapping
@@ -18,7 +17,6 @@ from app.extraction.mapping_loader import load_mapping
 from app.extraction.prompts import PromptSet
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings
-from tests.extraction.llm_cassettes import json_body_matcher
 
 REPO = Path(__file__).resolve().parents[2]
 MAPPINGS = REPO / "field_mappings"
@@ -76,8 +74,3 @@ async def agent_patches_case(sandbox_http: httpx.AsyncClient, case_id: str, body
         f"/0/odata/Case({case_id})", json=body, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 204, response.text
-
-
-def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
-    """The LLM cassettes' body matcher (JSON as data; see llm_cassettes.py)."""
-    vcr.register_matcher("llm_json_body", json_body_matcher)

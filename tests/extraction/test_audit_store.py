@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db.engine import create_engine, create_session_factory, upgrade_to_head
 from app.db.stores.autofill_audit import AutofillAuditStore, insert_audit_rows
 from app.db.transactions import EngineTransactions
+from app.domain.creatio_ids import CasePriorityIds
 
 
 def row(field: str, column: str, outcome: str, value: str, lookup_id: str | None = None) -> dict[str, Any]:
@@ -47,13 +48,11 @@ async def test_audit_rows_and_what_casebridge_wrote(database_url: str) -> None:
                 lambda c: {col["name"] for col in inspect(c).get_columns("autofill_audit")}
             )
         store = AutofillAuditStore(create_session_factory(engine))
-        await record(
-            engine, [row("priority", "PriorityId", "applied", "High", "8b700f24-f46b-1410-ee8c-0050ba5d6c38")]
-        )
+        await record(engine, [row("priority", "PriorityId", "applied", "High", str(CasePriorityIds.HIGH))])
         await record(
             engine,
             [
-                row("priority", "PriorityId", "applied", "Low", "cbb93036-f46b-1410-ef8c-0050ba5d6c38"),
+                row("priority", "PriorityId", "applied", "Low", str(CasePriorityIds.LOW)),
                 row("order_number", "UsrOrderNumber", "applied", "AB-123456"),
                 row("product", "UsrProduct", "suggested", "API"),
             ],
@@ -73,6 +72,6 @@ async def test_audit_rows_and_what_casebridge_wrote(database_url: str) -> None:
         "prompt_version",
     } <= columns
     assert {"prompt_tokens", "completion_tokens", "latency_ms", "attempts", "fallback_reason"} <= columns
-    assert applied == {"PriorityId": "cbb93036-f46b-1410-ef8c-0050ba5d6c38", "UsrOrderNumber": "AB-123456"}
+    assert applied == {"PriorityId": str(CasePriorityIds.LOW), "UsrOrderNumber": "AB-123456"}
     assert [r.field for r in rows] == ["product", "order_number", "priority", "priority"]  # newest first
     assert (rows[0].prompt_tokens, rows[0].latency_ms, rows[0].attempts) == (100, 350, 2)

@@ -14,8 +14,8 @@ from sqlmodel import col, select
 
 from app.asgi import Adapters
 from app.db.stores.autofill_audit import AutofillAuditRow
+from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.ports.errors import TemporaryFailure
-from app.sandbox.ids import CaseCategoryIds, CasePriorityIds
 from app.settings import Settings
 from tests.conftest import drain
 from tests.events import handoff, message

@@ -9,7 +9,7 @@ import httpx
 from litestar import Litestar
 
 from app.asgi import Adapters
-from app.sandbox.ids import CaseCategoryIds, CasePriorityIds
+from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.settings import Settings
 from tests.conftest import drain
 from tests.events import handoff, message

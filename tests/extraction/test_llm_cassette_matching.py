@@ -14,11 +14,11 @@ from app.extraction.fallback import ExtractionFailed
 from app.extraction.mapping import FieldMapping
 from app.extraction.prompts import PromptSet
 from app.extraction.transcript_input import from_pairs
-from tests.extraction import llm_cassettes as lc
-from tests.extraction.conftest import PROMPTS, REPO
+from tests.extraction.conftest import PROMPTS
 from tests.extraction.test_llm_cassettes import BILLING
+from tests.support import cassettes
 
-CASSETTE = REPO / "cassettes" / "llm" / "test_billing_dispute_is_extracted_with_evidence.yaml"
+CASSETTE = cassettes.LLM_CASSETTE_DIR / "test_billing_dispute_is_extracted_with_evidence.yaml"
 
 
 async def test_a_changed_prompt_no_longer_matches_the_cassette(mapping: FieldMapping, tmp_path: Path) -> None:
@@ -26,11 +26,14 @@ async def test_a_changed_prompt_no_longer_matches_the_cassette(mapping: FieldMap
     shutil.copytree(PROMPTS, changed)
     with (changed / "system.j2").open("a", encoding="utf-8") as template:
         template.write("Be concise.\n")
-    options = {k: v for k, v in lc.vcr_config().items() if k != "allow_playback_repeats"}
+    options = {k: v for k, v in cassettes.llm_vcr_config().items() if k != "allow_playback_repeats"}
     recorder = vcr.VCR(**options)
-    recorder.register_matcher("llm_json_body", lc.json_body_matcher)
+    cassettes.register_matchers(recorder)
     config = LlmConfig(
-        api_key=SecretStr("replay-only"), model=lc.MODEL, base_url=lc.REPLAY_BASE_URL, http_retries=0
+        api_key=SecretStr("replay-only"),
+        model=cassettes.LLM_MODEL,
+        base_url=cassettes.LLM_BASE_URL,
+        http_retries=0,
     )
     with recorder.use_cassette(str(CASSETTE), record_mode="none", allow_playback_repeats=True):
         async with build_openai_client(config) as client:
@@ -49,7 +52,7 @@ async def test_a_changed_prompt_no_longer_matches_the_cassette(mapping: FieldMap
 def test_llm_cassettes_are_scrubbed() -> None:
     import yaml
 
-    paths = sorted((REPO / "cassettes" / "llm").glob("*.yaml"))
+    paths = sorted(cassettes.LLM_CASSETTE_DIR.glob("*.yaml"))
     assert len(paths) >= 5, "run `make record-llm-cassettes`"
     for path in paths:
         text = path.read_text(encoding="utf-8")

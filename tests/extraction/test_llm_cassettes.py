@@ -1,4 +1,4 @@
-"""The OpenAI path through instructor, replayed from `cassettes/llm/` (see llm_cassettes.py).
+"""The OpenAI path through instructor, replayed from `cassettes/llm/` (see tests/support/cassettes.py).
 
 `make record-llm-cassettes` records again: against api.openai.com when OPENAI_API_KEY is set, else
 against the fake with the answers below. The tests in FAKE_ONLY script a wrong answer on purpose (a
@@ -24,9 +24,7 @@ from app.extraction.mapping import FieldMapping
 from app.extraction.normalise import normalise
 from app.extraction.prompts import PromptSet
 from app.extraction.transcript_input import from_pairs
-from tests.adapters.creatio.cassette_support import assert_fully_played
-from tests.extraction import llm_cassettes as lc
-from tests.extraction.conftest import REPO
+from tests.support import cassettes
 
 pytestmark = pytest.mark.vcr
 
@@ -126,12 +124,12 @@ FAKE_ONLY = {"test_an_invalid_value_is_re_asked_once", "test_made_up_evidence_is
 
 @pytest.fixture(scope="module")
 def vcr_cassette_dir() -> str:
-    return str(REPO / "cassettes" / "llm")
+    return str(cassettes.LLM_CASSETTE_DIR)
 
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, object]:
-    return lc.vcr_config()
+    return cassettes.llm_vcr_config()
 
 
 @dataclass
@@ -147,13 +145,13 @@ def target(request: pytest.FixtureRequest, record_mode: str, disable_recording: 
     """https://llm.test on replay; OpenAI (with OPENAI_API_KEY) or the fake when recording."""
     name = request.node.name
     if record_mode == "none" and not disable_recording:
-        yield Target(lc.REPLAY_BASE_URL, "replay-only")
+        yield Target(cassettes.LLM_BASE_URL, "replay-only")
         return
     key = os.environ.get("OPENAI_API_KEY")
     if key and name not in FAKE_ONLY:
-        yield Target(lc.OPENAI_BASE_URL, key)
+        yield Target(cassettes.OPENAI_BASE_URL, key)
         return
-    with lc.running_fake(ANSWERS[name]) as (base_url, _fake):
+    with cassettes.running_fake_openai(ANSWERS[name]) as (base_url, _fake):
         yield Target(base_url, "fake-key")
 
 
@@ -169,12 +167,12 @@ async def extractor(
 
     hooks = {"request": [on_request], "response": [on_response]}
     config = LlmConfig(
-        api_key=SecretStr(target.api_key), model=lc.MODEL, base_url=target.base_url, http_retries=0
+        api_key=SecretStr(target.api_key), model=cassettes.LLM_MODEL, base_url=target.base_url, http_retries=0
     )
     async with httpx.AsyncClient(event_hooks=hooks) as http, build_openai_client(config, http) as client:
         yield LlmExtractor(client, config, mapping, prompts)
     if vcr is not None and record_mode == "none":
-        assert_fully_played(vcr, len(target.sent), len(target.answered))
+        cassettes.assert_fully_played(vcr, len(target.sent), len(target.answered))
 
 
 def values(extraction: Any) -> dict[str, Any]:
@@ -198,7 +196,7 @@ async def test_billing_dispute_is_extracted_with_evidence(extractor: LlmExtracto
         "product": "Billing portal",
     }
     assert_evidence_is_quoted(extraction, BILLING)
-    assert (extraction.extractor, extraction.model) == ("llm", lc.MODEL)
+    assert (extraction.extractor, extraction.model) == ("llm", cassettes.LLM_MODEL)
     assert extraction.prompt_version == extractor.info.prompt_version
     [attempt] = extraction.attempts
     assert attempt.error is None

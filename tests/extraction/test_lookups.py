@@ -10,9 +10,9 @@ import httpx
 
 from app.adapters.creatio import CreatioClient, CreatioInstance
 from app.adapters.creatio.lookups import CreatioLookups
+from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.extraction.mapping import FieldMapping
 from app.pipeline.autofill.lookups import LookupCache, wanted_names
-from app.sandbox.ids import CaseCategoryIds, CasePriorityIds
 from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
 from tests.extraction.conftest import Client
 

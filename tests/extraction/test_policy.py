@@ -8,11 +8,11 @@ from uuid import UUID
 
 import pytest
 
+from app.domain.creatio_ids import ZERO_GUID, CasePriorityIds
 from app.extraction.mapping import FieldMapping, MappedField
 from app.extraction.types import FieldValue
 from app.pipeline.autofill.lookups import LookupTable, Resolution
-from app.pipeline.autofill.policy import ZERO_GUID, CaseState, decide
-from app.sandbox.ids import CasePriorityIds
+from app.pipeline.autofill.policy import CaseState, decide
 
 IDS = {
     "Critical": CasePriorityIds.CRITICAL,
@@ -52,7 +52,7 @@ def test_a_new_case_has_nothing_to_protect(priority: MappedField) -> None:
 @pytest.mark.parametrize(
     ("current", "ours", "outcome", "reason"),
     [
-        (ZERO_GUID, {}, "applied", None),
+        (str(ZERO_GUID), {}, "applied", None),
         (None, {}, "applied", None),
         (CasePriorityIds.MEDIUM, {}, "applied", None),  # Creatio's default (creatio_default: Medium)
         (CasePriorityIds.CRITICAL, {"PriorityId": str(CasePriorityIds.CRITICAL)}, "applied", None),  # ours

@@ -7,16 +7,12 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from app.db.tables import ConversationRow, JobRow
+from app.domain.creatio_ids import ActivityStatusIds, CaseOriginIds, CaseStatusIds, RoleIds
 from app.sandbox import SandboxStore
 from tests.conftest import drain
 from tests.events import handoff, message, resolved, signed
 
 Client = AsyncTestClient[Litestar]
-CHAT_ORIGIN = "019259af-ec9c-4c87-9565-3c00700c7875"
-FIRST_LINE = "b5d51a2d-c0dd-477b-b2aa-58034367ba26"
-RESOLVED = "ae7f411e-f46b-1410-009b-0050ba5d6c38"
-REOPENED = "f063ebbe-fdc6-4982-8431-d8cfa52fedcf"
-COMPLETED = "4bdbb88f-58e6-df11-971b-001d60e938c6"
 
 
 async def post(client: Client, event: dict[str, Any]) -> None:
@@ -53,8 +49,8 @@ async def test_every_conversation_mode_creates_one_case_with_activities_in_order
     [case] = cases(sandbox_app)
     assert case["Subject"] == "My invoice is wrong."
     assert case["Symptoms"] == "My invoice is wrong. It says 300 but I paid 200."
-    assert str(case["OriginId"]) == CHAT_ORIGIN
-    assert str(case["GroupId"]) == FIRST_LINE
+    assert case["OriginId"] == CaseOriginIds.CHAT
+    assert case["GroupId"] == RoleIds.FIRST_LINE
     assert case["Number"].startswith("SR")
     contact = store_of(sandbox_app).get("Contact", case["ContactId"])
     assert contact is not None
@@ -71,7 +67,7 @@ async def test_every_conversation_mode_creates_one_case_with_activities_in_order
         "Customer (Ada Lovelace): Thanks",
     ]
     assert acts[0]["DetailedResult"].endswith("Conversation: https://chat.example/inbox/c1")
-    assert all(str(a["StatusId"]) == COMPLETED for a in acts)
+    assert all(a["StatusId"] == ActivityStatusIds.COMPLETED for a in acts)
     row = await conversation(synced_client, "c1")
     assert (str(row.case_id), row.case_number) == (str(case["Id"]), case["Number"])
 
@@ -99,7 +95,7 @@ async def test_handoff_updates_the_same_case_and_adds_the_summary(
     await post(synced_client, handoff("c3", "Customer wants a refund for order AB-123456", t=50))
     await drain(synced_client)
     [case] = cases(sandbox_app)
-    assert str(case["GroupId"]) == FIRST_LINE
+    assert case["GroupId"] == RoleIds.FIRST_LINE
     titles = [a["Title"] for a in activities_of(sandbox_app, case["Id"])]
     assert titles[-1] == "Handoff to a human: Customer wants a refund for order AB-123456"
     row = await conversation(synced_client, "c3")
@@ -113,11 +109,11 @@ async def test_resolution_sets_the_resolved_status_and_a_new_message_reopens(
     await post(synced_client, resolved("c4", t=60))
     await drain(synced_client)
     [case] = cases(sandbox_app)
-    assert str(case["StatusId"]) == RESOLVED
+    assert case["StatusId"] == CaseStatusIds.RESOLVED
     await post(synced_client, message("c4", "m2", "It did not work", t=120))
     await drain(synced_client)
     [case] = cases(sandbox_app)
-    assert str(case["StatusId"]) == REOPENED
+    assert case["StatusId"] == CaseStatusIds.REOPENED
     assert len(activities_of(sandbox_app, case["Id"])) == 2
 
 

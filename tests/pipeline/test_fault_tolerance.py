@@ -6,6 +6,7 @@ import asyncio
 import signal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 from litestar import Litestar
@@ -16,14 +17,13 @@ from sqlmodel import col, select
 from app.asgi import create_app
 from app.db.engine import SessionFactory, create_engine, create_session_factory
 from app.db.tables import ConversationRow, JobRow, MessageRow
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.settings import Settings
 from tests.events import CHAT_SECRET, handoff, message, resolved, signed
 from tests.processes import sandbox_process, start, stop
 
 CONVERSATIONS = 50
 SECRET = "fault-test-sandbox-secret"
-RESOLVED = "ae7f411e-f46b-1410-009b-0050ba5d6c38"
-FIRST_LINE = "b5d51a2d-c0dd-477b-b2aa-58034367ba26"
 FAULTS = [
     "--error-rate",
     "0.1",
@@ -65,8 +65,8 @@ def settings_for(tmp_path: Path, database_url: str, sandbox_url: str) -> Setting
         creatio_instance_url=sandbox_url,
         creatio_client_id="casebridge-sandbox",
         creatio_client_secret=SecretStr(SECRET),
-        creatio_default_group_id=FIRST_LINE,  # type: ignore[arg-type]
-        creatio_resolved_status_id=RESOLVED,  # type: ignore[arg-type]
+        creatio_default_group_id=RoleIds.FIRST_LINE,
+        creatio_resolved_status_id=CaseStatusIds.RESOLVED,
     )
 
 
@@ -118,7 +118,8 @@ async def check_creatio(sessions: SessionFactory, sandbox_url: str) -> None:
         for conv in conversations:
             detail = (await sandbox.get(f"/__sandbox/cases/{conv.case_id}")).json()
             case, activities = detail["case"], detail["activities"]
-            assert (str(case["StatusId"]), str(case["GroupId"])) == (RESOLVED, FIRST_LINE), conv.external_id
+            status, group = UUID(case["StatusId"]), UUID(case["GroupId"])
+            assert (status, group) == (CaseStatusIds.RESOLVED, RoleIds.FIRST_LINE), conv.external_id
             expected = sorted(by_conversation[conv.id], key=lambda m: m.sent_at)
             ids = [a["Id"] for a in sorted(activities, key=lambda a: a["StartDate"])]
             assert ids == [str(m.id) for m in expected], conv.external_id  # each once, in order

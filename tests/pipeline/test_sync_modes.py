@@ -9,7 +9,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
+from app.domain.creatio_ids import CaseStatusIds
 from app.sandbox import SandboxConfig
+from app.sandbox.ids import SandboxIds
 from app.settings import Settings
 from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings, drain
 from tests.events import handoff, message, resolved
@@ -58,7 +60,7 @@ async def test_existing_contact_is_matched_by_email(synced_client: Client, sandb
     await post(synced_client, message("k1", "m1", "Hello", email="ada@customer.example"))
     await drain(synced_client)
     [case] = cases(sandbox_app)
-    assert str(case["ContactId"]) == "5b0c0001-0000-4000-8000-000000000101"  # the seeded Ada Lovelace
+    assert case["ContactId"] == SandboxIds.DEMO_CUSTOMER_CONTACT  # the seeded Ada Lovelace
     assert len(store_of(sandbox_app).rows("Contact")) == 6  # nothing created
 
 
@@ -71,7 +73,7 @@ async def test_resolution_without_resolved_status_warns_instead_of_failing(
         await drain(client)
         [view] = (await client.get("/api/v1/admin/conversations")).json()
     [case] = cases(sandbox_app)
-    assert str(case["StatusId"]) == "ae5f2f10-f46b-1410-fd9a-0050ba5d6c38"  # still New
+    assert case["StatusId"] == CaseStatusIds.NEW  # still New
     assert view["sync_state"] == "synced"
     assert "no Resolved Status ID is configured" in view["warning"]
 
@@ -168,7 +170,7 @@ async def test_values_decided_after_an_ambiguous_create_still_reach_the_case(
             break
         await asyncio.sleep(0.05)
     [case] = cases(sandbox_app)
-    assert str(case["StatusId"]) == "ae7f411e-f46b-1410-009b-0050ba5d6c38"  # Resolved, patched onto the case
+    assert case["StatusId"] == CaseStatusIds.RESOLVED  # patched onto the case
     assert len(activities_of(sandbox_app, case["Id"])) == 1
 
 

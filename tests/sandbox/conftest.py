@@ -16,6 +16,16 @@ from app.sandbox import SandboxConfig, SandboxStore, create_sandbox_app
 CLIENT_ID = "casebridge-sandbox"
 CLIENT_SECRET = "sandbox-secret"
 BASE = "http://sandbox.test"
+ODATA = f"{BASE}/0/odata"
+
+
+def error_message(body: Any) -> str:
+    """The most specific text of Creatio's OData error body (`innererror.internalexception.message`)."""
+    error = body["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == ""
+    assert error["message"] == "An error has occurred."
+    return str(error["innererror"]["internalexception"]["message"])
 
 
 @dataclass

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 from litestar.testing import AsyncTestClient
 
+from app.domain.creatio_ids import CaseOriginIds
 from app.sandbox import SandboxConfig, SandboxStore, create_sandbox_app
 from tests.sandbox.conftest import BASE, CLIENT_ID, CLIENT_SECRET, Sandbox
 
@@ -49,7 +50,7 @@ async def test_runs_under_litestars_async_test_client() -> None:
         )
 
     assert listed.status_code == 200
-    assert listed.json()["value"][0]["Id"] == "019259af-ec9c-4c87-9565-3c00700c7875"
+    assert listed.json()["value"][0]["Id"] == str(CaseOriginIds.CHAT)
 
 
 async def test_stats_count_operations_per_method_and_set(sb: Sandbox) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.sandbox.ids import CaseStatusIds
-from tests.sandbox.conftest import BASE, Sandbox
+from app.domain.creatio_ids import CaseStatusIds
+from tests.sandbox.conftest import BASE, Sandbox, error_message
 
 BATCH = "/0/odata/$batch"
 
@@ -86,7 +86,7 @@ async def test_more_than_100_sub_requests_is_400(sb: Sandbox) -> None:
     exactly_100 = await sb.post(BATCH, json={"requests": requests[:100]})
 
     assert too_many.status_code == 400
-    assert "maximum number of '100'" in too_many.json()["error"]["innererror"]["internalexception"]["message"]
+    assert "maximum number of '100'" in error_message(too_many.json())
     assert exactly_100.status_code == 200
     assert len(exactly_100.json()["responses"]) == 100
 

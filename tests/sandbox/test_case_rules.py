@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from app.sandbox.ids import CaseStatusIds as S
-from app.sandbox.ids import ClosureCodeIds, SandboxIds
-from app.sandbox.values import MIN_DATE, ZERO_GUID
+from app.domain.creatio_ids import ZERO_GUID, ClosureCodeIds
+from app.domain.creatio_ids import CaseStatusIds as S
+from app.sandbox.ids import SandboxIds
+from app.sandbox.values import MIN_DATE
 from tests.sandbox.conftest import MakeSandbox, Receiver, Sandbox
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)

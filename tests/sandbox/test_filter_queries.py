@@ -8,8 +8,9 @@ from uuid import UUID
 
 import pytest
 
-from app.sandbox.ids import CaseOriginIds, CaseStatusIds, SandboxIds
-from tests.sandbox.conftest import MakeSandbox, Sandbox
+from app.domain.creatio_ids import CaseOriginIds, CaseStatusIds
+from app.sandbox.ids import SandboxIds
+from tests.sandbox.conftest import MakeSandbox, Sandbox, error_message
 
 A = UUID("00000000-0000-4000-8000-00000000000a")
 B = UUID("00000000-0000-4000-8000-00000000000b")
@@ -95,17 +96,11 @@ async def test_activity_by_case_navigation(sb: Sandbox) -> None:
     assert len(by_number.json()["value"]) == 1
 
 
-def _message(body: dict[str, object]) -> str:
-    error = body["error"]
-    assert isinstance(error, dict)
-    return str(error["innererror"]["internalexception"]["message"])
-
-
 async def test_quoted_guid_against_a_guid_column_is_400(sb: Sandbox) -> None:
     response = await sb.get(f"/0/odata/Case?$filter=Id eq '{A}'")
 
     assert response.status_code == 400
-    assert "incompatible types Edm.Guid and Edm.String" in _message(response.json())
+    assert "incompatible types Edm.Guid and Edm.String" in error_message(response.json())
 
 
 async def test_quoted_date_is_400_incompatible_types(sb: Sandbox) -> None:
@@ -113,7 +108,7 @@ async def test_quoted_date_is_400_incompatible_types(sb: Sandbox) -> None:
 
     assert response.status_code == 400
     body = response.json()
-    assert "incompatible types Edm.DateTimeOffset and Edm.String" in _message(body)
+    assert "incompatible types Edm.DateTimeOffset and Edm.String" in error_message(body)
     assert body["error"]["innererror"]["message"] == "The query specified in the URI is not valid."
 
 
@@ -126,7 +121,7 @@ async def test_scalar_foreign_key_in_filter_is_500_in_strict_mode(sb: Sandbox, e
     response = await sb.get(f"/0/odata/{entity}?$filter={quote(expr)}")
 
     assert response.status_code == 500
-    assert "not found in schema" in _message(response.json())
+    assert "not found in schema" in error_message(response.json())
 
 
 async def test_lenient_mode_accepts_quoted_guids_dates_and_scalar_keys(make_sandbox: MakeSandbox) -> None:
@@ -164,4 +159,4 @@ async def test_invalid_filters_are_400_with_creatio_error_body(sb: Sandbox, expr
     response = await sb.get(f"/0/odata/Case?$filter={quote(expr)}")
 
     assert response.status_code == 400
-    assert fragment in _message(response.json())
+    assert fragment in error_message(response.json())

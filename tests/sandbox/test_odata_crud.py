@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.sandbox.ids import (
+from app.domain.creatio_ids import (
+    ZERO_GUID,
     ActivityCategoryIds,
     ActivityPriorityIds,
     ActivityStatusIds,
@@ -15,21 +16,11 @@ from app.sandbox.ids import (
     CaseOriginIds,
     CasePriorityIds,
     CaseStatusIds,
-    SandboxIds,
 )
-from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
+from app.sandbox.ids import SandboxIds
+from tests.sandbox.conftest import ODATA, MakeSandbox, Sandbox, error_message
 
-ZERO = "00000000-0000-0000-0000-000000000000"
 MIN_DATE = "0001-01-01T00:00:00Z"
-ODATA = f"{BASE}/0/odata"
-
-
-def _inner(response_json: dict[str, object]) -> str:
-    error = response_json["error"]
-    assert isinstance(error, dict)
-    assert error["code"] == ""
-    assert error["message"] == "An error has occurred."
-    return str(error["innererror"]["internalexception"]["message"])
 
 
 async def test_post_case_returns_201_location_and_the_full_entity_with_defaults(sb: Sandbox) -> None:
@@ -45,7 +36,7 @@ async def test_post_case_returns_201_location_and_the_full_entity_with_defaults(
     assert body["PriorityId"] == str(CasePriorityIds.MEDIUM)
     assert body["OriginId"] == str(CaseOriginIds.CALL)
     assert body["CreatedById"] == body["ModifiedById"] == str(SandboxIds.TECH_CONTACT)
-    assert (body["GroupId"], body["OwnerId"], body["ContactId"]) == (ZERO, ZERO, ZERO)
+    assert body["GroupId"] == body["OwnerId"] == body["ContactId"] == str(ZERO_GUID)
     assert (body["Symptoms"], body["Solution"]) == ("", "")
     assert (body["ClosureDate"], body["RespondedOn"]) == (MIN_DATE, MIN_DATE)
     assert body["ProcessListeners"] == 0
@@ -66,7 +57,7 @@ async def test_post_honours_the_client_id_and_duplicate_is_a_500_db_error(sb: Sa
     duplicate = await sb.post("/0/odata/Case", json={"Id": case_id, "Subject": "b"})
 
     assert duplicate.status_code == 500
-    message = _inner(duplicate.json())
+    message = error_message(duplicate.json())
     assert "Violation of PRIMARY KEY constraint" in message
     assert "duplicate key" in message
     assert case_id in message
@@ -96,7 +87,7 @@ async def test_explicit_values_win_over_defaults(sb: Sandbox) -> None:
     assert (created["OriginId"], created["Number"], created["PriorityId"]) == (
         str(CaseOriginIds.CHAT),
         "SR-CUSTOM",
-        ZERO,
+        str(ZERO_GUID),
     )
 
 
@@ -107,7 +98,7 @@ async def test_explicit_values_win_over_defaults(sb: Sandbox) -> None:
         ({"StatusId": "not-a-guid"}, "Edm.Guid"),
         ({"RegisteredOn": "yesterday"}, "Edm.DateTimeOffset"),
         ({"Subject": 12}, "Edm.String"),
-        ({"Status@odata.bind": "CaseStatus(ae5f2f10-f46b-1410-fd9a-0050ba5d6c38)"}, "@odata.bind"),
+        ({"Status@odata.bind": f"CaseStatus({CaseStatusIds.NEW})"}, "@odata.bind"),
     ],
 )
 async def test_invalid_bodies_are_400_with_the_error_shape(
@@ -116,7 +107,7 @@ async def test_invalid_bodies_are_400_with_the_error_shape(
     response = await sb.post("/0/odata/Case", json=body)
 
     assert response.status_code == 400
-    assert fragment in _inner(response.json())
+    assert fragment in error_message(response.json())
 
 
 async def test_malformed_json_and_array_bodies_are_400(sb: Sandbox) -> None:
@@ -124,14 +115,14 @@ async def test_malformed_json_and_array_bodies_are_400(sb: Sandbox) -> None:
     array = await sb.post("/0/odata/Case", json=[1, 2])
 
     assert (broken.status_code, array.status_code) == (400, 400)
-    assert "not valid JSON" in _inner(broken.json())
+    assert "not valid JSON" in error_message(broken.json())
 
 
 async def test_unknown_lookup_value_is_a_foreign_key_500(sb: Sandbox) -> None:
     response = await sb.post("/0/odata/Case", json={"StatusId": str(uuid.uuid4())})
 
     assert response.status_code == 500
-    assert "FOREIGN KEY constraint" in _inner(response.json())
+    assert "FOREIGN KEY constraint" in error_message(response.json())
     assert sb.store.rows("Case") == []
 
 
@@ -178,7 +169,7 @@ async def test_deleting_a_referenced_row_is_a_500(sb: Sandbox) -> None:
     response = await sb.delete(f"/0/odata/Case({case['Id']})")
 
     assert response.status_code == 500
-    assert "REFERENCE constraint" in _inner(response.json())
+    assert "REFERENCE constraint" in error_message(response.json())
     assert sb.store.get("Case", case["Id"]) is not None
 
 

@@ -6,23 +6,9 @@ import uuid
 
 import pytest
 
-from app.sandbox.ids import (
-    ActivityCategoryIds,
-    ActivityTypeIds,
-    CaseStatusIds,
-    SandboxIds,
-)
-from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox
-
-ODATA = f"{BASE}/0/odata"
-
-
-def _inner(response_json: dict[str, object]) -> str:
-    error = response_json["error"]
-    assert isinstance(error, dict)
-    assert error["code"] == ""
-    assert error["message"] == "An error has occurred."
-    return str(error["innererror"]["internalexception"]["message"])
+from app.domain.creatio_ids import ActivityCategoryIds, ActivityTypeIds, CaseStatusIds
+from app.sandbox.ids import SandboxIds
+from tests.sandbox.conftest import BASE, ODATA, MakeSandbox, Sandbox, error_message
 
 
 async def test_list_has_context_and_value(sb: Sandbox) -> None:
@@ -64,9 +50,7 @@ async def test_get_by_key_in_both_forms_and_404_for_a_missing_key(sb: Sandbox) -
     assert "error" in missing.json()
 
 
-@pytest.mark.parametrize(
-    "key", ["'ae5f2f10-f46b-1410-fd9a-0050ba5d6c38'", "guid'ae5f2f10-f46b-1410-fd9a-0050ba5d6c38'", "42"]
-)
+@pytest.mark.parametrize("key", [f"'{CaseStatusIds.NEW}'", f"guid'{CaseStatusIds.NEW}'", "42"])
 async def test_quoted_or_malformed_keys_are_400(sb: Sandbox, key: str) -> None:
     response = await sb.get(f"/0/odata/CaseStatus({key})")
 
@@ -77,7 +61,7 @@ async def test_unknown_entity_set_is_404_by_default(sb: Sandbox) -> None:
     response = await sb.get("/0/odata/InvalidCollection")
 
     assert response.status_code == 404
-    assert _inner(response.json()) == "Resource not found for the segment 'InvalidCollection'."
+    assert error_message(response.json()) == "Resource not found for the segment 'InvalidCollection'."
 
 
 async def test_unknown_entity_set_is_a_bare_401_behind_the_quirk_flag(make_sandbox: MakeSandbox) -> None:

@@ -9,8 +9,9 @@ import uuid
 
 import pytest
 
-from app.sandbox.ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds, SandboxIds
-from app.sandbox.ids import CaseStatusIds as S
+from app.domain.creatio_ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds
+from app.domain.creatio_ids import CaseStatusIds as S
+from app.sandbox.ids import SandboxIds
 from tests.sandbox.conftest import MakeSandbox, Receiver, Sandbox
 
 HOOK = "https://casebridge.test/webhooks/creatio/hook-token"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -11,10 +9,10 @@ import httpx
 
 from app.adapters.chat.payloads import render
 from app.adapters.chat.signature import SIGNATURE_HEADER, sign
+from app.adapters.http_answers import TRANSIENT_4XX, parse_retry_after
 from app.domain.crm_updates import ChatNotice, DeliveryOutcome
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-RETRYABLE_4XX = frozenset({408, 425, 429})
 ERROR_SNIPPET = 200
 
 
@@ -59,24 +57,10 @@ def classify(response: httpx.Response, host: str) -> DeliveryOutcome:
         return DeliveryOutcome(True, False, status=status)
     snippet = " ".join(response.text[:ERROR_SNIPPET].split())
     error = f"the chat platform ({host}) answered {status}" + (f": {snippet}" if snippet else "")
-    if status in RETRYABLE_4XX or status >= 500:
-        return DeliveryOutcome(False, True, status, error, retry_after(response.headers.get("Retry-After")))
+    if status in TRANSIENT_4XX or status >= 500:
+        return DeliveryOutcome(
+            False, True, status, error, parse_retry_after(response.headers.get("Retry-After"))
+        )
     if 300 <= status < 400:
         error += " (a redirect: set CASEBRIDGE_CHAT_WEBHOOK_URL to the final URL)"
     return DeliveryOutcome(False, False, status, error)
-
-
-def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), capped at an hour."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return min(float(text), 3600.0)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max((when - (now or datetime.now(UTC))).total_seconds(), 0.0), 3600.0)

@@ -14,13 +14,11 @@ from uuid import UUID
 from app.adapters.creatio.client import CreatioClient
 from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.odata import Entity, ids_filter, odata_datetime, odata_guid
-from app.adapters.creatio.payloads import CASE_ORIGIN_CHAT
+from app.domain.creatio_ids import CaseOriginIds, EmailTypeIds, lookup_guid
 from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseStatusInfo, CrmActivity
 from app.ports.errors import PermanentFailure
 from app.ports.external import CrmPort, SyncSettings
 
-INCOMING_EMAIL = UUID("7f9d1f86-f36b-1410-068c-20cf30b39373")  # EmailType "Incoming"
-ZERO_GUID = UUID(int=0)
 MAX_REPLIES = 1000  # activities of the reply types read per case, oldest first
 DEFAULT_CACHE_SECONDS = 600.0  # CASEBRIDGE_LOOKUP_CACHE_SECONDS' default
 CASE_COLUMNS = ("Id", "Number", "StatusId", "ModifiedOn")
@@ -45,7 +43,7 @@ class CreatioCaseReader:
             row = await self.client.get("Case", case_id, select=CASE_COLUMNS)
         if row is None:
             return None
-        status_id = _uuid(row.get("StatusId"))
+        status_id = lookup_guid(row.get("StatusId"))
         status = await self.status(status_id) if status_id else None
         return CaseState(case_id, _text(row.get("Number")) or None, status, _time(row.get("ModifiedOn")))
 
@@ -81,7 +79,7 @@ class CreatioCaseReader:
     async def activity_type_ids(self, names: Sequence[str]) -> tuple[UUID, ...]:
         found: list[UUID] = []
         for name in names:
-            guid = _uuid(name)
+            guid = lookup_guid(name)
             if guid is None:
                 key = name.lower()
                 guid = self._types[key] if key in self._types else await self._type_by_name(name)
@@ -97,15 +95,17 @@ class CreatioCaseReader:
         columns = ["Id", "CaseId", "ModifiedOn", "CreatedById"]
         rows = await self._page("Activity", query, columns, top, skip)
         return [
-            ActivityChange(UUID(str(r["Id"])), _uuid(r.get("CaseId")), _when(r), _uuid(r.get("CreatedById")))
+            ActivityChange(
+                UUID(str(r["Id"])), lookup_guid(r.get("CaseId")), _when(r), lookup_guid(r.get("CreatedById"))
+            )
             for r in rows
         ]
 
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
         # Casebridge's cases have origin Chat; scanning only those keeps the scan small on a busy tenant.
-        query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CASE_ORIGIN_CHAT)}"
+        query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CaseOriginIds.CHAT)}"
         rows = await self._page("Case", query, ["Id", "StatusId", "ModifiedOn"], top, skip)
-        return [CaseChange(UUID(str(r["Id"])), _uuid(r.get("StatusId")), _when(r)) for r in rows]
+        return [CaseChange(UUID(str(r["Id"])), lookup_guid(r.get("StatusId")), _when(r)) for r in rows]
 
     async def _page(
         self, entity_set: str, query: str, columns: list[str], top: int, skip: int
@@ -153,8 +153,8 @@ class CaseReaders:
 
 
 def _activity(row: Entity) -> CrmActivity:
-    created_by = _uuid(row.get("CreatedById"))
-    sender = _uuid(row.get("SenderContactId"))
+    created_by = lookup_guid(row.get("CreatedById"))
+    sender = lookup_guid(row.get("SenderContactId"))
     body = _text(row.get("Body")).strip()
     if body and row.get("IsHtmlBody") is True:
         body = html_to_text(body)
@@ -164,17 +164,9 @@ def _activity(row: Entity) -> CrmActivity:
         created_on=_time(row.get("CreatedOn")) or datetime.now(UTC),
         created_by=created_by,
         author_id=sender or created_by,
-        incoming=_uuid(row.get("MessageTypeId")) == INCOMING_EMAIL,
+        incoming=lookup_guid(row.get("MessageTypeId")) == EmailTypeIds.INCOMING,
         text=text,
     )
-
-
-def _uuid(value: Any) -> UUID | None:
-    try:
-        guid = UUID(str(value))
-    except ValueError:
-        return None
-    return None if guid == ZERO_GUID else guid
 
 
 def _text(value: Any) -> str:

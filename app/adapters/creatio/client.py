@@ -37,6 +37,7 @@ from app.adapters.creatio.odata import (
 )
 from app.adapters.creatio.sender import ODataSender
 from app.adapters.creatio.token import TokenCache, TokenState
+from app.domain.creatio_ids import guid_or_none
 
 EXISTING_IDS_CHUNK = 20  # keeps `Id eq a or Id eq b ...` well under IIS's 2048-byte query limit
 Entities = list[Entity]
@@ -177,7 +178,7 @@ class CreatioClient:
         found: set[UUID] = set()
         for chunk in chunked(wanted, EXISTING_IDS_CHUNK):
             page = await self.list(entity_set, filter=ids_filter(chunk), select=["Id"], top=len(chunk))
-            found.update(i for i in (_uuid(row.get("Id")) for row in page.items) if i is not None)
+            found.update(i for i in (guid_or_none(row.get("Id")) for row in page.items) if i is not None)
         return found & set(wanted)
 
     async def find_by_name(
@@ -207,10 +208,3 @@ class CreatioClient:
             filter += f" and ModifiedOn gt {odata_datetime(modified_since)}"
         rows = self.iterate("Activity", filter=filter, select=select, orderby="CreatedOn", limit=limit)
         return [row async for row in rows]
-
-
-def _uuid(value: Any) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None

@@ -4,11 +4,11 @@ classification of OData answers and transport failures into them."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import httpx
+
+from app.adapters.http_answers import TRANSIENT_4XX, parse_retry_after
 
 AuthReason = Literal[
     "invalid_client",
@@ -106,7 +106,7 @@ class CreatioAmbiguousNameError(CreatioError):
     """More than one lookup record has the requested Name, so no single Id can be chosen."""
 
 
-RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+RETRYABLE_STATUSES = TRANSIENT_4XX | {500, 502, 503, 504}
 _DUPLICATE_MARKERS = ("duplicate key", "violation of primary key", "unique constraint")
 _RETRY_KIND = {408: "request timeout", 425: "too early", 429: "too many requests", 503: "service unavailable"}
 _HINTS = {
@@ -117,25 +117,6 @@ _HINTS = {
     409: "The record was changed or conflicts with another record.",
     413: "The request is too large for Creatio.",
 }
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Read a Retry-After header given as seconds or as an HTTP-date; None when absent or unreadable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
-    return max(0.0, (when - current).total_seconds())
 
 
 def read_json(response: httpx.Response) -> Any:

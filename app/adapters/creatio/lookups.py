@@ -13,6 +13,7 @@ from app.adapters.creatio.client import CreatioClient
 from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.errors import CreatioPermanentError
 from app.adapters.creatio.odata import ids_filter, odata_string
+from app.domain.creatio_ids import guid_or_none, lookup_guid
 
 NAMES_PER_REQUEST = 20  # keeps `Name eq 'a' or Name eq 'b' ...` well under the 2048-byte query limit
 
@@ -60,7 +61,6 @@ USER_TYPE = 4  # SysAdminUnitTypeValue of a user; 5 is a portal user; the other 
 PORTAL_USER_TYPE = 5
 MAX_ROWS = 500
 IDS_PER_REQUEST = 20
-ZERO_GUID = UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,14 @@ async def _owners(client: CreatioClient) -> list[PickItem]:
     logins = {
         contact: str(row.get("Name") or "")
         for row in users.items
-        if (contact := _uuid(row.get("ContactId"))) is not None and contact != ZERO_GUID
+        if (contact := lookup_guid(row.get("ContactId"))) is not None
     }
     names: dict[UUID, str] = {}
     for chunk in chunked(list(logins), IDS_PER_REQUEST):
         page = await client.list("Contact", filter=ids_filter(chunk), select=["Id", "Name"], top=len(chunk))
-        names.update({i: str(row.get("Name") or "") for row in page.items if (i := _uuid(row.get("Id")))})
+        names.update(
+            {i: str(row.get("Name") or "") for row in page.items if (i := guid_or_none(row.get("Id")))}
+        )
     items = [_owner(i, names.get(i) or login, login) for i, login in logins.items()]
     return sorted(items, key=lambda item: item.name.casefold())
 
@@ -135,13 +137,8 @@ def _status_detail(row: dict[str, Any]) -> str:
 
 def _items(rows: list[dict[str, Any]], detail: Callable[[dict[str, Any]], str]) -> list[PickItem]:
     items = [
-        PickItem(i, str(row.get("Name") or ""), detail(row)) for row in rows if (i := _uuid(row.get("Id")))
+        PickItem(i, str(row.get("Name") or ""), detail(row))
+        for row in rows
+        if (i := guid_or_none(row.get("Id")))
     ]
     return sorted(items, key=lambda item: item.name.casefold())
-
-
-def _uuid(value: Any) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None

@@ -1,5 +1,4 @@
-"""OData bodies for the records Casebridge writes (contacts, cases, activities, case changes) and the
-seeded Creatio GUIDs they use (creatio-api.md §3.2, §4.1)."""
+"""OData bodies for the records Casebridge writes (contacts, cases, activities, case changes)."""
 
 from __future__ import annotations
 
@@ -8,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CustomerIdentity
+from app.domain.creatio_ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, CaseOriginIds
 
 TITLE_LIMIT = 250
 SUBJECT_LIMIT = 250
@@ -37,7 +37,7 @@ def case_body(case: CaseDraft) -> dict[str, Any]:
         "Id": str(case.id),
         "Subject": case.subject[:SUBJECT_LIMIT],
         "Symptoms": case.symptoms,
-        "OriginId": str(CASE_ORIGIN_CHAT),
+        "OriginId": str(CaseOriginIds.CHAT),
         "ContactId": _guid(case.contact_id),
         "OwnerId": _guid(case.owner_id),
         "GroupId": _guid(case.group_id),
@@ -66,14 +66,8 @@ def activity_body(activity: ActivityDraft) -> dict[str, Any]:
             "DetailedResult": activity.body,
             "StartDate": at,
             "DueDate": at,
-            "TypeId": str(ACTIVITY_TYPE_TASK),
-            "ActivityCategoryId": str(ACTIVITY_CATEGORY_TODO),
-            "StatusId": str(ACTIVITY_STATUS_COMPLETED),
+            "TypeId": str(ActivityTypeIds.TASK),
+            "ActivityCategoryId": str(ActivityCategoryIds.TODO),
+            "StatusId": str(ActivityStatusIds.COMPLETED),
         }
     )
-
-
-CASE_ORIGIN_CHAT = UUID("019259af-ec9c-4c87-9565-3c00700c7875")
-ACTIVITY_TYPE_TASK = UUID("fbe0acdc-cfc0-df11-b00f-001d60e938c6")
-ACTIVITY_CATEGORY_TODO = UUID("f51c4643-58e6-df11-971b-001d60e938c6")
-ACTIVITY_STATUS_COMPLETED = UUID("4bdbb88f-58e6-df11-971b-001d60e938c6")

@@ -19,10 +19,10 @@ from app.adapters.creatio.errors import (
     CreatioError,
     cap,
     is_html,
-    parse_retry_after,
     read_json,
 )
 from app.adapters.creatio.instance import CreatioInstance
+from app.adapters.http_answers import parse_retry_after
 
 logger = logging.getLogger(__name__)
 REFRESH_MARGIN_SECONDS = 60.0

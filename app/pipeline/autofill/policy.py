@@ -9,12 +9,12 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
+from app.domain.creatio_ids import ZERO_GUID
 from app.extraction.mapping import MappedField
 from app.extraction.types import FieldValue, Value
 from app.pipeline.autofill.lookups import LookupTable
 
 Outcome = Literal["applied", "suggested", "skipped"]
-ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _replaceable(field: MappedField, now: Any, case: CaseState, lookups: LookupT
 
 
 def _is_empty(field: MappedField, value: Any) -> bool:
-    if value is None or value == "" or str(value).lower() == ZERO_GUID:
+    if value is None or value == "" or str(value).lower() == str(ZERO_GUID):
         return True
     if field.type == "date":
         return str(value).startswith("0001-01-01")

@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.domain.creatio_ids import guid_or_none
 from app.web.console.context import page
 from app.web.console.creatio_lists import saved_lists
 from app.web.demo.case_fields import case_fields, linked_conversation
@@ -57,7 +58,7 @@ class DemoAgentController(Controller):
         form = await request.form()
         text = str(form.get("text") or "").strip()
         if text:
-            agent = _uuid(form.get("agent_contact_id"))
+            agent = guid_or_none(form.get("agent_contact_id"))
             await _control(services_from_state(request.app.state)).reply(case_id, text[:10_000], agent)
         return Redirect(f"/demo/agent/cases/{case_id}?done=replied#activities", status_code=303)
 
@@ -67,7 +68,7 @@ class DemoAgentController(Controller):
         form = await request.form()
         name = str(form.get("status_name") or "").strip()
         if name:
-            agent = _uuid(form.get("agent_contact_id"))
+            agent = guid_or_none(form.get("agent_contact_id"))
             await _control(services_from_state(request.app.state)).set_status(case_id, name[:200], agent)
         return Redirect(f"/demo/agent/cases/{case_id}?done=status", status_code=303)
 
@@ -77,10 +78,3 @@ def _control(services: Services) -> SandboxControl:
     if control is None:
         raise SandboxUnavailable("the demo needs the Creatio sandbox (run `make run`)")
     return control
-
-
-def _uuid(value: object) -> UUID | None:
-    try:
-        return UUID(str(value)) if value else None
-    except ValueError:
-        return None

@@ -4,7 +4,7 @@
 `https://creatio.test`: no sandbox, no sockets. A request that is not in the cassette raises
 `CannotOverwriteExistingCassetteException` and fails the test, and every interaction must be played
 exactly once. `make record-cassettes` (`--record-mode=rewrite`) starts a fresh sandbox per test on a free
-loopback port and records again; see cassette_support.py for what is scrubbed before saving.
+loopback port and records again; see tests/support/cassettes.py for what is scrubbed before saving.
 """
 
 from __future__ import annotations
@@ -33,18 +33,14 @@ from app.adapters.creatio import (
 )
 from app.adapters.creatio.payloads import activity_body, case_body, case_changes_body
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft
-from tests.adapters.creatio import cassette_support as cs
+from app.domain.creatio_ids import CaseOriginIds, CasePriorityIds, CaseStatusIds, RoleIds
+from app.sandbox.ids import SandboxIds
+from tests.support import cassettes as cs
 
-# Creatio's own lookup GUIDs (seeded by the sandbox) and the sandbox's seeded people.
-STATUS_NEW = "ae5f2f10-f46b-1410-fd9a-0050ba5d6c38"
-STATUS_IN_PROGRESS = "7e9f1204-f46b-1410-fb9a-0050ba5d6c38"
-STATUS_RESOLVED = "ae7f411e-f46b-1410-009b-0050ba5d6c38"
-PRIORITY_HIGH = "8b700f24-f46b-1410-ee8c-0050ba5d6c38"
-ORIGIN_CHAT = "019259af-ec9c-4c87-9565-3c00700c7875"
-FIRST_LINE = UUID("b5d51a2d-c0dd-477b-b2aa-58034367ba26")
-MARIA = UUID("5b0c0001-0000-4000-8000-00000000000a")
-TOM = UUID("5b0c0001-0000-4000-8000-00000000000b")
-ADA = UUID("5b0c0001-0000-4000-8000-000000000101")
+# The sandbox's seeded people.
+MARIA = SandboxIds.AGENT_1_CONTACT
+TOM = SandboxIds.AGENT_2_CONTACT
+ADA = SandboxIds.DEMO_CUSTOMER_CONTACT
 
 # Client-generated Ids and times: fixed, so request bodies are the same on every run.
 CASE_ID = UUID("c0a5e000-0000-4000-8000-000000000001")
@@ -59,19 +55,19 @@ DRAFT = CaseDraft(
     symptoms="Customer reports smoke from the office printer.",
     contact_id=ADA,
     owner_id=MARIA,
-    group_id=FIRST_LINE,
-    fields={"PriorityId": PRIORITY_HIGH},
+    group_id=RoleIds.FIRST_LINE,
+    fields={"PriorityId": str(CasePriorityIds.HIGH)},
 )
 
 
 @pytest.fixture(scope="module")
 def vcr_cassette_dir() -> str:
-    return str(cs.CASSETTE_DIR)
+    return str(cs.CREATIO_CASSETTE_DIR)
 
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, object]:
-    return cs.vcr_config()
+    return cs.creatio_vcr_config()
 
 
 @dataclass
@@ -101,7 +97,7 @@ class Creatio:
 def creatio_origin(record_mode: str, disable_recording: bool) -> Iterator[str]:
     """https://creatio.test on replay; a fresh sandbox subprocess when recording (or recording is off)."""
     if record_mode == "none" and not disable_recording:
-        yield cs.REPLAY_ORIGIN
+        yield cs.CREATIO_ORIGIN
         return
     with cs.running_sandbox(cs.CLIENT_ID, cs.CLIENT_SECRET) as origin:
         yield origin
@@ -126,8 +122,8 @@ async def test_token_fetch_and_lookups_by_name(creatio: Creatio) -> None:
     high = await client.find_by_name("CasePriority", "High")
     missing = await client.find_by_name("CaseStatus", "Escalated to Mars")
 
-    assert resolved == {"Id": STATUS_RESOLVED, "Name": "Resolved"}
-    assert high == {"Id": PRIORITY_HIGH, "Name": "High"}
+    assert resolved == {"Id": str(CaseStatusIds.RESOLVED), "Name": "Resolved"}
+    assert high == {"Id": str(CasePriorityIds.HIGH), "Name": "High"}
     assert missing is None
     assert creatio.sent == [
         "POST /0/connect/token",
@@ -190,7 +186,7 @@ async def test_case_create_update_and_read_back(creatio: Creatio) -> None:
     client = creatio.client()
 
     created = await client.create("Case", case_body(DRAFT))
-    changes = CaseChanges(owner_id=TOM, status_id=UUID(STATUS_IN_PROGRESS))
+    changes = CaseChanges(owner_id=TOM, status_id=CaseStatusIds.IN_PROGRESS)
     await client.update("Case", CASE_ID, case_changes_body(changes))
     read = await client.get("Case", CASE_ID, select=["Id", "Subject", "StatusId", "OwnerId", "PriorityId"])
     again = await client.create("Case", case_body(DRAFT))  # a retried create: duplicate Id -> read back
@@ -198,18 +194,18 @@ async def test_case_create_update_and_read_back(creatio: Creatio) -> None:
     assert created["Id"] == str(CASE_ID)
     assert created["Number"] == "SR00000001"
     assert created["Subject"] == "Printer on fire"
-    assert created["StatusId"] == STATUS_NEW
-    assert created["OriginId"] == ORIGIN_CHAT
-    assert (created["ContactId"], created["GroupId"]) == (str(ADA), str(FIRST_LINE))
+    assert created["StatusId"] == str(CaseStatusIds.NEW)
+    assert created["OriginId"] == str(CaseOriginIds.CHAT)
+    assert (created["ContactId"], created["GroupId"]) == (str(ADA), str(RoleIds.FIRST_LINE))
     assert read == {
         "Id": str(CASE_ID),
         "Subject": "Printer on fire",
-        "StatusId": STATUS_IN_PROGRESS,
+        "StatusId": str(CaseStatusIds.IN_PROGRESS),
         "OwnerId": str(TOM),
-        "PriorityId": PRIORITY_HIGH,
+        "PriorityId": str(CasePriorityIds.HIGH),
     }
     assert again["Id"] == str(CASE_ID)
-    assert again["StatusId"] == STATUS_IN_PROGRESS
+    assert again["StatusId"] == str(CaseStatusIds.IN_PROGRESS)
     assert [line.split("?")[0] for line in creatio.sent[1:]] == [
         "POST /0/odata/Case",
         f"PATCH /0/odata/Case({CASE_ID})",
@@ -237,7 +233,7 @@ async def test_activities_through_batch_then_listed_and_checked(creatio: Creatio
         for n, activity_id in enumerate(ACTIVITY_IDS, 1)
     ]
     operations = [BatchOperation.create("Activity", activity_body(d)) for d in drafts]
-    operations.append(BatchOperation.update("Case", CASE_ID, {"StatusId": STATUS_IN_PROGRESS}))
+    operations.append(BatchOperation.update("Case", CASE_ID, {"StatusId": str(CaseStatusIds.IN_PROGRESS)}))
     operations.append(
         BatchOperation.create("Activity", {"Id": str(REFUSED_ACTIVITY_ID), "CaseId": str(CASE_ID), "Mood": 1})
     )
@@ -328,20 +324,20 @@ async def test_wrong_secret_is_invalid_client(creatio: Creatio) -> None:
 
 
 def replay_vcr() -> VCR:
-    recorder = VCR(cassette_library_dir=str(cs.CASSETTE_DIR), record_mode="none")
-    recorder.register_matcher(cs.BODY_MATCHER, cs.scrubbed_body_matcher)
+    recorder = VCR(cassette_library_dir=str(cs.CREATIO_CASSETTE_DIR), record_mode="none")
+    cs.register_matchers(recorder)
     return recorder
 
 
 def replay_client(http: httpx.AsyncClient, secret: str = cs.CLIENT_SECRET) -> CreatioClient:
-    return CreatioClient(CreatioInstance.from_input(cs.REPLAY_ORIGIN, cs.CLIENT_ID, secret), http)
+    return CreatioClient(CreatioInstance.from_input(cs.CREATIO_ORIGIN, cs.CLIENT_ID, secret), http)
 
 
 LOOKUPS_CASSETTE = "test_token_fetch_and_lookups_by_name.yaml"
 
 
 async def test_a_request_missing_from_the_cassette_fails() -> None:
-    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.vcr_config()) as cassette:
+    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.creatio_vcr_config()) as cassette:
         async with build_http_client() as http:
             client = replay_client(http)
             with pytest.raises(CannotOverwriteExistingCassetteException):
@@ -350,7 +346,7 @@ async def test_a_request_missing_from_the_cassette_fails() -> None:
 
 
 async def test_a_wrong_secret_does_not_match_the_recorded_token_request() -> None:
-    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.vcr_config()) as cassette:
+    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.creatio_vcr_config()) as cassette:
         async with build_http_client() as http:
             with pytest.raises(CannotOverwriteExistingCassetteException):
                 await replay_client(http, secret=cs.WRONG_SECRET).authenticate()
@@ -358,7 +354,7 @@ async def test_a_wrong_secret_does_not_match_the_recorded_token_request() -> Non
 
 
 async def test_a_cassette_not_played_in_full_is_reported() -> None:
-    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.vcr_config()) as cassette:
+    with replay_vcr().use_cassette(LOOKUPS_CASSETTE, **cs.creatio_vcr_config()) as cassette:
         async with build_http_client() as http:
             await replay_client(http).authenticate()
     assert cassette.play_count == 1
@@ -379,7 +375,7 @@ def test_recorded_requests_are_rewritten_and_scrubbed() -> None:
         },
     )
 
-    stored = cs.scrub_request(live)
+    stored = cs.scrub_creatio_request(live)
 
     assert stored.uri == "https://creatio.test/0/connect/token"
     assert (stored.scheme, stored.host, stored.port) == ("https", "creatio.test", 443)
@@ -387,9 +383,11 @@ def test_recorded_requests_are_rewritten_and_scrubbed() -> None:
         stored.body == b"grant_type=client_credentials&client_id=casebridge-cassettes&client_secret=XXXXXXXX"
     )
     assert {k.lower() for k in stored.headers} == {"content-type"}
-    other = cs.scrub_request_body(body.replace(cs.CLIENT_SECRET, "something-else").encode())
+    other = cs.scrub_creatio_request_body(body.replace(cs.CLIENT_SECRET, "something-else").encode())
     assert other.endswith(b"client_secret=XXXXXXXX-OTHER")
-    assert cs.scrub_request_body(stored.body) == stored.body  # idempotent: replay scrubs stored requests too
+    assert (
+        cs.scrub_creatio_request_body(stored.body) == stored.body
+    )  # idempotent: replay scrubs stored requests too
 
 
 def test_recorded_responses_are_rewritten_and_scrubbed() -> None:
@@ -407,7 +405,7 @@ def test_recorded_responses_are_rewritten_and_scrubbed() -> None:
         "body": {"string": payload},
     }
 
-    stored = cs.scrub_response(response)
+    stored = cs.scrub_creatio_response(response)
 
     assert stored["body"]["string"] == b'{"access_token":"***","expires_in":3600,"token_type":"Bearer"}'
     assert stored["headers"] == {
@@ -417,7 +415,7 @@ def test_recorded_responses_are_rewritten_and_scrubbed() -> None:
     }
     context = b'{"@odata.context":"http://localhost:8100/0/odata/$metadata#Case","value":[]}'
     assert (
-        cs.scrub_response_body(context)
+        cs.scrub_creatio_response_body(context)
         == b'{"@odata.context":"https://creatio.test/0/odata/$metadata#Case","value":[]}'
     )
 
@@ -430,9 +428,9 @@ def test_body_matcher_compares_scrubbed_form_and_json_data() -> None:
     right = post(f"grant_type=client_credentials&client_id={cs.CLIENT_ID}&client_secret={cs.CLIENT_SECRET}")
     wrong = post(f"grant_type=client_credentials&client_id={cs.CLIENT_ID}&client_secret={cs.WRONG_SECRET}")
 
-    cs.scrubbed_body_matcher(right, stored)
+    cs.creatio_body_matcher(right, stored)
     with pytest.raises(AssertionError, match="bodies differ"):
-        cs.scrubbed_body_matcher(wrong, stored)
-    cs.scrubbed_body_matcher(post('{"a": 1, "b": [2]}'), post('{"b":[2],"a":1}'))
+        cs.creatio_body_matcher(wrong, stored)
+    cs.creatio_body_matcher(post('{"a": 1, "b": [2]}'), post('{"b":[2],"a":1}'))
     with pytest.raises(AssertionError, match="bodies differ"):
-        cs.scrubbed_body_matcher(post('{"a": 1}'), post('{"a": 2}'))
+        cs.creatio_body_matcher(post('{"a": 1}'), post('{"a": 2}'))

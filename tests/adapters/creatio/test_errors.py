@@ -15,7 +15,6 @@ from app.adapters.creatio import (
     CreatioPermanentError,
     CreatioRetryableError,
 )
-from app.adapters.creatio.errors import parse_retry_after
 from tests.adapters.creatio.fakes import FakeCreatio, creatio_error, json_response
 
 CASE_ID = UUID("5f3ad5cc-1b0e-4c53-9e5e-6a3c2f0d9b11")
@@ -43,20 +42,6 @@ async def test_429_with_retry_after_http_date(fake: FakeCreatio, client: Creatio
     assert isinstance(error, CreatioRetryableError)
     assert error.retry_after is not None
     assert 85 <= error.retry_after <= 90
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("0", 0.0), ("2.5", 2.5), ("-5", 0.0), ("soon", None), ("", None), (None, None)],
-)
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value) == expected
-
-
-def test_parse_retry_after_with_a_past_date_is_zero() -> None:
-    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-    assert parse_retry_after("Sat, 28 Nov 2026 11:00:00 GMT", now=now) == 0.0
-    assert parse_retry_after("Sat, 28 Nov 2026 12:00:30 GMT", now=now) == 30.0
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
