@@ -10,6 +10,7 @@ a job finished by a worker that lost its lease) is refused or ignored here the s
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import json
@@ -84,17 +85,16 @@ SEEDED_STATUSES = (
 MAX_REPLIES = 1000  # as the Creatio reader: activities read per case
 
 
-class Clock:
-    """Wall-clock time that a test can move on (the job runner dates its retries by the real clock)."""
+async def io() -> None:
+    """Every port call is I/O: other tasks may run before it, as they do against HTTP and a database
+    (the call itself is then atomic, like one request or one transaction)."""
+    await asyncio.sleep(0)
 
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
 
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
+def utcnow() -> datetime:
+    """The real clock, as the job runner and the poll read it; tests let time pass with
+    `InMemoryDatabase.let_time_pass`, which moves what is scheduled earlier instead."""
+    return datetime.now(UTC)
 
 
 # --- Creatio -------------------------------------------------------------------------------------------
@@ -161,10 +161,7 @@ class InMemoryCreatio:
     """Creatio's records as the ports see them. What goes through the ports is written as the
     integration user; `agent_reply`, `set_status` and `reassign` act as an agent in Creatio's UI."""
 
-    def __init__(
-        self, clock: Clock | None = None, *, integration_contact_id: UUID = INTEGRATION_CONTACT
-    ) -> None:
-        self.clock = clock or Clock()
+    def __init__(self, *, integration_contact_id: UUID = INTEGRATION_CONTACT) -> None:
         self.integration_contact_id = integration_contact_id
         self.contacts: dict[UUID, ContactRecord] = {}
         self.cases: dict[UUID, CaseRecord] = {}
@@ -199,8 +196,9 @@ class InMemoryCreatio:
     def pending_faults(self) -> int:
         return sum(f.remaining for f in self._faults)
 
-    def run(self, call: str, work: Callable[[], T]) -> T:
+    async def run(self, call: str, work: Callable[[], T]) -> T:
         """One port call: logged, then `work` (atomic: it either changes state or raises), with faults."""
+        await io()
         self.calls.append(call)
         fault = next((f for f in self._faults if f.remaining and (not f.calls or call in f.calls)), None)
         if fault is not None:
@@ -216,7 +214,7 @@ class InMemoryCreatio:
 
     def stamp(self) -> datetime:
         """Now, strictly after every earlier stamp (CreatedOn/ModifiedOn order is what the reader sees)."""
-        self._last_stamp = max(self.clock.now(), self._last_stamp + timedelta(microseconds=1))
+        self._last_stamp = max(utcnow(), self._last_stamp + timedelta(microseconds=1))
         return self._last_stamp
 
     def next_number(self) -> str:
@@ -308,7 +306,7 @@ class InMemoryCrm:
                         return contact.id
             return None
 
-        return self._creatio.run("crm.find_contact", find)
+        return await self._creatio.run("crm.find_contact", find)
 
     async def create_case(
         self,
@@ -357,7 +355,7 @@ class InMemoryCrm:
             return CaseRef(case.id, creatio.cases[case.id].number)
 
         creatio.writes.append(("crm.create_case", verify_existing))
-        return creatio.run("crm.create_case", create)
+        return await creatio.run("crm.create_case", create)
 
     async def update_case(
         self,
@@ -380,7 +378,7 @@ class InMemoryCrm:
                 self._create_activity(draft, verify_existing)
 
         creatio.writes.append(("crm.update_case", verify_existing))
-        creatio.run("crm.update_case", update)
+        await creatio.run("crm.update_case", update)
 
     async def read_case(self, case_id: UUID, columns: Sequence[str]) -> Mapping[str, Any] | None:
         def read() -> Mapping[str, Any] | None:
@@ -400,13 +398,13 @@ class InMemoryCrm:
             } | case.fields
             return {name: known.get(name) for name in ("Id", *columns)}  # columns never set read as null
 
-        return self._creatio.run("crm.read_case", read)
+        return await self._creatio.run("crm.read_case", read)
 
     async def status_id_by_name(self, name: str) -> UUID | None:
         def find() -> UUID | None:
             return next((s.id for s in self._creatio.statuses.values() if s.name == name), None)
 
-        return self._creatio.run("crm.status_id_by_name", find)
+        return await self._creatio.run("crm.status_id_by_name", find)
 
     def _check_references(
         self,
@@ -496,7 +494,7 @@ class InMemoryCaseReader:
                 case.id, case.number, self._creatio.statuses.get(case.status_id), case.modified_on
             )
 
-        return self._creatio.run("reader.read_case", read)
+        return await self._creatio.run("reader.read_case", read)
 
     async def replies(self, case_id: UUID, type_ids: Sequence[UUID]) -> list[CrmActivity]:
         def replies() -> list[CrmActivity]:
@@ -516,17 +514,17 @@ class InMemoryCaseReader:
                 for a in rows[:MAX_REPLIES]
             ]
 
-        return self._creatio.run("reader.replies", replies)
+        return await self._creatio.run("reader.replies", replies)
 
     async def contact_name(self, contact_id: UUID) -> str | None:
         def name() -> str | None:
             contact = self._creatio.contacts.get(contact_id)
             return contact.name if contact else None
 
-        return self._creatio.run("reader.contact_name", name)
+        return await self._creatio.run("reader.contact_name", name)
 
     async def status(self, status_id: UUID) -> CaseStatusInfo | None:
-        return self._creatio.run("reader.status", lambda: self._creatio.statuses.get(status_id))
+        return await self._creatio.run("reader.status", lambda: self._creatio.statuses.get(status_id))
 
     async def activity_type_ids(self, names: Sequence[str]) -> tuple[UUID, ...]:
         def ids() -> tuple[UUID, ...]:
@@ -543,7 +541,7 @@ class InMemoryCaseReader:
                 found.append(by_name[name.lower()])
             return tuple(dict.fromkeys(found))
 
-        return self._creatio.run("reader.activity_type_ids", ids)
+        return await self._creatio.run("reader.activity_type_ids", ids)
 
     async def changed_activities(
         self, since: datetime, type_ids: Sequence[UUID], *, top: int, skip: int
@@ -559,7 +557,7 @@ class InMemoryCaseReader:
                 ActivityChange(a.id, a.case_id, a.modified_on, a.created_by) for a in rows[skip : skip + top]
             ]
 
-        return self._creatio.run("reader.changed_activities", page)
+        return await self._creatio.run("reader.changed_activities", page)
 
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
         def page() -> list[CaseChange]:
@@ -567,7 +565,7 @@ class InMemoryCaseReader:
             rows.sort(key=lambda c: (c.modified_on, c.id))
             return [CaseChange(c.id, c.status_id, c.modified_on) for c in rows[skip : skip + top]]
 
-        return self._creatio.run("reader.changed_cases", page)
+        return await self._creatio.run("reader.changed_cases", page)
 
 
 class InMemoryConnection:
@@ -640,6 +638,7 @@ class InMemoryChat:
         return [s.notice for s in self.sent if s.outcome.delivered]
 
     async def send(self, delivery_id: UUID, notice: ChatNotice) -> DeliveryOutcome:
+        await io()
         outcome = self._next.popleft() if self._next else self.default
         self.sent.append(Sent(delivery_id, notice, outcome))
         return outcome
@@ -654,6 +653,7 @@ class ScriptedAutofill:
         self.calls: list[tuple[Transcript, UUID | None]] = []
 
     async def fill(self, transcript: Transcript, case_id: UUID | None, crm: CrmPort) -> AutofillResult:
+        await io()
         self.calls.append((transcript, case_id))
         if self.error is not None:
             raise self.error
@@ -725,15 +725,14 @@ class InMemoryDatabase:
     """Casebridge's tables. `receive` is the intake (what POST /api/v1/events stores and enqueues) and
     `enqueue_case_check` what the Creatio webhook does; the ports below read and write the rest."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or Clock()
+    def __init__(self) -> None:
         self.conversations: dict[UUID, dict[str, Any]] = {}  # ConversationRow's columns
         self.messages: dict[UUID, MessageRecord] = {}
         self.event_ids: set[str] = set()
         self.deliveries: dict[UUID, DeliveryRecord] = {}
         self.jobs: dict[int, JobRecord] = {}
         self.audit: list[dict[str, Any]] = []  # autofill_audit rows
-        self.poll = PollRecord(ReconcileCursors(), next_run_at=self.clock.now())  # seeded due, as migrated
+        self.poll = PollRecord(ReconcileCursors(), next_run_at=utcnow())  # seeded due, as migrated
         self.chat_enabled_since: datetime | None = None
         self._job_ids = itertools.count(1)
 
@@ -765,15 +764,13 @@ class InMemoryDatabase:
         if unknown or "id" in values:
             raise ValueError(f"conversations has no settable column(s) {sorted(unknown or {'id'})}")
         if values:
-            self.conversations[conversation_id].update(values, updated_at=self.clock.now())
+            self.conversations[conversation_id].update(values, updated_at=utcnow())
 
     def add_message(
         self, conversation_id: UUID, external_id: str, author: str, text: str, sent_at: datetime
     ) -> None:
         assert not self.has_message(conversation_id, external_id), "message ids are unique per conversation"
-        message = MessageRecord(
-            uuid4(), conversation_id, external_id, author, text, sent_at, self.clock.now()
-        )
+        message = MessageRecord(uuid4(), conversation_id, external_id, author, text, sent_at, utcnow())
         self.messages[message.id] = message
 
     def enqueue(
@@ -792,7 +789,7 @@ class InMemoryDatabase:
             for j in self.jobs.values()
         ):
             return False
-        now = self.clock.now()
+        now = utcnow()
         job_id = next(self._job_ids)
         self.jobs[job_id] = JobRecord(job_id, kind, queue_key, body, run_after or now, now)
         return True
@@ -818,10 +815,19 @@ class InMemoryDatabase:
         if record is None or record.state != "running" or record.lease_owner != worker:
             return False
         record.state, record.leased_until, record.lease_owner = state, None, None
-        record.updated_at = self.clock.now()
+        record.updated_at = utcnow()
         for name, value in values.items():
             setattr(record, name, value)
         return True
+
+    def let_time_pass(self, seconds: float) -> None:
+        """As if `seconds` passed: what is scheduled or leased falls due that much sooner."""
+        step = timedelta(seconds=seconds)
+        for job in self.jobs.values():
+            job.run_after -= step
+            job.leased_until = job.leased_until - step if job.leased_until else None
+        self.poll.next_run_at -= step
+        self.poll.leased_until = self.poll.leased_until - step if self.poll.leased_until else None
 
     # The intake ------------------------------------------------------------------------------------
 
@@ -865,9 +871,12 @@ class InMemoryDatabase:
             "customer_phone": info.customer.phone,
         }
         if existing is None:
-            now = self.clock.now()
-            defaults = ConversationRow(external_id=info.id).model_dump()  # the table's column defaults
-            row = defaults | known | {"created_at": now, "updated_at": now}
+            now = utcnow()
+            # The table's column defaults (read, not instantiated: that would configure every mapper).
+            defaults = {
+                n: f.get_default(call_default_factory=True) for n, f in ConversationRow.model_fields.items()
+            }
+            row = defaults | known | {"external_id": info.id, "created_at": now, "updated_at": now}
             conversation_id: UUID = row["id"]
             self.conversations[conversation_id] = row
             return conversation_id
@@ -922,13 +931,10 @@ class InMemoryConversationStore:
         self._db = db
 
     async def load(self, conversation_id: UUID) -> ConversationSnapshot | None:
+        await io()
         if conversation_id not in self._db.conversations:
             return None
-        messages = tuple(
-            StoredMessage(m.id, m.author, m.text, m.sent_at, m.synced_at)
-            for m in self._db.messages_of(conversation_id)
-        )
-        return ConversationSnapshot(self._db.state(conversation_id), messages)
+        return self._snapshot(conversation_id)
 
     async def prepare(
         self,
@@ -937,14 +943,13 @@ class InMemoryConversationStore:
         note: Note | None = None,
         audit: Sequence[Mapping[str, Any]] = (),
     ) -> ConversationSnapshot:
+        await io()
         self._db.update_conversation(conversation_id, values)
-        now = self._db.clock.now()
+        now = utcnow()
         self._db.audit.extend({"created_at": now, **row} for row in audit)
         if note is not None and not self._db.has_message(conversation_id, note.external_id):
             self._db.add_message(conversation_id, note.external_id, "note", note.text, note.at)
-        snapshot = await self.load(conversation_id)
-        assert snapshot is not None  # conversations are never deleted
-        return snapshot
+        return self._snapshot(conversation_id)  # read again in the same transaction
 
     async def record_synced(
         self,
@@ -953,12 +958,20 @@ class InMemoryConversationStore:
         values: Mapping[str, Any],
         job: ClaimedJob | None = None,
     ) -> None:
-        now = self._db.clock.now()
+        await io()
+        now = utcnow()
         for message_id in message_ids:
             self._db.messages[message_id].synced_at = now
         self._db.update_conversation(conversation_id, values)
         if job is not None:
             self._db.finish_job(job, job.worker, "done")
+
+    def _snapshot(self, conversation_id: UUID) -> ConversationSnapshot:
+        messages = tuple(
+            StoredMessage(m.id, m.author, m.text, m.sent_at, m.synced_at)
+            for m in self._db.messages_of(conversation_id)
+        )
+        return ConversationSnapshot(self._db.state(conversation_id), messages)
 
 
 class InMemoryAutofillAudit:
@@ -968,6 +981,7 @@ class InMemoryAutofillAudit:
         self._db = db
 
     async def applied_values(self, conversation_external_id: str) -> dict[str, str]:
+        await io()
         rows = [
             r
             for r in self._db.audit
@@ -983,11 +997,13 @@ class InMemoryDeliveryStore:
         self._db = db
 
     async def chat_enabled_since(self, now: datetime) -> datetime:
+        await io()
         if self._db.chat_enabled_since is None:
             self._db.chat_enabled_since = now
         return self._db.chat_enabled_since
 
     async def link(self, conversation_id: UUID) -> ConversationLink | None:
+        await io()
         if conversation_id not in self._db.conversations:
             return None
         deliveries = self._db.deliveries_of(conversation_id)
@@ -1001,12 +1017,13 @@ class InMemoryDeliveryStore:
     async def record(
         self, conversation_id: UUID, deliveries: Sequence[NewDelivery], status: StatusUpdate | None
     ) -> int:
+        await io()
         if conversation_id not in self._db.conversations:
             raise LookupError(f"no conversation {conversation_id}")
         taken = {d.dedupe_key for d in self._db.deliveries.values()}
         fresh = [d for d in deliveries if d.dedupe_key not in taken]
         for item in fresh:
-            row = DeliveryRecord(uuid4(), conversation_id, item.dedupe_key, item.notice, self._db.clock.now())
+            row = DeliveryRecord(uuid4(), conversation_id, item.dedupe_key, item.notice, utcnow())
             self._db.deliveries[row.id] = row
             self._db.enqueue(
                 JobKind.CHAT_DELIVERY,
@@ -1021,6 +1038,7 @@ class InMemoryDeliveryStore:
         return len(fresh)
 
     async def load(self, delivery_id: UUID) -> StoredDelivery | None:
+        await io()
         row = self._db.deliveries.get(delivery_id)
         if row is None:
             return None
@@ -1030,14 +1048,16 @@ class InMemoryDeliveryStore:
         )
 
     async def begin_attempt(self, delivery_id: UUID) -> None:
+        await io()
         self._db.deliveries[delivery_id].attempts += 1
 
     async def finish(self, delivery_id: UUID, state: str, *, status: int | None, error: str | None) -> None:
+        await io()
         assert state in DELIVERY_STATES, state
         row = self._db.deliveries[delivery_id]
         row.state, row.last_status, row.last_error = state, status, error
         if state == "delivered":
-            row.delivered_at = self._db.clock.now()
+            row.delivered_at = utcnow()
 
 
 class InMemoryReconcileStore:
@@ -1049,6 +1069,7 @@ class InMemoryReconcileStore:
     async def acquire(
         self, owner: str, now: datetime, lease: timedelta, *, force: bool = False
     ) -> ReconcileCursors | None:
+        await io()
         poll = self._db.poll
         if poll.leased_until is not None and poll.leased_until >= now:
             return None
@@ -1060,14 +1081,16 @@ class InMemoryReconcileStore:
     async def release(
         self, owner: str, cursors: ReconcileCursors, *, next_run_at: datetime, error: str | None
     ) -> None:
+        await io()
         poll = self._db.poll
         if poll.lease_owner != owner:
             return
         poll.cursors, poll.next_run_at = cursors, next_run_at
         poll.leased_until, poll.lease_owner = None, None
-        poll.last_run_at, poll.last_error = self._db.clock.now(), error
+        poll.last_run_at, poll.last_error = utcnow(), error
 
     async def linked(self, case_ids: Iterable[UUID]) -> dict[UUID, LinkedCase]:
+        await io()
         wanted = set(case_ids)
         return {
             row["case_id"]: LinkedCase(cid, row["status"], row["case_status_applied"])
@@ -1076,10 +1099,12 @@ class InMemoryReconcileStore:
         }
 
     async def unseen_activities(self, activity_ids: Iterable[UUID]) -> set[UUID]:
+        await io()
         delivered = {d.notice.activity_id for d in self._db.deliveries.values()}
         return {i for i in activity_ids if i not in self._db.messages and i not in delivered}
 
     async def enqueue_checks(self, conversation_ids: Iterable[UUID]) -> int:
+        await io()
         wanted = list(dict.fromkeys(conversation_ids))
         for conversation_id in wanted:
             self._db.enqueue_check(conversation_id)
@@ -1094,7 +1119,8 @@ class InMemoryJobQueue:
         self.completions: list[int] = []  # jobs the runner completed (not a handler's own last write)
 
     async def claim(self, worker: str, *, limit: int, lease: timedelta) -> list[ClaimedJob]:
-        now = self._db.clock.now()
+        await io()
+        now = utcnow()
         claimed: list[ClaimedJob] = []
         # Decided on the state before this claim, as the real query: of one key only the oldest is runnable.
         jobs = sorted(self._db.jobs.values(), key=lambda j: j.id)
@@ -1109,19 +1135,23 @@ class InMemoryJobQueue:
         return claimed
 
     async def complete(self, job: ClaimedJob, worker: str) -> None:
+        await io()
         if self._db.finish_job(job, worker, "done"):
             self.completions.append(job.id)
 
     async def retry_later(
         self, job: ClaimedJob, worker: str, error: str, run_after: datetime, *, spend_attempt: bool = True
     ) -> None:
+        await io()
         extra = {} if spend_attempt else {"attempts": job.attempts - 1}
         self._db.finish_job(job, worker, "queued", last_error=error, run_after=run_after, **extra)
 
     async def dead_letter(self, job: ClaimedJob, worker: str, error: str) -> None:
+        await io()
         self._db.finish_job(job, worker, "dead", last_error=error)
 
     async def purge_done(self, older_than: datetime, *, limit: int = 1000) -> int:
+        await io()
         done = [j.id for j in self._db.jobs.values() if j.state == "done" and j.updated_at < older_than]
         for job_id in done[:limit]:
             del self._db.jobs[job_id]
@@ -1129,10 +1159,11 @@ class InMemoryJobQueue:
 
     async def retry_dead(self, job_id: int) -> bool:
         """An admin's retry: a dead job queued again with a fresh attempt budget."""
+        await io()
         job = self._db.jobs.get(job_id)
         if job is None or job.state != "dead":
             return False
-        job.state, job.attempts, job.run_after = "queued", 0, self._db.clock.now()
+        job.state, job.attempts, job.run_after = "queued", 0, utcnow()
         return True
 
     @staticmethod

@@ -19,7 +19,6 @@ from app.ports.jobs import JobKind
 from tests.support.in_memory import (
     FIRST_LINE,
     STATUS_RESOLVED,
-    Clock,
     InMemoryCaseReaders,
     InMemoryChat,
     InMemoryConnection,
@@ -38,7 +37,6 @@ DEFAULT_SETTINGS = SyncSettings(default_group_id=FIRST_LINE, resolved_status_id=
 
 @dataclass
 class InMemoryApp:
-    clock: Clock
     db: InMemoryDatabase
     creatio: InMemoryCreatio
     chat: InMemoryChat
@@ -62,7 +60,7 @@ class InMemoryApp:
 
     async def drain_later(self, seconds: float = 600) -> None:
         """Let `seconds` pass (retries fall due), then drain."""
-        self.clock.advance(seconds)
+        self.db.let_time_pass(seconds)
         await self.drain()
 
 
@@ -75,8 +73,7 @@ def build_app(
     autofill: ScriptedAutofill | None = None,
 ) -> InMemoryApp:
     """`chat_enabled=False` is an installation without CASEBRIDGE_CHAT_WEBHOOK_URL."""
-    clock = Clock()
-    db, creatio, chat = InMemoryDatabase(clock), InMemoryCreatio(clock), InMemoryChat()
+    db, creatio, chat = InMemoryDatabase(), InMemoryCreatio(), InMemoryChat()
     connection = InMemoryConnection(creatio, settings)
     readers = InMemoryCaseReaders(connection)
     autofill = autofill or ScriptedAutofill()
@@ -102,5 +99,5 @@ def build_app(
     runner = JobRunner(queue, handlers, RunnerConfig(policy=policy), worker_id="worker-1")
     reconciler.wake = runner.wake
     return InMemoryApp(
-        clock, db, creatio, chat, connection, autofill, queue, sync, check, deliver, reconciler, runner
+        db, creatio, chat, connection, autofill, queue, sync, check, deliver, reconciler, runner
     )
