@@ -164,9 +164,10 @@ async def test_not_connected_waits_without_spending_attempts(sessions: SessionFa
 async def test_expired_lease_is_taken_over_and_the_old_worker_cannot_finish(sessions: SessionFactory) -> None:
     await _enqueue(sessions, "k", {})
     queue = _queue(sessions)
-    [stale] = await queue.claim("worker-a", limit=5, lease=timedelta(milliseconds=50))
+    # A lease long enough that a garbage-collection pause between the two claims cannot expire it.
+    [stale] = await queue.claim("worker-a", limit=5, lease=timedelta(milliseconds=400))
     assert await queue.claim("worker-b", limit=5, lease=timedelta(seconds=30)) == []
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.45)
     [taken] = await queue.claim("worker-b", limit=5, lease=timedelta(seconds=30))
     assert (taken.id, taken.attempts) == (stale.id, 2)
     await queue.complete(stale, "worker-a")  # the dead worker's late answer is ignored

@@ -1,1 +1,1 @@
-"""Helpers shared by tests in more than one folder."""
+"""Shared test helpers: in-memory fakes of the ports and their wiring, HTTP fakes, cassettes, processes."""
