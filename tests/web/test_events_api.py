@@ -156,7 +156,7 @@ async def test_unknown_type_and_malformed_json_are_explained(intake_client: Clie
     assert unknown.status_code == 400  # type: ignore[attr-defined]
     assert "conversation.exploded" in unknown.json()["errors"][0]["message"]  # type: ignore[attr-defined]
     body = b"{not json"
-    from app.adapters.chat.signature import sign
+    from app.domain.signature import sign
 
     broken = await intake_client.post(
         "/api/v1/events", content=body, headers={"Casebridge-Signature": sign(CHAT_SECRET, body)}

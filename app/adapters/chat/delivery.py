@@ -10,8 +10,8 @@ from uuid import UUID
 import httpx
 
 from app.adapters.chat.payloads import render
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
 from app.domain.crm_updates import ChatNotice, DeliveryOutcome
+from app.domain.signature import SIGNATURE_HEADER, sign
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 RETRYABLE_4XX = frozenset({408, 425, 429})

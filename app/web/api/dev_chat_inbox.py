@@ -10,8 +10,8 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.db.tables import utcnow
+from app.domain.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.web.admin_auth import require_admin
 from app.web.services import services_from_state
 

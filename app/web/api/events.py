@@ -25,8 +25,8 @@ from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.types import Receive, Scope, Send
 from pydantic import ValidationError
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.domain.events import CHAT_EVENT
+from app.domain.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.web.services import Services
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import Any, cast
 import httpx
 from litestar import Litestar
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
 from app.db.tables import ConversationRow
+from app.domain.signature import SIGNATURE_HEADER, sign
 
 INTERNAL_BASE = "http://casebridge.internal"
 
