@@ -12,12 +12,12 @@ from litestar.exceptions import ClientException, ValidationException
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field, model_validator
 
-from app.bootstrap.autofill import AutofillRuntime
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.transcript import Transcript
 from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
+from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.autofill.preview import PreviewReport, preview_report
-from app.pipeline.autofill.report import MappingReport, mapping_report
+from app.pipeline.autofill.report import MappingReport
 from app.web.admin_auth import require_admin
 from app.web.services import services_from_state
 
@@ -71,7 +71,7 @@ class AuditView(BaseModel):
     created_at: datetime
 
 
-def _autofill(state: State) -> AutofillRuntime:
+def _autofill(state: State) -> AutofillSetup:
     autofill = services_from_state(state).runtime.autofill
     assert autofill is not None
     return autofill
@@ -84,20 +84,14 @@ class FieldMappingsController(Controller):
 
     @get("/", summary="Every mapped field's state, including each lookup value's GUID or why it has none.")
     async def read(self, state: State) -> MappingReport:
-        autofill = _autofill(state)
         settings = services_from_state(state).settings
-        service = autofill.service
-        table = await service.lookups.table(autofill.mapping) if service else None
-        info = service.extractor.info if service else None
-        directory = str(settings.field_mappings_dir)
-        return mapping_report(autofill.mapping, directory, table, info, autofill.prompt_version)
+        return await _autofill(state).report(str(settings.field_mappings_dir))
 
     @post("/preview", status_code=200, summary="What the auto-fill would fill and why; writes nothing.")
     async def preview(self, state: State, data: JSONBody[PreviewIn]) -> PreviewReport:
         autofill = _autofill(state)
         if autofill.service is None:
-            reason = "; ".join(autofill.problems) or "there are no mapping files"
-            raise ClientException(status_code=409, detail=f"Field auto-fill is off: {reason}")
+            raise ClientException(status_code=409, detail=f"Field auto-fill is off: {autofill.off_reason}")
         try:
             transcript = data.to_transcript()
         except TranscriptInputError as exc:

@@ -12,7 +12,7 @@ from app.db.admin import AdminQueries
 from app.domain.transcript import Transcript
 from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
 from app.pipeline.autofill.preview import PreviewReport, preview_report
-from app.pipeline.autofill.report import MappingReport, mapping_report
+from app.pipeline.autofill.report import MappingReport
 from app.web.console.context import page
 from app.web.services import Services, services_from_state
 
@@ -42,8 +42,8 @@ class MappingsController(Controller):
         picked = str(form.get("conversation_id") or "")
         autofill = services.runtime.autofill
         if autofill is None or autofill.service is None:
-            reason = "; ".join(autofill.problems) if autofill else ""
-            error = f"Field auto-fill is off: {reason or 'there are no mapping files'}."
+            reason = autofill.off_reason if autofill else "there are no mapping files"
+            error = f"Field auto-fill is off: {reason}."
             return await _render(request, services, transcript=text, error=error, status=409)
         try:
             transcript, case_id = await _transcript(services, text, picked)
@@ -75,11 +75,7 @@ async def _report(services: Services) -> MappingReport | None:
     autofill = services.runtime.autofill
     if autofill is None:
         return None
-    service = autofill.service
-    table = await service.lookups.table(autofill.mapping) if service else None
-    info = service.extractor.info if service else None
-    directory = str(services.settings.field_mappings_dir)
-    return mapping_report(autofill.mapping, directory, table, info, autofill.prompt_version)
+    return await autofill.report(str(services.settings.field_mappings_dir))
 
 
 async def _render(
