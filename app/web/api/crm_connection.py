@@ -7,7 +7,6 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody
 
-from app.adapters.creatio import CreatioInstance
 from app.crm_connection.checks import ConnectionTestReport
 from app.crm_connection.service import ConnectionInputError
 from app.domain.crm_connection import ConnectionSettingsInput, ConnectionSettingsView
@@ -22,22 +21,10 @@ class ConnectionController(Controller):
 
     @get("/", summary="The saved Creatio connection; the client secret is never returned.")
     async def read(self, state: State) -> ConnectionSettingsView:
-        saved = services_from_state(state).connection.saved
-        if saved is None:
+        view = services_from_state(state).connection.saved_view()
+        if view is None:
             raise NotFoundException(detail="No Creatio connection is saved yet: PUT one to Test & Save it.")
-        s = saved.settings
-        endpoint = CreatioInstance(s.instance_url, s.client_id, "", s.identity_url).token_endpoint
-        return ConnectionSettingsView(
-            instance_url=s.instance_url,
-            identity_url=s.identity_url,
-            token_endpoint=endpoint,
-            client_id=s.client_id,
-            default_owner_id=s.default_owner_id,
-            default_group_id=s.default_group_id,
-            resolved_status_id=s.resolved_status_id,
-            create_case_only_on_handoff=s.create_case_only_on_handoff,
-            verified_at=saved.verified_at,
-        )
+        return view
 
     @put("/", status_code=200, summary="Test & Save: saved only when every check passes.")
     async def test_and_save(

@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.exceptions import ClientException
 
 from app.web.admin_auth import require_admin
-from app.web.console.creatio_lists import saved_lists
 from app.web.console.health_view import HealthView, health_snapshot
 from app.web.services import services_from_state
 
@@ -33,7 +32,7 @@ class ConsoleAdminApiController(Controller):
         tags=["admin: connection"],
     )
     async def pick_lists(self, state: State) -> dict[str, Any]:
-        result = await saved_lists(services_from_state(state))
+        result = await services_from_state(state).connection.saved_pick_lists()
         if result.lists is None:
             raise ClientException(status_code=409, detail=f"Cannot read them: {result.problem}.")
         return asdict(result.lists)

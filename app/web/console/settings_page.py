@@ -10,9 +10,8 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from app.crm_connection.checks import ConnectionTestReport
-from app.crm_connection.service import ConnectionInputError
+from app.crm_connection.service import ConnectionInputError, ConnectionService, PickListsRead
 from app.web.console.context import page
-from app.web.console.creatio_lists import ListsResult, lists_for_form, saved_lists
 from app.web.console.settings_form import (
     PICK_FIELDS,
     SettingsForm,
@@ -44,7 +43,7 @@ class SettingsController(Controller):
     @get("/")
     async def show(self, request: Request[Any, Any, Any]) -> Template:
         services = services_from_state(request.app.state)
-        lists = await saved_lists(services)
+        lists = await services.connection.saved_pick_lists()
         form = SettingsForm.from_saved(services.connection.saved, lists.lists)
         return await _render(request, services, form, lists)
 
@@ -54,7 +53,10 @@ class SettingsController(Controller):
         services = services_from_state(request.app.state)
         raw = await request.form()
         form = SettingsForm.parse(raw)
-        lists = await lists_for_form(services, form) if form.picks_need_names() else await _quiet(services)
+        if form.picks_need_names():
+            lists = await _entered_lists(services.connection, form)
+        else:  # no names to resolve: the datalists still come from the saved connection
+            lists = await services.connection.saved_pick_lists()
         ids, field_errors = resolve_picks(form, lists.lists, lists.problem)
         shown = form.without_secret()
         try:
@@ -77,7 +79,7 @@ class SettingsController(Controller):
     async def lists(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         """Owners, groups and statuses by name, read through the connection in the form (for the JS)."""
         services = services_from_state(request.app.state)
-        result = await lists_for_form(services, SettingsForm.parse(await request.form()))
+        result = await _entered_lists(services.connection, SettingsForm.parse(await request.form()))
         lists = asdict(result.lists) if result.lists else None
         return {"lists": lists, "problem": result.problem, "source": result.source}
 
@@ -98,22 +100,23 @@ class SettingsController(Controller):
         try:
             await control.set_webhook(info.url)
         except SandboxUnavailable as exc:
-            lists = await saved_lists(services)
+            lists = await services.connection.saved_pick_lists()
             form = SettingsForm.from_saved(services.connection.saved, lists.lists)
             return await _render(request, services, form, lists, errors=[str(exc)], status=502)
         return Redirect(f"{PATH}?done=sandbox-webhook#webhook", status_code=303)
 
 
-async def _quiet(services: Services) -> ListsResult:
-    """No names to resolve: the datalists still come from the saved connection."""
-    return await saved_lists(services)
+async def _entered_lists(connection: ConnectionService, form: SettingsForm) -> PickListsRead:
+    return await connection.entered_pick_lists(
+        form.instance_url, form.identity_url, form.client_id, form.client_secret
+    )
 
 
 async def _render(
     request: Request[Any, Any, Any],
     services: Services,
     form: SettingsForm,
-    lists: ListsResult,
+    lists: PickListsRead,
     *,
     report: ConnectionTestReport | None = None,
     errors: list[str] | None = None,

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from app.adapters.creatio import CreatioError
 from app.db.admin import AdminQueries, ConversationDetail, DeliveryAdmin
 from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
 from app.db.tables import DeliveryRow
+from app.ports.errors import PipelineError
 from app.web.console.case_links import case_link
 from app.web.services import Services
 
@@ -85,13 +85,13 @@ def _entries(detail: ConversationDetail, deliveries: list[DeliveryRow]) -> list[
 
 async def _read_activities(services: Services, case_id: UUID, own: set[UUID], timeline: Timeline) -> None:
     """The case's activities, read live from Creatio; a failure is shown, never raised."""
-    client = services.connection.client
-    if client is None:
+    connection = services.connection
+    if connection.saved is None:
         timeline.activities_problem = "No Creatio connection is saved."
         return
     try:
-        rows = await client.list_case_activities(case_id, select=ACTIVITY_COLUMNS, limit=MAX_ACTIVITIES)
-    except CreatioError as exc:
+        rows = await connection.case_activities(case_id, ACTIVITY_COLUMNS, MAX_ACTIVITIES)
+    except PipelineError as exc:
         logger.info("could not read a case's activities", extra={"problem": exc.message})
         timeline.activities_problem = exc.message
         return

@@ -11,7 +11,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.web.console.context import page
-from app.web.console.creatio_lists import saved_lists
 from app.web.demo.case_fields import case_fields, linked_conversation
 from app.web.demo.sandbox_control import SandboxControl, SandboxUnavailable, sandbox_control
 from app.web.services import Services, services_from_state
@@ -38,7 +37,7 @@ class DemoAgentController(Controller):
             raise NotFoundException(detail=f"No sandbox case {case_id}.")
         case = found["case"]
         conversation = await linked_conversation(services, case_id)
-        lists = await saved_lists(services)
+        lists = await services.connection.saved_pick_lists()
         statuses = [s.name for s in lists.lists.statuses] if lists.lists else FALLBACK_STATUSES
         return page(
             request,
