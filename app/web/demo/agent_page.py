@@ -10,8 +10,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.db.admin import AdminQueries
 from app.web.console.context import page
-from app.web.demo.case_fields import case_fields, linked_conversation
+from app.web.demo.case_fields import case_fields
 from app.web.demo.sandbox_control import SandboxControl, SandboxUnavailable, sandbox_control
 from app.web.services import Services, services_from_state
 
@@ -36,7 +37,7 @@ class DemoAgentController(Controller):
         if found is None:
             raise NotFoundException(detail=f"No sandbox case {case_id}.")
         case = found["case"]
-        conversation = await linked_conversation(services, case_id)
+        conversation = await AdminQueries(services.sessions).of_case(case_id)
         lists = await services.connection.saved_pick_lists()
         statuses = [s.name for s in lists.lists.statuses] if lists.lists else FALLBACK_STATUSES
         return page(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
-
 from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
 from app.db.tables import ConversationRow
 from app.web.services import Services
@@ -21,12 +19,6 @@ class CaseField:
     confidence: float | None
     evidence: str | None
     reason: str | None
-
-
-async def linked_conversation(services: Services, case_id: Any) -> ConversationRow | None:
-    async with services.sessions() as session:
-        query = select(ConversationRow).where(col(ConversationRow.case_id) == case_id).limit(1)
-        return (await session.exec(query)).first()
 
 
 async def case_fields(

@@ -9,11 +9,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.db.admin import AdminQueries, DeliveryAdmin
 from app.db.tables import ConversationRow
 from app.web.api.creatio_webhook import base_url
 from app.web.console.context import page
 from app.web.demo import canned
 from app.web.demo.chat_events import (
+    DEMO_PREFIX,
     DemoEventRefused,
     block_of,
     conversation_block,
@@ -23,7 +25,7 @@ from app.web.demo.chat_events import (
     post_event,
     resolved_event,
 )
-from app.web.demo.chat_transcript import chat_view, demo_conversations, find_conversation
+from app.web.demo.chat_transcript import ChatView, chat_view
 from app.web.services import Services, services_from_state
 
 MAX_TEXT = 4000
@@ -36,7 +38,7 @@ class DemoChatController(Controller):
     @get("/")
     async def start_page(self, request: Request[Any, Any, Any]) -> Template:
         services = services_from_state(request.app.state)
-        recent = await demo_conversations(services.sessions)
+        recent = await _recent(services)
         return page(request, "demo_chat_start.html", recent=recent, error=None)
 
     @post("/", status_code=303)
@@ -45,7 +47,7 @@ class DemoChatController(Controller):
         form = await request.form()
         text = _text(form, "text")
         if not text:
-            recent = await demo_conversations(services.sessions)
+            recent = await _recent(services)
             return page(request, "demo_chat_start.html", 422, recent=recent, error="Write a first message.")
         conversation = new_conversation_id()
         url = f"{base_url(services.settings)}/demo/chat/{conversation}"
@@ -56,7 +58,7 @@ class DemoChatController(Controller):
     @get("/{conversation:str}")
     async def widget(self, request: Request[Any, Any, Any], conversation: FromPath[str]) -> Template:
         services = services_from_state(request.app.state)
-        view = await chat_view(services.sessions, await _conversation(services, conversation))
+        view = await _chat_view(services, await _conversation(services, conversation))
         return page(request, "demo_chat.html", view=view, c=view.conversation)
 
     @get("/{conversation:str}/transcript")
@@ -65,7 +67,7 @@ class DemoChatController(Controller):
     ) -> dict[str, Any]:
         """Polled by the widget every second or two: agent replies appear without a reload."""
         services = services_from_state(request.app.state)
-        view = await chat_view(services.sessions, await _conversation(services, conversation))
+        view = await _chat_view(services, await _conversation(services, conversation))
         return view.to_json()
 
     @post("/{conversation:str}/messages", status_code=303)
@@ -75,7 +77,7 @@ class DemoChatController(Controller):
         row = await _conversation(services, conversation)
         form = await request.form()
         action, text, block = _text(form, "action"), _text(form, "text"), block_of(row)
-        view = await chat_view(services.sessions, row)
+        view = await _chat_view(services, row)
         said = [b.text for b in view.bubbles if b.kind == "customer"]
         if action == "resolve":
             await post_event(request.app, _secret(services), resolved_event(block))
@@ -84,7 +86,7 @@ class DemoChatController(Controller):
         elif text:
             await _customer_says(request, services, block, text, [*said, text], row.status)
         if request.headers.get("accept", "").startswith("application/json"):
-            fresh = await chat_view(services.sessions, await _conversation(services, conversation))
+            fresh = await _chat_view(services, await _conversation(services, conversation))
             return Response(fresh.to_json(), status_code=200)
         return Redirect(f"/demo/chat/{conversation}", status_code=303)
 
@@ -114,8 +116,16 @@ async def _hand_off(
     await post_event(request.app, secret, handoff_event(block, summary, "customer asked for a human"))
 
 
+async def _recent(services: Services) -> list[ConversationRow]:
+    return await AdminQueries(services.sessions).recent_with_prefix(DEMO_PREFIX, limit=10)
+
+
+async def _chat_view(services: Services, row: ConversationRow) -> ChatView:
+    return await chat_view(AdminQueries(services.sessions), DeliveryAdmin(services.sessions), row)
+
+
 async def _conversation(services: Services, external_id: str) -> ConversationRow:
-    row = await find_conversation(services.sessions, external_id)
+    row = await AdminQueries(services.sessions).by_external_id(external_id)
     if row is None:
         raise NotFoundException(detail=f"No conversation {external_id!r}.")
     return row
