@@ -113,7 +113,7 @@ async def test_without_a_secret_names_load_only_where_test_and_save_would_reuse_
 
 
 async def test_webhook_url_is_ready_to_paste_and_rotates(admin: Client) -> None:
-    crm_to_chat = admin.app.state.services.runtime.crm_to_chat
+    crm_to_chat = admin.app.state.runtime.crm_to_chat
     token = (await crm_to_chat.tokens.current()).value
     page = await admin.get(PAGE)
     assert f'value="http://127.0.0.1:8000/webhooks/creatio/{token}"' in page.text
@@ -128,6 +128,6 @@ async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -
     response = await admin.post(f"{PAGE}/webhook/sandbox", data={"csrf_token": await form_token(admin, PAGE)})
 
     assert "The sandbox&#39;s business process now calls this Casebridge webhook URL." in response.text
-    token = (await admin.app.state.services.runtime.crm_to_chat.tokens.current()).value
-    hook = await admin.app.state.services.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
+    token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
+    hook = await admin.app.state.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
     assert hook.json()["url"] == f"http://127.0.0.1:8000/webhooks/creatio/{token}"

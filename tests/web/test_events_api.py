@@ -8,14 +8,14 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow
-from app.web.services import Services
+from app.web.services import WebServices
 from tests.events import CHAT_SECRET, handoff, message, resolved, signed
 
 Client = AsyncTestClient[Litestar]
 
 
-def _services(client: Client) -> Services:
-    services: Services = client.app.state.services
+def _services(client: Client) -> WebServices:
+    services: WebServices = client.app.state.services
     return services
 
 

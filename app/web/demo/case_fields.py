@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
 from app.db.tables import ConversationRow
-from app.web.services import Services
+from app.pipeline.autofill.fill import AutofillSetup
 
 
 @dataclass(frozen=True)
@@ -22,15 +22,17 @@ class CaseField:
 
 
 async def case_fields(
-    services: Services, case: dict[str, Any], conversation: ConversationRow | None
+    autofill: AutofillSetup | None,
+    audit_store: AutofillAuditStore,
+    case: dict[str, Any],
+    conversation: ConversationRow | None,
 ) -> list[CaseField]:
-    autofill = services.runtime.autofill
     if autofill is None:
         return []
     table = await autofill.service.lookups.table(autofill.mapping) if autofill.service else None
     latest: dict[str, AutofillAuditRow] = {}
     if conversation is not None:
-        for row in await AutofillAuditStore(services.sessions).for_conversation(conversation.external_id):
+        for row in await audit_store.for_conversation(conversation.external_id):
             latest.setdefault(row.field, row)  # newest first
     fields = []
     for field in autofill.mapping.fields:
