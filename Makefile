@@ -16,12 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/casebridge dev
 
-## make test: ruff, mypy --strict and the whole pytest suite
+## make test: ruff, the import rules (docs/architecture.md), mypy --strict and the whole pytest suite
 test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app

@@ -8,21 +8,23 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
-from app.bootstrap.runtime import Adapters, build_runtime, start_runner
+from app.bootstrap.runtime import Adapters, Runtime, build_runtime, start_runner
+from app.db.admin import AdminQueries, DeliveryAdmin
+from app.db.health import HealthQueries
+from app.db.stores.autofill_audit import AutofillAuditStore
+from app.db.stores.jobs import JobQueue
 from app.observability.metrics import Metrics
 from app.settings import Settings
-from app.web.api.creatio_webhook import CreatioWebhookAdminController, CreatioWebhookController
-from app.web.api.crm_connection import ConnectionController
-from app.web.api.deliveries import DeliveriesController
-from app.web.api.dev_chat_inbox import DevChatInboxController
-from app.web.api.events import document_events_route, receive_event
-from app.web.api.field_mappings import FieldMappingsController
-from app.web.api.health import HealthController
-from app.web.api.operations import OperationsController
-from app.web.console import console_handlers, template_config
+from app.web.api.dev_chat_inbox import DevChatInbox
+from app.web.api.events import document_events_route
+from app.web.console.session import SessionSigner
+from app.web.console.templating import template_config
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.reconcile_view import Reconciliation
 from app.web.request_log import RequestLogMiddleware
-from app.web.services import Services
+from app.web.routes import route_handlers
+from app.web.sandbox_link import SandboxControl
+from app.web.services import WebServices, dependencies
 
 __all__ = ["Adapters", "create_app"]
 
@@ -38,22 +40,13 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             runtime = await build_runtime(settings, adapters, stack)
             if settings.workers > 0:
                 start_runner(runtime, stack)
-            app.state.services = Services(runtime=runtime, metrics=metrics)
+            app.state.runtime = runtime  # for `casebridge dev` and tests; handlers get `services`
+            app.state.services = web_services(runtime, metrics)
             yield
 
     app = Litestar(
-        route_handlers=[
-            HealthController,
-            ConnectionController,
-            receive_event,
-            OperationsController,
-            FieldMappingsController,
-            CreatioWebhookController,
-            CreatioWebhookAdminController,
-            DeliveriesController,
-            *([DevChatInboxController] if settings.dev_chat_inbox else []),
-            *console_handlers(settings),
-        ],
+        route_handlers=route_handlers(settings),
+        dependencies=dependencies(),
         lifespan=[lifespan],
         middleware=[RequestLogMiddleware(metrics)],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -65,3 +58,42 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     )
     document_events_route(app)
     return app
+
+
+def web_services(runtime: Runtime, metrics: Metrics) -> WebServices:
+    """What web is given of the runtime: narrow services, each typed below the composition root."""
+    settings, sessions, crm_to_chat = runtime.settings, runtime.sessions, runtime.crm_to_chat
+    admin_token = runtime.secrets["admin_token"]
+    previous = settings.chat_signing_secret_previous
+    signing = (runtime.secrets["chat_signing_secret"], *([previous.get_secret_value()] if previous else []))
+    sandbox = None
+    if settings.sandbox_url and runtime.creatio_http is not None:  # the demo: `casebridge dev`
+        sandbox = SandboxControl(runtime.creatio_http, settings.sandbox_url)
+    return WebServices(
+        settings=settings,
+        metrics=metrics,
+        engine=runtime.engine,
+        sessions=sessions,
+        connection=runtime.connection,
+        intake=runtime.intake,
+        jobs=JobQueue(runtime.transactions),
+        wake_workers=runtime.runner.wake,
+        admin_queries=AdminQueries(sessions),
+        delivery_admin=DeliveryAdmin(sessions),
+        health_queries=HealthQueries(sessions),
+        autofill_audit=AutofillAuditStore(sessions),
+        autofill=runtime.autofill,
+        webhook_tokens=crm_to_chat.tokens if crm_to_chat else None,
+        chat_configured=bool(crm_to_chat and crm_to_chat.chat_configured),
+        reconciliation=Reconciliation(
+            crm_to_chat.reconcile_store if crm_to_chat else None,
+            enabled=bool(crm_to_chat and crm_to_chat.reconciler),
+            interval_seconds=settings.reconcile_seconds,
+        ),
+        sandbox=sandbox,
+        dev_chat_inbox=DevChatInbox(),
+        admin_token=admin_token,
+        chat_signing_secrets=signing,
+        chat_outbound_secret=crm_to_chat.outbound_secret if crm_to_chat else None,
+        console_signer=SessionSigner(admin_token),
+    )

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
+from app.domain.signature import SIGNATURE_HEADER, sign
 
 MESSAGES_PER_CONVERSATION = 6
 EVENTS_PER_CONVERSATION = MESSAGES_PER_CONVERSATION + 2  # + handoff + resolved

@@ -165,7 +165,7 @@ async def synced_client(
 
 async def drain(client: AsyncTestClient[Litestar]) -> None:
     """Run every runnable job of the app to completion (the tests' stand-in for background workers)."""
-    await client.app.state.services.runtime.runner.run_until_idle()
+    await client.app.state.runtime.runner.run_until_idle()
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
+from app.domain.signature import SIGNATURE_HEADER, sign
 
 CHAT_SECRET = "test-chat-signing-secret"
 T0 = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

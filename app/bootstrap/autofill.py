@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 
 import httpx
 
@@ -19,29 +18,12 @@ from app.extraction.mapping_loader import load_mapping
 from app.extraction.offline import OfflineExtractor
 from app.extraction.prompts import PromptError, PromptSet
 from app.extraction.types import Extractor
-from app.pipeline.autofill.fill import FieldAutofill
+from app.pipeline.autofill.fill import AutofillSetup, FieldAutofill
 from app.pipeline.autofill.lookups import LookupCache, LookupPort
-from app.ports.external import AutofillPort, NoAutofill
+from app.ports.external import NoAutofill
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class AutofillRuntime:
-    """`service` is None when auto-fill is off (no mapping files, or problems in them)."""
-
-    mapping: FieldMapping
-    port: AutofillPort
-    service: FieldAutofill | None = None
-    prompt_version: str | None = None
-    problems: list[str] = field(default_factory=list)
-
-    async def on_connection_saved(self) -> None:
-        """Test & Save: resolve the lookup values again against the (possibly new) Creatio."""
-        if self.service is not None:
-            self.service.lookups.invalidate()
-            await self.service.lookups.refresh(self.mapping)
 
 
 class LookupsOfClient:
@@ -91,20 +73,20 @@ def build_autofill(
     sessions: SessionFactory | None,
     stack: AsyncExitStack,
     llm_http: httpx.AsyncClient | None = None,
-) -> AutofillRuntime:
+) -> AutofillSetup:
     mapping = load_mapping(settings.field_mappings_dir)
     if not mapping.files:
         logger.info(
             "no field mapping files: field auto-fill is off", extra={"dir": str(settings.field_mappings_dir)}
         )
-        return AutofillRuntime(mapping, NoAutofill())
+        return AutofillSetup(mapping, NoAutofill())
     if not mapping.ok:
         problems = [str(p) for p in mapping.problems] or ["the mapping files define no fields"]
         for problem in problems:
             logger.error(
                 "field mapping problem: field auto-fill is off until it is fixed", extra={"problem": problem}
             )
-        return AutofillRuntime(mapping, NoAutofill(), problems=problems)
+        return AutofillSetup(mapping, NoAutofill(), problems=problems)
     extractor, prompt_version = build_extractor(settings, mapping, stack, llm_http)
     lookups = LookupCache(LookupsOfClient(current_client), settings.lookup_cache_seconds)
     audit = AutofillAuditStore(sessions) if sessions is not None else None
@@ -113,7 +95,7 @@ def build_autofill(
         "field auto-fill on",
         extra={"fields": [f.name for f in mapping.fields], "extractor": extractor.info.kind},
     )
-    return AutofillRuntime(mapping, service, service, prompt_version)
+    return AutofillSetup(mapping, service, service, prompt_version)
 
 
 def _prompts(settings: Settings) -> PromptSet | None:
@@ -127,4 +109,4 @@ def _prompts(settings: Settings) -> PromptSet | None:
         return None
 
 
-__all__ = ["AutofillRuntime", "MappingProblem", "build_autofill", "build_extractor"]
+__all__ = ["MappingProblem", "build_autofill", "build_extractor"]

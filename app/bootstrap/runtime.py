@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.creatio import build_http_client
-from app.bootstrap.autofill import AutofillRuntime, build_autofill
+from app.bootstrap.autofill import build_autofill
 from app.bootstrap.crm_to_chat import CrmToChatSetup, build_crm_to_chat
 from app.bootstrap.secrets import resolve_secret
 from app.crm_connection.service import ConnectionService
@@ -25,6 +25,7 @@ from app.db.stores.intake import EventIntake
 from app.db.stores.jobs import JobQueue
 from app.db.transactions import Transactions, build_transactions
 from app.domain.crm_connection import ConnectionSettings
+from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.chat_to_crm.sync import ConversationSync
 from app.pipeline.jobs import JobRunner, RetryPolicy, RunnerConfig
 from app.ports.jobs import JobKind
@@ -52,7 +53,7 @@ class Runtime:
     transactions: Transactions  # the hot-path stores' units of work (a group-commit writer on SQLite)
     intake: EventIntake  # stores accepted chat events
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
-    autofill: AutofillRuntime | None = None
+    autofill: AutofillSetup | None = None
     crm_to_chat: CrmToChatSetup | None = None  # Creatio to chat: webhook token, deliveries, reconciliation
     creatio_http: httpx.AsyncClient | None = None  # towards Creatio (and the demo's sandbox control API)
 

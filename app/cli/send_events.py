@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
 from app.bootstrap.secrets import resolve_secret
+from app.domain.signature import SIGNATURE_HEADER, sign
 from app.settings import Settings
 
 

@@ -1,26 +1,32 @@
 """Owns the live Creatio client: loads the saved connection, runs Test & Save (every check in order;
-authentication and access failures stop the rest), swaps the client."""
+authentication and access failures stop the rest), swaps the client. Also what the admin pages read
+through a connection: the saved one as shown, the pick lists (through the saved connection or the one
+being typed), a case's activities."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 import httpx
 from pydantic import SecretStr
 
 from app.adapters.creatio import (
     CreatioClient,
+    CreatioError,
     CreatioInstance,
     InvalidCreatioUrl,
     TokenState,
     normalize_identity_url,
     normalize_instance_url,
 )
-from app.adapters.creatio.crm import CreatioCrm
+from app.adapters.creatio.crm import CreatioCrm, translated_errors
+from app.adapters.creatio.lookups import read_pick_lists
 from app.crm_connection.checks import (
     LOOKUP_CHECKS,
     CheckContext,
@@ -30,7 +36,13 @@ from app.crm_connection.checks import (
     normalise_urls,
 )
 from app.db.stores.crm_connection import ConnectionStore, SavedConnection
-from app.domain.crm_connection import ConnectionSettings, ConnectionSettingsInput
+from app.domain.crm_connection import (
+    ConnectionSettings,
+    ConnectionSettingsInput,
+    ConnectionSettingsView,
+    PickLists,
+)
+from app.ports.errors import NotConnected
 from app.ports.external import CrmPort, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -45,6 +57,13 @@ class ConnectionState:
     configured: bool
     verified_at: datetime | None
     token: TokenState | None
+
+
+@dataclass(frozen=True)
+class PickListsRead:
+    lists: PickLists | None
+    problem: str | None = None  # why there are none, written for the admin
+    source: str = ""  # "saved" | "entered": the connection they were read through
 
 
 class ConnectionService:
@@ -85,6 +104,24 @@ class ConnectionService:
     def current(self) -> tuple[CrmPort, SyncSettings] | None:
         """The CRM port and sync settings for the saved connection (the pipeline's CurrentCrm)."""
         return self._crm
+
+    def saved_view(self) -> ConnectionSettingsView | None:
+        """The saved connection as admins see it: the secret masked, the token endpoint it derives."""
+        saved = self._saved
+        if saved is None:
+            return None
+        s = saved.settings
+        return ConnectionSettingsView(
+            instance_url=s.instance_url,
+            identity_url=s.identity_url,
+            token_endpoint=to_creatio_instance(s).token_endpoint,
+            client_id=s.client_id,
+            default_owner_id=s.default_owner_id,
+            default_group_id=s.default_group_id,
+            resolved_status_id=s.resolved_status_id,
+            create_case_only_on_handoff=s.create_case_only_on_handoff,
+            verified_at=saved.verified_at,
+        )
 
     def state(self) -> ConnectionState:
         return ConnectionState(
@@ -146,10 +183,49 @@ class ConnectionService:
                 self._activate(await self._store.save(normalised, verified=True))
         return report
 
+    async def saved_pick_lists(self) -> PickListsRead:
+        """Owners, groups and statuses by name, through the saved connection."""
+        if self._client is None:
+            return PickListsRead(None, "no Creatio connection is saved yet")
+        return await _read_pick_lists(self._client, "saved")
+
+    async def entered_pick_lists(
+        self, instance_url: str, identity_url: str | None, client_id: str, client_secret: str
+    ) -> PickListsRead:
+        """The same lists through the connection being typed in the settings form. With no secret typed,
+        the saved one is used where Test & Save would reuse it, and nowhere else."""
+        try:
+            instance, identity = self._target(instance_url, identity_url)
+        except InvalidCreatioUrl as exc:
+            return PickListsRead(None, exc.message)
+        secret = client_secret
+        if not secret:
+            try:
+                secret = self._reusable_secret(instance_url, identity_url).get_secret_value()
+            except ConnectionInputError:
+                return PickListsRead(
+                    None, "type the client secret to read them from this Creatio, or paste GUIDs"
+                )
+            if self._client is not None and self._saved and self._saved.settings.client_id == client_id:
+                return await _read_pick_lists(self._client, "saved")
+        entered = CreatioClient(CreatioInstance(instance, client_id, secret, identity), self._http)
+        return await _read_pick_lists(entered, "entered")
+
+    async def case_activities(
+        self, case_id: UUID, columns: Sequence[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """A case's activities, oldest first, read live through the saved connection (raises the ports'
+        errors: NotConnected, TemporaryFailure, ...)."""
+        client = self._client
+        if client is None:
+            raise NotConnected("No Creatio connection is saved.")
+        async with translated_errors():
+            return await client.list_case_activities(case_id, select=columns, limit=limit)
+
     def _candidate(self, data: ConnectionSettingsInput) -> ConnectionSettings:
         secret = data.client_secret
         if secret is None or not secret.get_secret_value():
-            secret = self._reusable_secret(data)
+            secret = self._reusable_secret(data.instance_url, data.identity_url)
         return ConnectionSettings(
             instance_url=data.instance_url,
             identity_url=data.identity_url,
@@ -161,29 +237,30 @@ class ConnectionService:
             create_case_only_on_handoff=data.create_case_only_on_handoff,
         )
 
-    def _reusable_secret(self, data: ConnectionSettingsInput) -> SecretStr:
+    def _reusable_secret(self, instance_url: str, identity_url: str | None) -> SecretStr:
+        """The saved secret, for a connection given without one (Test & Save, the pick lists). The one
+        rule: it is never sent to a host it was not saved for, so only when the instance and identity
+        URLs, normalised, are the saved ones."""
         saved = self._saved.settings if self._saved else None
         if saved is None:
             raise ConnectionInputError("client_secret is required: paste the Client Secret from Creatio.")
-        if not self._same_target(data, saved):
-            # Never send the stored secret to a host it was not saved for.
+        try:
+            same = self._target(instance_url, identity_url) == (saved.instance_url, saved.identity_url)
+        except InvalidCreatioUrl:
+            same = False
+        if not same:
             raise ConnectionInputError(
                 "client_secret is required again because the instance or identity URL changed."
             )
         return saved.client_secret
 
-    def _same_target(self, data: ConnectionSettingsInput, saved: ConnectionSettings) -> bool:
+    def _target(self, instance_url: str, identity_url: str | None) -> tuple[str, str | None]:
+        """The instance and identity URLs, normalised (raises InvalidCreatioUrl)."""
         loopback = self._allow_insecure_loopback
-        try:
-            instance = normalize_instance_url(data.instance_url, allow_insecure_loopback=loopback)
-            identity = (
-                normalize_identity_url(data.identity_url, allow_insecure_loopback=loopback)
-                if data.identity_url
-                else None
-            )
-        except InvalidCreatioUrl:
-            return False
-        return (instance, identity) == (saved.instance_url, saved.identity_url)
+        instance = normalize_instance_url(instance_url, allow_insecure_loopback=loopback)
+        if not identity_url:
+            return instance, None
+        return instance, normalize_identity_url(identity_url, allow_insecure_loopback=loopback)
 
     def _activate(self, saved: SavedConnection | None) -> None:
         self._saved = saved
@@ -205,6 +282,14 @@ class ConnectionService:
                 reopen_status_name=self._reopen_status_name,
             ),
         )
+
+
+async def _read_pick_lists(client: CreatioClient, source: str) -> PickListsRead:
+    try:
+        return PickListsRead(await read_pick_lists(client), None, source)
+    except CreatioError as exc:
+        logger.info("could not read the pick lists from Creatio", extra={"problem": exc.message})
+        return PickListsRead(None, exc.message, source)
 
 
 def to_creatio_instance(settings: ConnectionSettings) -> CreatioInstance:

@@ -1,5 +1,5 @@
-"""Read-only queries behind the admin API (conversations with their sync state, jobs, deliveries) and
-queueing a failed delivery again."""
+"""Read-only queries behind the admin API, the console and the demo pages (conversations with their sync
+state, jobs, deliveries) and queueing a failed delivery again."""
 
 from __future__ import annotations
 
@@ -87,6 +87,29 @@ class AdminQueries:
                 )
             ).all()
         return ConversationDetail(await self._summary(row), list(messages), list(jobs))
+
+    async def by_external_id(self, external_id: str) -> ConversationRow | None:
+        """The conversation of a chat-platform conversation id."""
+        async with self._sessions() as session:
+            query = select(ConversationRow).where(col(ConversationRow.external_id) == external_id)
+            return (await session.exec(query)).first()
+
+    async def of_case(self, case_id: UUID) -> ConversationRow | None:
+        """The conversation a Creatio case was created for."""
+        async with self._sessions() as session:
+            query = select(ConversationRow).where(col(ConversationRow.case_id) == case_id).limit(1)
+            return (await session.exec(query)).first()
+
+    async def recent_with_prefix(self, prefix: str, limit: int) -> list[ConversationRow]:
+        """Newest activity first, the conversations whose chat-platform id starts with `prefix`."""
+        query = (
+            select(ConversationRow)
+            .where(col(ConversationRow.external_id).startswith(prefix))
+            .order_by(col(ConversationRow.updated_at).desc())
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return list((await session.exec(query)).all())
 
     async def jobs(self, *, state: str | None, limit: int, offset: int) -> list[JobRow]:
         query = select(JobRow).order_by(col(JobRow.id).desc()).limit(limit).offset(offset)

@@ -130,7 +130,7 @@ async def connect_business_process(casebridge: Litestar, server: uvicorn.Server,
         await asyncio.sleep(0.05)
     if not server.started:
         return
-    crm_to_chat = casebridge.state.services.runtime.crm_to_chat
+    crm_to_chat = casebridge.state.runtime.crm_to_chat
     token = await crm_to_chat.tokens.current()
     store: SandboxStore = sandbox.state.sandbox
     config = server.config

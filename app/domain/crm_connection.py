@@ -1,7 +1,9 @@
-"""Connection settings as admins enter them, as stored, and as shown back (secret masked)."""
+"""Connection settings as admins enter them, as stored, and as shown back (secret masked); the names
+admins pick the connection's default owner, group and resolved status from."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -72,3 +74,17 @@ class ConnectionSettingsView(BaseModel):
     resolved_status_id: UUID | None
     create_case_only_on_handoff: bool
     verified_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PickItem:
+    id: UUID
+    name: str
+    detail: str = ""  # what else helps choosing: "resolved", "final", the user's login name
+
+
+@dataclass(frozen=True)
+class PickLists:
+    owners: list[PickItem]  # Contact ids of active users (case owners are Contacts)
+    groups: list[PickItem]  # SysAdminUnit ids of roles, teams, divisions
+    statuses: list[PickItem]  # CaseStatus ids

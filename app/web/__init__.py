@@ -1,1 +1,2 @@
-"""Inbound HTTP: health, metrics, admin API (and later events, webhooks, console pages)."""
+"""Inbound HTTP: the JSON API, the admin console and the demo pages, each handler given the narrow
+services it names (services.py); every route is listed in routes.py."""

@@ -9,11 +9,11 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
-from app.web.services import client_address, services_from_state
+from app.web.services import client_address, services_of
 
 
 def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
-    services = services_from_state(connection.app.state)
+    services = services_of(connection.app.state)
     throttle = services.admin_token_throttle
     client = client_address(connection.scope.get("client"))
     wait = throttle.wait_seconds(client)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from app.bootstrap.crm_to_chat import CrmToChatSetup
-from app.settings import Settings
+from app.db.stores.reconcile import ReconcileStore
 
 
 class ReconcileView(BaseModel):
@@ -21,13 +21,21 @@ class ReconcileView(BaseModel):
     cursors: dict[str, Any]
 
 
-async def read_reconcile_view(crm_to_chat: CrmToChatSetup | None, settings: Settings) -> ReconcileView:
-    row = await crm_to_chat.reconcile_store.state() if crm_to_chat else None
-    return ReconcileView(
-        enabled=bool(crm_to_chat and crm_to_chat.reconciler),
-        interval_seconds=settings.reconcile_seconds,
-        last_run_at=row.last_run_at if row else None,
-        next_run_at=row.next_run_at if row else None,
-        last_error=row.last_error if row else None,
-        cursors=json.loads(row.cursors) if row else {},
-    )
+@dataclass(frozen=True)
+class Reconciliation:
+    """What web knows of the reconciliation: where its state is kept, and whether this deployment runs it."""
+
+    store: ReconcileStore | None
+    enabled: bool
+    interval_seconds: float
+
+    async def view(self) -> ReconcileView:
+        row = await self.store.state() if self.store else None
+        return ReconcileView(
+            enabled=self.enabled,
+            interval_seconds=self.interval_seconds,
+            last_run_at=row.last_run_at if row else None,
+            next_run_at=row.next_run_at if row else None,
+            last_error=row.last_error if row else None,
+            cursors=json.loads(row.cursors) if row else {},
+        )

@@ -9,8 +9,6 @@ import math
 import time
 from collections.abc import Callable
 
-from litestar.datastructures import State
-
 from app.db.stores.webhook_token import WebhookTokenStore
 from app.db.tables import utcnow
 
@@ -33,10 +31,3 @@ class WebhookCallRecorder:
             await tokens.note_call(status, utcnow())
         except Exception as exc:  # the database hiccuped: the call was handled all the same
             logger.warning("could not record the webhook call", extra={"error": type(exc).__name__})
-
-
-def webhook_recorder(state: State) -> WebhookCallRecorder:
-    if "webhook_recorder" not in state:
-        state["webhook_recorder"] = WebhookCallRecorder()
-    recorder: WebhookCallRecorder = state["webhook_recorder"]
-    return recorder

@@ -92,7 +92,7 @@ async def test_agent_console_lists_opens_replies_and_resolves(admin: Client) -> 
         f"/demo/agent/cases/{case_path}/status", data={"status_name": "Resolved", "csrf_token": token}
     )
 
-    sandbox = admin.app.state.services.runtime.creatio_http
+    sandbox = admin.app.state.runtime.creatio_http
     detail = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases/{case_path}")).json()
     assert detail["case"]["StatusName"] == "Resolved"
     assert detail["activities"][-1]["DetailedResult"] == "We fixed it."
@@ -110,7 +110,7 @@ async def test_ending_the_chat_resolves_the_creatio_case(admin: Client) -> None:
     await drain(admin)
 
     assert (await admin.get(f"{widget}/transcript")).json()["status"] == "resolved"
-    sandbox = admin.app.state.services.runtime.creatio_http
+    sandbox = admin.app.state.runtime.creatio_http
     cases = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
     assert cases[0]["Subject"] == "My invoice is wrong"
     assert cases[0]["StatusName"] == "Resolved"

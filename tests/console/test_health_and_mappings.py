@@ -19,7 +19,7 @@ async def test_health_shows_queue_dead_letters_token_webhook_and_poll(admin: Cli
         await admin.post("/api/v1/events", content=body, headers=headers)
     async with admin.app.state.services.sessions() as session, session.begin():
         await session.exec(update(JobRow).where(JobRow.id == 1).values(state="dead", last_error="boom: 403"))
-    token = (await admin.app.state.services.runtime.crm_to_chat.tokens.current()).value
+    token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
     await admin.post(
         "/webhooks/creatio", json={"caseId": "not-a-guid"}, headers={"Authorization": "Bearer x"}
     )

@@ -95,8 +95,26 @@ async def test_names_load_through_the_entered_connection(admin: Client) -> None:
     ).items()
 
 
+async def test_without_a_secret_names_load_only_where_test_and_save_would_reuse_the_saved_one(
+    admin: Client,
+) -> None:
+    """The one rule of the connection service: the saved secret never goes to another host."""
+    csrf = {"csrf_token": await form_token(admin, PAGE)}
+    same = {"instance_url": SANDBOX_URL + "/", "client_id": SANDBOX_CLIENT_ID}
+
+    saved = (await admin.post(f"{PAGE}/lists", data=same | csrf)).json()
+    elsewhere = (
+        await admin.post(f"{PAGE}/lists", data=same | csrf | {"instance_url": "https://other.example.com"})
+    ).json()
+
+    assert saved["source"] == "saved"
+    assert "Maria Lopez" in [o["name"] for o in saved["lists"]["owners"]]
+    assert elsewhere["lists"] is None
+    assert "type the client secret" in elsewhere["problem"]
+
+
 async def test_webhook_url_is_ready_to_paste_and_rotates(admin: Client) -> None:
-    crm_to_chat = admin.app.state.services.runtime.crm_to_chat
+    crm_to_chat = admin.app.state.runtime.crm_to_chat
     token = (await crm_to_chat.tokens.current()).value
     page = await admin.get(PAGE)
     assert f'value="http://127.0.0.1:8000/webhooks/creatio/{token}"' in page.text
@@ -111,6 +129,6 @@ async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -
     response = await admin.post(f"{PAGE}/webhook/sandbox", data={"csrf_token": await form_token(admin, PAGE)})
 
     assert "The sandbox&#39;s business process now calls this Casebridge webhook URL." in response.text
-    token = (await admin.app.state.services.runtime.crm_to_chat.tokens.current()).value
-    hook = await admin.app.state.services.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
+    token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
+    hook = await admin.app.state.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
     assert hook.json()["url"] == f"http://127.0.0.1:8000/webhooks/creatio/{token}"

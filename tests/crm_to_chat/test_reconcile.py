@@ -20,7 +20,7 @@ from tests.fakes.chat_platform import FakeChatPlatform
 
 
 def crm_to_chat_of(client: Client) -> CrmToChatSetup:
-    crm_to_chat: CrmToChatSetup | None = client.app.state.services.runtime.crm_to_chat
+    crm_to_chat: CrmToChatSetup | None = client.app.state.runtime.crm_to_chat
     assert crm_to_chat is not None
     return crm_to_chat
 

@@ -239,6 +239,27 @@ async def test_rotation_replaces_the_token_at_once(client: Client, sandbox_app: 
     ).status_code == 401
 
 
+async def test_a_token_the_secret_key_cannot_read_is_a_409_saying_to_rotate(client: Client) -> None:
+    from app.db.crypto import SecretBox
+    from app.db.tables import CreatioWebhookRow
+
+    other_key = SecretBox(SecretBox.generate_key())
+    async with client.app.state.services.sessions() as session, session.begin():
+        row = await session.get(CreatioWebhookRow, 1)
+        assert row is not None
+        row.token_encrypted = other_key.encrypt("a token saved under another CASEBRIDGE_SECRET_KEY")
+        session.add(row)
+
+    unreadable = await client.get("/api/v1/admin/creatio-webhook")
+
+    assert unreadable.status_code == 409
+    detail = unreadable.json()["detail"]
+    assert detail.startswith("a stored secret cannot be decrypted: CASEBRIDGE_SECRET_KEY differs")
+    assert detail.endswith("enter the client secret again. Or rotate the webhook token (POST .../rotate).")
+    assert (await client.post("/api/v1/admin/creatio-webhook/rotate")).status_code == 200
+    assert (await client.get("/api/v1/admin/creatio-webhook")).status_code == 200
+
+
 async def test_without_a_chat_url_the_webhook_says_so(
     settings: Settings, sandbox_http: httpx.AsyncClient
 ) -> None:

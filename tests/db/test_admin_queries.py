@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import uuid4
 
 from app.db.admin import AdminQueries
 from app.db.engine import SessionFactory
@@ -96,3 +97,25 @@ async def test_the_filter_pages_through_all_conversations_not_only_the_newest(
 
     assert found.conversation.external_id == "old-failure"
     assert len(synced_page_6) == 50
+
+
+async def test_conversation_rows_by_chat_id_by_case_and_by_prefix(sessions: SessionFactory) -> None:
+    now = utcnow()
+    case_id = uuid4()
+    async with sessions() as session, session.begin():
+        session.add(ConversationRow(external_id="demo_old", updated_at=now - timedelta(minutes=1)))
+        session.add(ConversationRow(external_id="demo_new", updated_at=now, case_id=case_id))
+        session.add(ConversationRow(external_id="chat_1", updated_at=now))
+    queries = AdminQueries(sessions)
+
+    found = await queries.by_external_id("chat_1")
+    assert found is not None
+    assert found.external_id == "chat_1"
+    assert await queries.by_external_id("nope") is None
+    linked = await queries.of_case(case_id)
+    assert linked is not None
+    assert linked.external_id == "demo_new"
+    assert await queries.of_case(uuid4()) is None
+    recent = await queries.recent_with_prefix("demo_", limit=10)
+    assert [r.external_id for r in recent] == ["demo_new", "demo_old"]
+    assert [r.external_id for r in await queries.recent_with_prefix("demo_", limit=1)] == ["demo_new"]

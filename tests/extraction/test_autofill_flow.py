@@ -146,7 +146,7 @@ async def test_a_retried_sync_writes_the_values_filled_the_first_time(
 ) -> None:
     """The values (and the note) are stored before the case write; a retry reuses them, so the
     extraction runs once per handoff however often the write fails."""
-    runtime = autofill_client.app.state.services.runtime
+    runtime = autofill_client.app.state.runtime
     for _ in range(250):  # the seeded connection's background test swaps the CRM client when it passes
         if runtime.connection.state().verified_at is not None:
             break

@@ -98,7 +98,7 @@ async def test_creatio_lookups_against_the_sandbox(sandbox_http: httpx.AsyncClie
 
 
 async def test_test_and_save_refreshes_the_lookups(autofill_client: Client) -> None:
-    cache = autofill_client.app.state.services.runtime.autofill.service.lookups
+    cache = autofill_client.app.state.runtime.autofill.service.lookups
     await autofill_client.get("/api/v1/field-mappings")
     before = cache.current.checked_at
     response = await autofill_client.put(

@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, SignatureError, verify
+from app.domain.signature import SIGNATURE_HEADER, SignatureError, verify
 from tests.processes import free_port
 
 

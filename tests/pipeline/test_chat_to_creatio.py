@@ -119,7 +119,7 @@ async def test_resolution_sets_the_resolved_status_and_a_new_message_reopens(
 
 async def test_jobs_wait_while_creatio_is_not_connected(intake_client: Client) -> None:
     await post(intake_client, message("c5", "m1", "hello"))
-    await intake_client.app.state.services.runtime.runner.run_until_idle()
+    await intake_client.app.state.runtime.runner.run_until_idle()
     async with intake_client.app.state.services.sessions() as session:
         [job] = (await session.exec(select(JobRow))).all()
     assert (job.state, job.attempts) == ("queued", 0)
@@ -129,7 +129,7 @@ async def test_jobs_wait_while_creatio_is_not_connected(intake_client: Client) -
 async def test_the_sync_marks_its_job_done_in_the_write_that_records_it(
     synced_client: Client, sandbox_app: Litestar, monkeypatch: Any
 ) -> None:
-    transactions = synced_client.app.state.services.runtime.transactions
+    transactions = synced_client.app.state.runtime.transactions
     units: list[str] = []
     run = transactions.run
 

@@ -38,22 +38,22 @@ async def test_concurrent_first_events_of_a_new_conversation_are_both_kept(sessi
 async def test_a_handoff_arriving_during_the_first_sync_is_applied_by_the_next(
     synced_client: AsyncTestClient[Litestar], sandbox_app: Litestar
 ) -> None:
-    services = synced_client.app.state.services
+    runtime = synced_client.app.state.runtime
     for _ in range(250):  # the seeded connection's background test swaps the CRM client when it passes
         if (await synced_client.get("/api/v1/admin/connection")).json()["verified_at"]:
             break
         await asyncio.sleep(0.02)
-    crm = services.runtime.connection.current()[0]
+    crm = runtime.connection.current()[0]
     original = crm.find_contact
 
     async def find_contact_then_handoff(*args: Any, **kwargs: Any) -> Any:
         event = handoff("r1", "Needs a human", t=50)
-        await services.runtime.intake.record(CHAT_EVENT.validate_python(event), signed(event)[0])
+        await runtime.intake.record(CHAT_EVENT.validate_python(event), signed(event)[0])
         return await original(*args, **kwargs)
 
     crm.find_contact = find_contact_then_handoff
     await post(synced_client, message("r1", "m1", "Hello", t=0))
-    await services.runtime.runner.run_until_idle()  # the first sync and the one the handoff queued
+    await runtime.runner.run_until_idle()  # the first sync and the one the handoff queued
     row = await conversation(synced_client, "r1")
     assert row.handoff_at is not None
     assert row.handoff_applied_at == row.handoff_at

@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.db.admin import AdminQueries
-from app.web.services import Services
+from app.web.services import WebServices
 from tests.events import message, signed
 
 Client = AsyncTestClient[Litestar]
@@ -37,12 +37,12 @@ async def test_an_unexpected_failure_is_a_500_with_its_traceback_in_the_log(
 async def test_a_failure_in_event_intake_is_logged_too(
     intake_client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    services: Services = intake_client.app.state.services
+    services: WebServices = intake_client.app.state.services
 
     async def broken(*_: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services.runtime.intake, "record", broken)
+    monkeypatch.setattr(services.intake, "record", broken)
     body, headers = signed(message("conv_1", "m1", "hi"))
     with caplog.at_level(logging.ERROR, logger="app.web.errors"):
         response = await intake_client.post("/api/v1/events", content=body, headers=headers)

@@ -8,14 +8,14 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow
-from app.web.services import Services
+from app.web.services import WebServices
 from tests.events import CHAT_SECRET, handoff, message, resolved, signed
 
 Client = AsyncTestClient[Litestar]
 
 
-def _services(client: Client) -> Services:
-    services: Services = client.app.state.services
+def _services(client: Client) -> WebServices:
+    services: WebServices = client.app.state.services
     return services
 
 
@@ -156,7 +156,7 @@ async def test_unknown_type_and_malformed_json_are_explained(intake_client: Clie
     assert unknown.status_code == 400  # type: ignore[attr-defined]
     assert "conversation.exploded" in unknown.json()["errors"][0]["message"]  # type: ignore[attr-defined]
     body = b"{not json"
-    from app.adapters.chat.signature import sign
+    from app.domain.signature import sign
 
     broken = await intake_client.post(
         "/api/v1/events", content=body, headers={"Casebridge-Signature": sign(CHAT_SECRET, body)}

@@ -1,1 +1,1 @@
-"""The chat platform adapter: signatures on events in and deliveries out."""
+"""The chat platform adapter: signed deliveries out (the signature scheme is app/domain/signature.py)."""

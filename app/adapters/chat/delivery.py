@@ -8,9 +8,9 @@ from uuid import UUID
 import httpx
 
 from app.adapters.chat.payloads import render
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
 from app.adapters.http_answers import TRANSIENT_4XX, parse_retry_after
 from app.domain.crm_updates import ChatNotice, DeliveryOutcome
+from app.domain.signature import SIGNATURE_HEADER, sign
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_SNIPPET = 200

@@ -4,7 +4,6 @@ admins pick from instead of pasting GUIDs (case owners, groups, case statuses)."
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from app.adapters.creatio.crm import translated_errors
 from app.adapters.creatio.errors import CreatioPermanentError
 from app.adapters.creatio.odata import ids_filter, odata_string
 from app.domain.creatio_ids import guid_or_none, lookup_guid
+from app.domain.crm_connection import PickItem, PickLists
 
 NAMES_PER_REQUEST = 20  # keeps `Name eq 'a' or Name eq 'b' ...` well under the 2048-byte query limit
 
@@ -61,20 +61,6 @@ USER_TYPE = 4  # SysAdminUnitTypeValue of a user; 5 is a portal user; the other 
 PORTAL_USER_TYPE = 5
 MAX_ROWS = 500
 IDS_PER_REQUEST = 20
-
-
-@dataclass(frozen=True)
-class PickItem:
-    id: UUID
-    name: str
-    detail: str = ""  # what else helps choosing: "resolved", "final", the user's login name
-
-
-@dataclass(frozen=True)
-class PickLists:
-    owners: list[PickItem]  # Contact ids of active users (case owners are Contacts)
-    groups: list[PickItem]  # SysAdminUnit ids of roles, teams, divisions
-    statuses: list[PickItem]  # CaseStatus ids
 
 
 async def read_pick_lists(client: CreatioClient) -> PickLists:

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from app.db.crypto import SecretBox
+from app.db.crypto import SecretBox, SecretDecryptionError
 from app.db.engine import SessionFactory
 from app.db.tables import CreatioWebhookRow, utcnow
 
@@ -23,6 +23,10 @@ def _hash(token: str) -> str:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+class WebhookTokenUnreadable(SecretDecryptionError):
+    """The stored webhook token cannot be decrypted with this secret key: rotating it makes a new one."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,16 @@ class WebhookTokenStore:
         return hmac.compare_digest(_hash(presented).encode("ascii"), row.token_hash.encode("ascii"))
 
     async def current(self) -> WebhookToken:
-        """The token in clear, for the admin's ready-to-paste URL (raises SecretDecryptionError)."""
+        """The token in clear, for the admin's ready-to-paste URL (raises WebhookTokenUnreadable)."""
         await self.ensure()
         async with self._sessions() as session:
             row = await session.get(CreatioWebhookRow, 1)
         assert row is not None
-        return WebhookToken(self._box.decrypt(row.token_encrypted), row.created_at, row.rotated_at)
+        try:
+            value = self._box.decrypt(row.token_encrypted)
+        except SecretDecryptionError as exc:
+            raise WebhookTokenUnreadable(str(exc)) from exc
+        return WebhookToken(value, row.created_at, row.rotated_at)
 
     async def rotate(self) -> WebhookToken:
         """Replace the token; the old one stops working at once."""

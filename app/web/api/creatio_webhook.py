@@ -10,20 +10,18 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.exceptions import ClientException
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from pydantic import BaseModel
 
-from app.bootstrap.crm_to_chat import CrmToChatSetup
-from app.db.crypto import SecretDecryptionError
+from app.db.engine import SessionFactory
 from app.db.stores.deliveries import enqueue_case_check
-from app.db.stores.webhook_token import WebhookToken
+from app.db.stores.webhook_token import WebhookToken, WebhookTokenStore
 from app.settings import Settings
 from app.web.admin_auth import require_admin
-from app.web.reconcile_view import ReconcileView, read_reconcile_view
-from app.web.services import Services, services_from_state
-from app.web.webhook_sightings import webhook_recorder
+from app.web.reconcile_view import ReconcileView, Reconciliation
+from app.web.services import WakeWorkers
+from app.web.webhook_sightings import WebhookCallRecorder
 
 logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 8 * 1024
@@ -34,9 +32,54 @@ UNAUTHORIZED = (
 )
 
 
+class WebhookReceiver:
+    """One webhook call: the token, then a chat platform to deliver to, then the body; its outcome noted."""
+
+    def __init__(
+        self,
+        webhook_tokens: NamedDependency[WebhookTokenStore | None],
+        chat_configured: NamedDependency[bool],
+        sessions: NamedDependency[SessionFactory],
+        wake_workers: NamedDependency[WakeWorkers],
+        webhook_recorder: NamedDependency[WebhookCallRecorder],
+    ) -> None:
+        assert webhook_tokens is not None  # the runtime sets the Creatio-to-chat direction up
+        self._tokens = webhook_tokens
+        self._chat_configured = chat_configured
+        self._sessions = sessions
+        self._wake_workers = wake_workers
+        self._recorder = webhook_recorder
+
+    async def receive(self, request: Request[Any, Any, Any], token: str | None) -> Response[dict[str, Any]]:
+        response = await self._answer(request, token)
+        await self._recorder.note(self._tokens, response.status_code or 200)
+        return response
+
+    async def _answer(self, request: Request[Any, Any, Any], token: str | None) -> Response[dict[str, Any]]:
+        """Only the case id is taken from the body: the job re-reads everything else from Creatio."""
+        if not await self._tokens.matches(token):
+            return Response({"status_code": 401, "detail": UNAUTHORIZED}, status_code=401)
+        if not self._chat_configured:
+            detail = "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL."
+            return Response({"status_code": 503, "detail": detail}, status_code=503)
+        case_id, problem = _case_id(await request.body())
+        if case_id is None:
+            return Response({"status_code": 400, "detail": problem}, status_code=400)
+        conversation_id = await enqueue_case_check(self._sessions, case_id)
+        if conversation_id is None:
+            # Business processes fire for every case; one Casebridge did not create is not an error.
+            return Response(
+                {"status": "ignored", "reason": "not a case of a chat conversation"}, status_code=202
+            )
+        self._wake_workers(0)
+        logger.info("creatio webhook accepted", extra={"conversation_id": str(conversation_id)})
+        return Response({"status": "accepted"}, status_code=202)
+
+
 class CreatioWebhookController(Controller):
     path = "/webhooks/creatio"
     tags = ["creatio"]
+    dependencies = {"receiver": Provide(WebhookReceiver, sync_to_thread=False)}
 
     @post(
         "/{token:str}",
@@ -44,9 +87,12 @@ class CreatioWebhookController(Controller):
         summary="Creatio business-process callback, with the webhook token in the URL.",
     )
     async def with_path_token(
-        self, request: Request[Any, Any, Any], state: State, token: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        receiver: NamedDependency[WebhookReceiver],
+        token: FromPath[str],
     ) -> Response[dict[str, Any]]:
-        return await _noted(state, await _receive(services_from_state(state), request, token))
+        return await receiver.receive(request, token)
 
     @post(
         "/",
@@ -54,41 +100,11 @@ class CreatioWebhookController(Controller):
         summary="Creatio business-process callback, with 'Authorization: Bearer <webhook token>'.",
     )
     async def with_bearer_token(
-        self, request: Request[Any, Any, Any], state: State
+        self, request: Request[Any, Any, Any], receiver: NamedDependency[WebhookReceiver]
     ) -> Response[dict[str, Any]]:
         scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
         presented = token.strip() if scheme.lower() == "bearer" else None
-        return await _noted(state, await _receive(services_from_state(state), request, presented))
-
-
-async def _noted(state: State, response: Response[dict[str, Any]]) -> Response[dict[str, Any]]:
-    crm_to_chat = services_from_state(state).runtime.crm_to_chat
-    if crm_to_chat is not None:
-        await webhook_recorder(state).note(crm_to_chat.tokens, response.status_code or 200)
-    return response
-
-
-async def _receive(
-    services: Services, request: Request[Any, Any, Any], token: str | None
-) -> Response[dict[str, Any]]:
-    """Only the case id is taken from the body: the job re-reads everything else from Creatio."""
-    crm_to_chat = services.runtime.crm_to_chat
-    assert crm_to_chat is not None
-    if not await crm_to_chat.tokens.matches(token):
-        return Response({"status_code": 401, "detail": UNAUTHORIZED}, status_code=401)
-    if not crm_to_chat.chat_configured:
-        detail = "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL."
-        return Response({"status_code": 503, "detail": detail}, status_code=503)
-    case_id, problem = _case_id(await request.body())
-    if case_id is None:
-        return Response({"status_code": 400, "detail": problem}, status_code=400)
-    conversation_id = await enqueue_case_check(services.sessions, case_id)
-    if conversation_id is None:
-        # Business processes fire for every case; one Casebridge did not create is not an error.
-        return Response({"status": "ignored", "reason": "not a case of a chat conversation"}, status_code=202)
-    services.wake_workers()
-    logger.info("creatio webhook accepted", extra={"conversation_id": str(conversation_id)})
-    return Response({"status": "accepted"}, status_code=202)
+        return await receiver.receive(request, presented)
 
 
 def _case_id(body: bytes) -> tuple[UUID | None, str]:
@@ -132,35 +148,43 @@ def base_url(settings: Settings) -> str:
 
 
 class CreatioWebhookAdminController(Controller):
+    """A token this secret key cannot decrypt answers 409, saying to rotate it: app/web/errors.py."""
+
     path = "/api/v1/admin/creatio-webhook"
     guards = [require_admin]
     tags = ["admin: connection"]
 
     @get("/", summary="The webhook URL (with its token) to paste into Creatio's business process.")
-    async def read(self, state: State) -> CreatioWebhookView:
-        services = services_from_state(state)
-        crm_to_chat = _crm_to_chat(services.runtime.crm_to_chat)
-        try:
-            token = await crm_to_chat.tokens.current()
-        except SecretDecryptionError as exc:
-            raise ClientException(
-                status_code=409, detail=f"{exc}. Or rotate the webhook token (POST .../rotate)."
-            ) from None
-        return await _view(services.settings, crm_to_chat, token)
+    async def read(
+        self,
+        settings: NamedDependency[Settings],
+        webhook_tokens: NamedDependency[WebhookTokenStore | None],
+        chat_configured: NamedDependency[bool],
+        reconciliation: NamedDependency[Reconciliation],
+    ) -> CreatioWebhookView:
+        token = await _set_up(webhook_tokens).current()
+        return await _view(settings, token, chat_configured, reconciliation)
 
     @post("/rotate", status_code=200, summary="Replace the webhook token; the old URL stops working at once.")
-    async def rotate(self, state: State) -> CreatioWebhookView:
-        services = services_from_state(state)
-        crm_to_chat = _crm_to_chat(services.runtime.crm_to_chat)
-        return await _view(services.settings, crm_to_chat, await crm_to_chat.tokens.rotate())
+    async def rotate(
+        self,
+        settings: NamedDependency[Settings],
+        webhook_tokens: NamedDependency[WebhookTokenStore | None],
+        chat_configured: NamedDependency[bool],
+        reconciliation: NamedDependency[Reconciliation],
+    ) -> CreatioWebhookView:
+        token = await _set_up(webhook_tokens).rotate()
+        return await _view(settings, token, chat_configured, reconciliation)
 
 
-def _crm_to_chat(crm_to_chat: CrmToChatSetup | None) -> CrmToChatSetup:
-    assert crm_to_chat is not None
-    return crm_to_chat
+def _set_up(webhook_tokens: WebhookTokenStore | None) -> WebhookTokenStore:
+    assert webhook_tokens is not None  # the runtime sets the Creatio-to-chat direction up
+    return webhook_tokens
 
 
-async def _view(settings: Settings, crm_to_chat: CrmToChatSetup, token: WebhookToken) -> CreatioWebhookView:
+async def _view(
+    settings: Settings, token: WebhookToken, chat_configured: bool, reconciliation: Reconciliation
+) -> CreatioWebhookView:
     base = f"{base_url(settings)}/webhooks/creatio"
     return CreatioWebhookView(
         url=f"{base}/{token.value}",
@@ -169,6 +193,6 @@ async def _view(settings: Settings, crm_to_chat: CrmToChatSetup, token: WebhookT
         body=BODY_TEMPLATE,
         created_at=token.created_at,
         rotated_at=token.rotated_at,
-        chat_webhook_configured=crm_to_chat.chat_configured,
-        reconcile=await read_reconcile_view(crm_to_chat, settings),
+        chat_webhook_configured=chat_configured,
+        reconcile=await reconciliation.view(),
     )

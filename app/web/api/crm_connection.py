@@ -3,55 +3,39 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post, put
-from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody
 
-from app.adapters.creatio import CreatioInstance
 from app.crm_connection.checks import ConnectionTestReport
-from app.crm_connection.service import ConnectionInputError
+from app.crm_connection.service import ConnectionService
 from app.domain.crm_connection import ConnectionSettingsInput, ConnectionSettingsView
 from app.web.admin_auth import require_admin
-from app.web.services import services_from_state
 
 
 class ConnectionController(Controller):
+    """Settings that cannot be tested as given (ConnectionInputError) answer 400: app/web/errors.py."""
+
     path = "/api/v1/admin/connection"
     guards = [require_admin]
     tags = ["admin: connection"]
 
     @get("/", summary="The saved Creatio connection; the client secret is never returned.")
-    async def read(self, state: State) -> ConnectionSettingsView:
-        saved = services_from_state(state).connection.saved
-        if saved is None:
+    async def read(self, connection: NamedDependency[ConnectionService]) -> ConnectionSettingsView:
+        view = connection.saved_view()
+        if view is None:
             raise NotFoundException(detail="No Creatio connection is saved yet: PUT one to Test & Save it.")
-        s = saved.settings
-        endpoint = CreatioInstance(s.instance_url, s.client_id, "", s.identity_url).token_endpoint
-        return ConnectionSettingsView(
-            instance_url=s.instance_url,
-            identity_url=s.identity_url,
-            token_endpoint=endpoint,
-            client_id=s.client_id,
-            default_owner_id=s.default_owner_id,
-            default_group_id=s.default_group_id,
-            resolved_status_id=s.resolved_status_id,
-            create_case_only_on_handoff=s.create_case_only_on_handoff,
-            verified_at=saved.verified_at,
-        )
+        return view
 
     @put("/", status_code=200, summary="Test & Save: saved only when every check passes.")
     async def test_and_save(
-        self, state: State, data: JSONBody[ConnectionSettingsInput]
+        self, connection: NamedDependency[ConnectionService], data: JSONBody[ConnectionSettingsInput]
     ) -> ConnectionTestReport:
-        try:
-            return await services_from_state(state).connection.test_and_save(data)
-        except ConnectionInputError as exc:
-            raise ValidationException(detail=str(exc)) from exc
+        return await connection.test_and_save(data)
 
     @post("/test", status_code=200, summary="Run the Test & Save checks without saving.")
-    async def test(self, state: State, data: JSONBody[ConnectionSettingsInput]) -> ConnectionTestReport:
-        try:
-            report, _ = await services_from_state(state).connection.test(data)
-        except ConnectionInputError as exc:
-            raise ValidationException(detail=str(exc)) from exc
+    async def test(
+        self, connection: NamedDependency[ConnectionService], data: JSONBody[ConnectionSettingsInput]
+    ) -> ConnectionTestReport:
+        report, _ = await connection.test(data)
         return report

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel
@@ -16,7 +16,7 @@ from app.db.admin import DeliveryAdmin
 from app.db.tables import DeliveryRow
 from app.web.admin_auth import require_admin
 from app.web.api.paging import Limit, Offset
-from app.web.services import services_from_state
+from app.web.services import WakeWorkers
 
 DeliveryState = Literal["queued", "retrying", "delivered", "failed"]
 
@@ -55,31 +55,36 @@ class DeliveriesController(Controller):
     )
     async def deliveries(
         self,
-        state: State,
+        delivery_admin: NamedDependency[DeliveryAdmin],
         delivery_state: Annotated[DeliveryState | None, QueryParameter(name="state")] = None,
         conversation_id: Annotated[UUID | None, QueryParameter()] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> list[DeliveryView]:
-        admin = DeliveryAdmin(services_from_state(state).sessions)
-        rows = await admin.recent(
+        rows = await delivery_admin.recent(
             state=delivery_state, conversation_id=conversation_id, limit=limit, offset=offset
         )
         return [DeliveryView.of(row) for row in rows]
 
     @get("/{delivery_id:uuid}", summary="One delivery with its state and last error.")
-    async def delivery(self, state: State, delivery_id: FromPath[UUID]) -> DeliveryView:
-        row = await DeliveryAdmin(services_from_state(state).sessions).get(delivery_id)
+    async def delivery(
+        self, delivery_admin: NamedDependency[DeliveryAdmin], delivery_id: FromPath[UUID]
+    ) -> DeliveryView:
+        row = await delivery_admin.get(delivery_id)
         if row is None:
             raise NotFoundException(detail=f"No delivery with id {delivery_id}.")
         return DeliveryView.of(row)
 
     @post("/{delivery_id:uuid}/retry", status_code=202, summary="Send a failed delivery again.")
-    async def retry(self, state: State, delivery_id: FromPath[UUID]) -> dict[str, Any]:
-        services = services_from_state(state)
-        if not await DeliveryAdmin(services.sessions).retry(delivery_id):
+    async def retry(
+        self,
+        delivery_admin: NamedDependency[DeliveryAdmin],
+        wake_workers: NamedDependency[WakeWorkers],
+        delivery_id: FromPath[UUID],
+    ) -> dict[str, Any]:
+        if not await delivery_admin.retry(delivery_id):
             raise ClientException(
                 status_code=409, detail=f"Delivery {delivery_id} does not exist or has not failed."
             )
-        services.wake_workers()
+        wake_workers(0)
         return {"id": str(delivery_id), "state": "queued"}

@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.db.tables import utcnow
+from app.domain.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.web.admin_auth import require_admin
-from app.web.services import services_from_state
 
 KEEP = 500
 
@@ -32,30 +31,27 @@ class DevChatInbox:
         return duplicate
 
 
-def inbox_of(state: State) -> DevChatInbox:
-    if "dev_chat_inbox" not in state:
-        state["dev_chat_inbox"] = DevChatInbox()
-    inbox: DevChatInbox = state["dev_chat_inbox"]
-    return inbox
-
-
 class DevChatInboxController(Controller):
     path = "/dev/chat-inbox"
     tags = ["development"]
 
     @post("/", summary="Receive a signed delivery, as the chat platform would (signature checked).")
-    async def receive(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-        crm_to_chat = services_from_state(state).runtime.crm_to_chat
-        secrets = [crm_to_chat.outbound_secret] if crm_to_chat and crm_to_chat.outbound_secret else []
+    async def receive(
+        self,
+        request: Request[Any, Any, Any],
+        chat_outbound_secret: NamedDependency[str | None],
+        dev_chat_inbox: NamedDependency[DevChatInbox],
+    ) -> Response[dict[str, Any]]:
+        secrets = [chat_outbound_secret] if chat_outbound_secret else []
         body = await request.body()
-        try:
+        try:  # refused as the chat platform would, not as Casebridge's API does (app/web/errors.py)
             verify(request.headers.get(SIGNATURE_HEADER), body, secrets)
             payload = json.loads(body)
         except (SignatureError, ValueError) as exc:
             return Response({"status_code": 401, "detail": f"rejected: {exc}"}, status_code=401)
-        duplicate = inbox_of(state).add(request.headers.get("idempotency-key"), payload, utcnow())
+        duplicate = dev_chat_inbox.add(request.headers.get("idempotency-key"), payload, utcnow())
         return Response({"received": True, "duplicate": duplicate}, status_code=200)
 
     @get("/", guards=[require_admin], summary="What the stand-in chat platform received, oldest first.")
-    async def entries(self, state: State) -> list[dict[str, Any]]:
-        return list(inbox_of(state).entries)
+    async def entries(self, dev_chat_inbox: NamedDependency[DevChatInbox]) -> list[dict[str, Any]]:
+        return list(dev_chat_inbox.entries)

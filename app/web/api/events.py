@@ -1,9 +1,11 @@
 """POST /api/v1/events: verify the signature, validate, store the event and its job, answer 202.
 
 A raw ASGI handler, not a Litestar controller: intake is the one route that takes thousands of requests a
-second, and without Litestar's per-request machinery (signature model, Request and Response objects) it
-takes 15-30 % more of them on the same CPU (bench/intake.py, docs/performance.md). Routing, the request-log
-middleware and /metrics still see the route like any other; `events_openapi` documents it in /schema.
+second, and Litestar's per-request machinery (signature model, dependency injection, Request and Response
+objects) is a measurable share of its CPU (bench/intake.py; see docs/performance.md). So it reads its
+services itself (`services_of`); a wrong signature still rises to the app's exception handlers (401).
+Routing, the request-log middleware and /metrics see the route like any other; `document_events_route`
+documents it in /schema.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.types import Receive, Scope, Send
 from pydantic import ValidationError
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.domain.events import CHAT_EVENT
-from app.web.services import Services
+from app.domain.signature import SIGNATURE_HEADER, verify
+from app.web.services import WebServices, services_of
 
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/api/v1/events"
@@ -59,24 +61,21 @@ async def receive_event(scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"The event is larger than {MAX_EVENT_BYTES // 1024} KiB: send one event per request."
         await _answer(send, 413, {"status_code": 413, "detail": detail})
         return
-    services: Services = Litestar.from_scope(scope).state.services
+    services = services_of(Litestar.from_scope(scope).state)
     status, answer = await _intake(services, _header(scope, _SIGNATURE_HEADER), body)
     await _answer(send, status, answer)
 
 
-async def _intake(services: Services, signature: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
-    try:
-        verify(signature, body, services.chat_signing_secrets)
-    except SignatureError as exc:
-        return 401, {"status_code": 401, "detail": str(exc)}
+async def _intake(services: WebServices, signature: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
+    verify(signature, body, services.chat_signing_secrets)
     try:
         event = CHAT_EVENT.validate_json(body)
     except ValidationError as exc:
         return 400, _validation_body(exc)
-    intake = services.runtime.intake
+    intake = services.intake
     if await intake.record(event, body) == "duplicate":
         return 200, {"status": "duplicate", "id": event.id}
-    services.wake_workers(after=intake.sync_delay_for(event).total_seconds())
+    services.wake_workers(intake.sync_delay_for(event).total_seconds())
     return 202, {"status": "accepted", "id": event.id}
 
 

@@ -7,19 +7,20 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
-from litestar.exceptions import ClientException, ValidationException
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field, model_validator
 
-from app.bootstrap.autofill import AutofillRuntime
+from app.crm_connection.service import ConnectionService
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.transcript import Transcript
-from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
+from app.extraction.transcript_input import from_pairs, from_text
+from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.autofill.preview import PreviewReport, preview_report
-from app.pipeline.autofill.report import MappingReport, mapping_report
+from app.pipeline.autofill.report import MappingReport
+from app.settings import Settings
 from app.web.admin_auth import require_admin
-from app.web.services import services_from_state
 
 MAX_TRANSCRIPT_CHARS = 200_000
 
@@ -71,49 +72,46 @@ class AuditView(BaseModel):
     created_at: datetime
 
 
-def _autofill(state: State) -> AutofillRuntime:
-    autofill = services_from_state(state).runtime.autofill
-    assert autofill is not None
+def _on(autofill: AutofillSetup | None) -> AutofillSetup:
+    assert autofill is not None  # the runtime always sets it up (off, when there are no mappings)
     return autofill
 
 
 class FieldMappingsController(Controller):
+    """A transcript that cannot be read (TranscriptInputError) answers 400: app/web/errors.py."""
+
     path = "/api/v1/field-mappings"
     guards = [require_admin]
     tags = ["admin: field auto-fill"]
 
     @get("/", summary="Every mapped field's state, including each lookup value's GUID or why it has none.")
-    async def read(self, state: State) -> MappingReport:
-        autofill = _autofill(state)
-        settings = services_from_state(state).settings
-        service = autofill.service
-        table = await service.lookups.table(autofill.mapping) if service else None
-        info = service.extractor.info if service else None
-        directory = str(settings.field_mappings_dir)
-        return mapping_report(autofill.mapping, directory, table, info, autofill.prompt_version)
+    async def read(
+        self, autofill: NamedDependency[AutofillSetup | None], settings: NamedDependency[Settings]
+    ) -> MappingReport:
+        return await _on(autofill).report(str(settings.field_mappings_dir))
 
     @post("/preview", status_code=200, summary="What the auto-fill would fill and why; writes nothing.")
-    async def preview(self, state: State, data: JSONBody[PreviewIn]) -> PreviewReport:
-        autofill = _autofill(state)
-        if autofill.service is None:
-            reason = "; ".join(autofill.problems) or "there are no mapping files"
-            raise ClientException(status_code=409, detail=f"Field auto-fill is off: {reason}")
-        try:
-            transcript = data.to_transcript()
-        except TranscriptInputError as exc:
-            raise ValidationException(detail=str(exc)) from exc
-        current = services_from_state(state).connection.current()
+    async def preview(
+        self,
+        autofill: NamedDependency[AutofillSetup | None],
+        connection: NamedDependency[ConnectionService],
+        data: JSONBody[PreviewIn],
+    ) -> PreviewReport:
+        setup = _on(autofill)
+        if setup.service is None:
+            raise ClientException(status_code=409, detail=f"Field auto-fill is off: {setup.off_reason}")
+        transcript = data.to_transcript()
+        current = connection.current()
         crm = current[0] if current and data.case_id else None
-        plan = await autofill.service.plan(transcript, data.case_id if crm else None, crm)
+        plan = await setup.service.plan(transcript, data.case_id if crm else None, crm)
         return preview_report(plan)
 
     @get("/audit", summary="Audit rows of one conversation (by its chat-platform id), newest first.")
     async def audit(
         self,
-        state: State,
+        autofill_audit: NamedDependency[AutofillAuditStore],
         conversation: Annotated[str, QueryParameter(min_length=1, max_length=200)],
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[AuditView]:
-        store = AutofillAuditStore(services_from_state(state).sessions)
-        rows = await store.for_conversation(conversation, limit=limit)
+        rows = await autofill_audit.for_conversation(conversation, limit=limit)
         return [AuditView.model_validate(row, from_attributes=True) for row in rows]

@@ -6,13 +6,14 @@ import logging
 from typing import Any
 
 from litestar import Controller, MediaType, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.crm_connection.service import ConnectionService
 from app.db.engine import ping
 from app.db.health import HealthQueries
 from app.db.tables import utcnow
 from app.observability.metrics import Metrics
-from app.web.services import services_from_state
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +30,16 @@ class HealthController(Controller):
         media_type=MediaType.JSON,
         summary="Readiness: database reachable, Creatio connection state.",
     )
-    async def ready(self, state: State) -> Response[dict[str, Any]]:
-        services = services_from_state(state)
+    async def ready(
+        self, engine: NamedDependency[AsyncEngine], connection: NamedDependency[ConnectionService]
+    ) -> Response[dict[str, Any]]:
         database = "ok"
         try:
-            await ping(services.engine)
+            await ping(engine)
         except Exception as exc:  # any driver error means "not ready"
             logger.warning("database not reachable", extra={"error": type(exc).__name__})
             database = "unreachable"
-        conn = services.connection.state()
+        conn = connection.state()
         token = conn.token
         creatio: dict[str, Any] = {
             "configured": conn.configured,
@@ -56,14 +58,18 @@ class HealthController(Controller):
         return Response(body, status_code=200 if ready else 503)
 
     @get("/metrics", media_type="text/plain; version=0.0.4", summary="Prometheus metrics.")
-    async def metrics(self, state: State) -> bytes:
-        services = services_from_state(state)
-        conn = services.connection.state()
-        services.metrics.creatio_connected.set(1 if conn.configured else 0)
+    async def metrics(
+        self,
+        metrics: NamedDependency[Metrics],
+        connection: NamedDependency[ConnectionService],
+        health_queries: NamedDependency[HealthQueries],
+    ) -> bytes:
+        conn = connection.state()
+        metrics.creatio_connected.set(1 if conn.configured else 0)
         if conn.token is not None:
-            services.metrics.creatio_token_requests.set(conn.token.token_requests)
-        await _read_queue_gauges(services.metrics, HealthQueries(services.sessions))
-        return services.metrics.render()
+            metrics.creatio_token_requests.set(conn.token.token_requests)
+        await _read_queue_gauges(metrics, health_queries)
+        return metrics.render()
 
 
 async def _read_queue_gauges(metrics: Metrics, queries: HealthQueries) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -18,7 +18,7 @@ from app.db.stores.jobs import JobQueue
 from app.web.admin_auth import require_admin
 from app.web.api.deliveries import DeliveryView
 from app.web.api.paging import JobId, Limit, Offset
-from app.web.services import services_from_state
+from app.web.services import WakeWorkers
 
 
 class ConversationView(BaseModel):
@@ -99,7 +99,7 @@ class OperationsController(Controller):
     @get("/conversations", summary="Conversations, newest activity first, with their sync state.")
     async def conversations(
         self,
-        state: State,
+        admin_queries: NamedDependency[AdminQueries],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         sync_state: Annotated[
             SyncState | None,
@@ -108,20 +108,23 @@ class OperationsController(Controller):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> list[ConversationView]:
-        queries = AdminQueries(services_from_state(state).sessions)
-        found = await queries.conversations(search=q, limit=limit, offset=offset, sync_state=sync_state)
+        found = await admin_queries.conversations(search=q, limit=limit, offset=offset, sync_state=sync_state)
         return [ConversationView.of(s) for s in found]
 
     @get(
         "/conversations/{conversation_id:uuid}",
         summary="One conversation: messages (with sync time) and jobs.",
     )
-    async def conversation(self, state: State, conversation_id: FromPath[UUID]) -> ConversationDetailView:
-        sessions = services_from_state(state).sessions
-        detail = await AdminQueries(sessions).conversation(conversation_id)
+    async def conversation(
+        self,
+        admin_queries: NamedDependency[AdminQueries],
+        delivery_admin: NamedDependency[DeliveryAdmin],
+        conversation_id: FromPath[UUID],
+    ) -> ConversationDetailView:
+        detail = await admin_queries.conversation(conversation_id)
         if detail is None:
             raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
-        deliveries = await DeliveryAdmin(sessions).for_conversation(conversation_id)
+        deliveries = await delivery_admin.for_conversation(conversation_id)
         return ConversationDetailView(
             conversation=ConversationView.of(detail.summary),
             messages=[MessageView.model_validate(m) for m in detail.messages],
@@ -132,24 +135,23 @@ class OperationsController(Controller):
     @get("/jobs", summary="Jobs, newest first; `state=dead` lists the dead letters with their last error.")
     async def jobs(
         self,
-        state: State,
+        admin_queries: NamedDependency[AdminQueries],
         job_state: Annotated[
             Literal["queued", "running", "done", "dead"] | None, QueryParameter(name="state")
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> list[JobView]:
-        queries = AdminQueries(services_from_state(state).sessions)
-        return [
-            JobView.model_validate(j) for j in await queries.jobs(state=job_state, limit=limit, offset=offset)
-        ]
+        found = await admin_queries.jobs(state=job_state, limit=limit, offset=offset)
+        return [JobView.model_validate(j) for j in found]
 
     @post("/jobs/{job_id:int}/retry", status_code=202, summary="Queue a dead-lettered job again.")
-    async def retry(self, state: State, job_id: JobId) -> dict[str, Any]:
-        services = services_from_state(state)
-        if not await JobQueue(services.runtime.transactions).retry_dead(job_id):
+    async def retry(
+        self, jobs: NamedDependency[JobQueue], wake_workers: NamedDependency[WakeWorkers], job_id: JobId
+    ) -> dict[str, Any]:
+        if not await jobs.retry_dead(job_id):
             raise ClientException(
                 status_code=409, detail=f"Job {job_id} does not exist or is not dead-lettered."
             )
-        services.wake_workers()
+        wake_workers(0)
         return {"id": job_id, "state": "queued"}

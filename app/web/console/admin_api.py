@@ -6,13 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from litestar import Controller, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 
+from app.crm_connection.service import ConnectionService
 from app.web.admin_auth import require_admin
-from app.web.console.creatio_lists import saved_lists
-from app.web.console.health_view import HealthView, health_snapshot
-from app.web.services import services_from_state
+from app.web.console.health_view import HEALTH, HealthView
 
 
 class ConsoleAdminApiController(Controller):
@@ -22,18 +21,19 @@ class ConsoleAdminApiController(Controller):
 
     @get(
         "/health",
+        dependencies=HEALTH,
         summary="Queue depth, dead letters, Creatio token state, webhook last seen, reconciliation cursor.",
     )
-    async def health(self, state: State) -> HealthView:
-        return await health_snapshot(services_from_state(state))
+    async def health(self, health: NamedDependency[HealthView]) -> HealthView:
+        return health
 
     @get(
         "/creatio/pick-lists",
         summary="Case owners (users' contacts), groups and case statuses by name, via the saved connection.",
         tags=["admin: connection"],
     )
-    async def pick_lists(self, state: State) -> dict[str, Any]:
-        result = await saved_lists(services_from_state(state))
+    async def pick_lists(self, connection: NamedDependency[ConnectionService]) -> dict[str, Any]:
+        result = await connection.saved_pick_lists()
         if result.lists is None:
             raise ClientException(status_code=409, detail=f"Cannot read them: {result.problem}.")
         return asdict(result.lists)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from app.web.services import Services
+from app.crm_connection.service import ConnectionService
+from app.settings import Settings
 
 
-def case_link(services: Services, case_id: UUID | None) -> str | None:
-    saved = services.connection.saved
+def case_link(connection: ConnectionService, settings: Settings, case_id: UUID | None) -> str | None:
+    saved = connection.saved
     if case_id is None or saved is None:
         return None
     instance = saved.settings.instance_url.rstrip("/")
-    sandbox = services.settings.sandbox_url
+    sandbox = settings.sandbox_url
     if sandbox is not None and instance == sandbox.rstrip("/"):
         return f"/demo/agent/cases/{case_id}"
     return f"{instance}/0/Nui/ViewModule.aspx#CardModuleV2/CasePage/edit/{case_id}"

@@ -6,17 +6,20 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries, DeliveryAdmin, SyncState
 from app.db.stores.jobs import JobQueue
+from app.settings import Settings
 from app.web.api.paging import JobId, Offset
 from app.web.console.case_links import case_link
 from app.web.console.context import page
-from app.web.console.timeline import load_timeline
-from app.web.services import services_from_state
+from app.web.console.timeline import TIMELINES, Timelines
+from app.web.services import WakeWorkers
 
 PAGE_SIZE = 50
 
@@ -24,24 +27,26 @@ PAGE_SIZE = 50
 class ConversationsController(Controller):
     path = "/console"
     include_in_schema = False
+    dependencies = TIMELINES
 
     @get("/conversations")
     async def index(
         self,
         request: Request[Any, Any, Any],
+        admin_queries: NamedDependency[AdminQueries],
+        connection: NamedDependency[ConnectionService],
+        settings: NamedDependency[Settings],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         sync_state: Annotated[SyncState | Literal[""] | None, QueryParameter(name="state")] = None,
         offset: Offset = 0,
     ) -> Template:
-        services = services_from_state(request.app.state)
-        queries = AdminQueries(services.sessions)
         search = (q or "").strip() or None
-        rows = await queries.conversations(
+        rows = await admin_queries.conversations(
             search=search, limit=PAGE_SIZE + 1, offset=offset, sync_state=sync_state or None
         )
         more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         links = {
-            r.conversation.id: case_link(services, r.conversation.case_id)
+            r.conversation.id: case_link(connection, settings, r.conversation.case_id)
             for r in rows
             if r.conversation.case_created_at
         }
@@ -58,26 +63,41 @@ class ConversationsController(Controller):
         )
 
     @get("/conversations/{conversation_id:uuid}")
-    async def detail(self, request: Request[Any, Any, Any], conversation_id: FromPath[UUID]) -> Template:
-        timeline = await load_timeline(services_from_state(request.app.state), conversation_id)
+    async def detail(
+        self,
+        request: Request[Any, Any, Any],
+        timelines: NamedDependency[Timelines],
+        conversation_id: FromPath[UUID],
+    ) -> Template:
+        timeline = await timelines.load(conversation_id)
         if timeline is None:
             raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
         return page(request, "conversation.html", t=timeline, c=timeline.detail.summary.conversation)
 
     @post("/jobs/{job_id:int}/retry", status_code=303)
-    async def retry_job(self, request: Request[Any, Any, Any], job_id: JobId) -> Redirect:
-        services = services_from_state(request.app.state)
-        retried = await JobQueue(services.runtime.transactions).retry_dead(job_id)
+    async def retry_job(
+        self,
+        request: Request[Any, Any, Any],
+        jobs: NamedDependency[JobQueue],
+        wake_workers: NamedDependency[WakeWorkers],
+        job_id: JobId,
+    ) -> Redirect:
+        retried = await jobs.retry_dead(job_id)
         if retried:
-            services.wake_workers()
+            wake_workers(0)
         return _back(await request.form(), "job-retried" if retried else None)
 
     @post("/deliveries/{delivery_id:uuid}/retry", status_code=303)
-    async def retry_delivery(self, request: Request[Any, Any, Any], delivery_id: FromPath[UUID]) -> Redirect:
-        services = services_from_state(request.app.state)
-        retried = await DeliveryAdmin(services.sessions).retry(delivery_id)
+    async def retry_delivery(
+        self,
+        request: Request[Any, Any, Any],
+        delivery_admin: NamedDependency[DeliveryAdmin],
+        wake_workers: NamedDependency[WakeWorkers],
+        delivery_id: FromPath[UUID],
+    ) -> Redirect:
+        retried = await delivery_admin.retry(delivery_id)
         if retried:
-            services.wake_workers()
+            wake_workers(0)
         return _back(await request.form(), "delivery-retried" if retried else None)
 
 

@@ -9,8 +9,8 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
-from app.web.console.context import console_state
 from app.web.console.session import COOKIE_NAME, ConsoleSession
+from app.web.services import services_of
 
 LOGIN_PATH = "/console/login"
 PUBLIC_PATHS = frozenset({LOGIN_PATH})
@@ -42,7 +42,7 @@ def session_cookie(value: str, *, secure: bool, max_age: int | None) -> Cookie:
 
 async def require_console_session(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """before_request: find the session; redirect or refuse without one; check CSRF on POST."""
-    signer = console_state(request.app.state).signer
+    signer = services_of(request.app.state).console_signer
     session = signer.decode(request.cookies.get(COOKIE_NAME))
     request.state.console_session = session
     public = request.url.path in PUBLIC_PATHS
@@ -62,7 +62,7 @@ async def require_console_session(request: Request[Any, Any, Any]) -> Response[A
 async def _csrf_ok(request: Request[Any, Any, Any], session: ConsoleSession | None) -> bool:
     if session is None:
         return False
-    signer = console_state(request.app.state).signer
+    signer = services_of(request.app.state).console_signer
     presented = request.headers.get(CSRF_HEADER)
     if presented is None:
         form = await request.form()

@@ -1,18 +1,21 @@
-"""The health snapshot shared by the console page and `GET /api/v1/admin/health`."""
+"""The health snapshot shared by the console page and `GET /api/v1/admin/health`: a dependency of both
+(`health: HealthView`), built from the services it names."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from litestar.di import NamedDependency, Provide
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries
 from app.db.engine import ping
 from app.db.health import HealthQueries
-from app.db.stores.webhook_token import WebhookSightings
-from app.web.reconcile_view import ReconcileView, read_reconcile_view
-from app.web.services import Services
+from app.db.stores.webhook_token import WebhookSightings, WebhookTokenStore
+from app.web.reconcile_view import ReconcileView, Reconciliation
 
 
 class QueueView(BaseModel):
@@ -57,40 +60,49 @@ class HealthView(BaseModel):
     reconcile: ReconcileView
 
 
-async def health_snapshot(services: Services) -> HealthView:
-    queries = HealthQueries(services.sessions)
-    counts = await queries.job_counts()
+async def health_snapshot(
+    engine: NamedDependency[AsyncEngine],
+    connection: NamedDependency[ConnectionService],
+    health_queries: NamedDependency[HealthQueries],
+    admin_queries: NamedDependency[AdminQueries],
+    webhook_tokens: NamedDependency[WebhookTokenStore | None],
+    chat_configured: NamedDependency[bool],
+    reconciliation: NamedDependency[Reconciliation],
+) -> HealthView:
+    counts = await health_queries.job_counts()
     by_kind: dict[str, dict[str, int]] = {}
     for count in counts:
         by_kind.setdefault(count.kind, {})[count.state] = count.count
     totals = {s: sum(c.count for c in counts if c.state == s) for s in ("queued", "running", "dead")}
-    dead = await AdminQueries(services.sessions).jobs(state="dead", limit=20, offset=0)
-    last = await queries.last_job_error()
-    crm_to_chat = services.runtime.crm_to_chat
-    seen = await crm_to_chat.tokens.sightings() if crm_to_chat is not None else WebhookSightings()
+    dead = await admin_queries.jobs(state="dead", limit=20, offset=0)
+    last = await health_queries.last_job_error()
+    seen = await webhook_tokens.sightings() if webhook_tokens is not None else WebhookSightings()
     return HealthView(
-        database=await _database(services),
+        database=await _database(engine),
         queue=QueueView(**totals, by_kind=by_kind),
         dead_letters=[DeadJobView.model_validate(job, from_attributes=True) for job in dead],
-        failed_deliveries=await queries.failed_deliveries(),
+        failed_deliveries=await health_queries.failed_deliveries(),
         last_job_error=vars(last) if last else None,
-        creatio=_token(services),
+        creatio=_token(connection),
         webhook=WebhookSeenView.model_validate(seen, from_attributes=True),
-        chat_configured=bool(services.runtime.crm_to_chat and services.runtime.crm_to_chat.chat_configured),
-        reconcile=await _reconcile(services),
+        chat_configured=chat_configured,
+        reconcile=await reconciliation.view(),
     )
 
 
-async def _database(services: Services) -> str:
+HEALTH = {"health": Provide(health_snapshot)}  # the controllers' dependency
+
+
+async def _database(engine: AsyncEngine) -> str:
     try:
-        await ping(services.engine)
+        await ping(engine)
     except Exception:  # any driver error means "unreachable"
         return "unreachable"
     return "ok"
 
 
-def _token(services: Services) -> TokenView:
-    conn = services.connection.state()
+def _token(connection: ConnectionService) -> TokenView:
+    conn = connection.state()
     token = conn.token
     return TokenView(
         configured=conn.configured,
@@ -100,7 +112,3 @@ def _token(services: Services) -> TokenView:
         token_requests=token.token_requests if token else 0,
         last_error=token.last_error if token else None,
     )
-
-
-async def _reconcile(services: Services) -> ReconcileView:
-    return await read_reconcile_view(services.runtime.crm_to_chat, services.settings)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from app.web.console.context import console_state, current_session, page
+from app.settings import Settings
+from app.web.auth_throttle import AdminTokenThrottle
+from app.web.console.context import current_session, page
 from app.web.console.guard import session_cookie
-from app.web.console.session import ANONYMOUS_SECONDS, SESSION_SECONDS
-from app.web.services import client_address, services_from_state
+from app.web.console.session import ANONYMOUS_SECONDS, SESSION_SECONDS, SessionSigner
+from app.web.services import client_address
 
 HOME = "/console/conversations"
 
@@ -27,24 +30,35 @@ class LoginController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
-        signer = console_state(request.app.state).signer
+    async def login_form(
+        self,
+        request: Request[Any, Any, Any],
+        console_signer: NamedDependency[SessionSigner],
+        settings: NamedDependency[Settings],
+    ) -> Template:
         session = current_session(request)
         if session is None:  # a pre-login session whose CSRF token protects this form
-            session = signer.new(admin=False)
+            session = console_signer.new(admin=False)
             request.state.console_session = session
         response = page(request, "login.html", next=safe_next(request.query_params.get("next")), error=None)
         response.cookies.append(
-            session_cookie(signer.encode(session), secure=_secure(request), max_age=ANONYMOUS_SECONDS)
+            session_cookie(
+                console_signer.encode(session), secure=_secure(settings), max_age=ANONYMOUS_SECONDS
+            )
         )
         return response
 
     @post("/login", status_code=303)
-    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        console_signer: NamedDependency[SessionSigner],
+        admin_token_throttle: NamedDependency[AdminTokenThrottle],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
         form = await request.form()
-        signer = console_state(request.app.state).signer
+        signer, throttle = console_signer, admin_token_throttle
         target = safe_next(_text(form.get("next")))
-        throttle = services_from_state(request.app.state).admin_token_throttle
         client = client_address(request.scope.get("client"))
         wait = throttle.wait_seconds(client)
         if wait:
@@ -59,17 +73,22 @@ class LoginController(Controller):
         session = signer.new(admin=True)  # a fresh nonce: no session fixation
         redirect = Redirect(target, status_code=303)
         redirect.cookies.append(
-            session_cookie(signer.encode(session), secure=_secure(request), max_age=SESSION_SECONDS)
+            session_cookie(signer.encode(session), secure=_secure(settings), max_age=SESSION_SECONDS)
         )
         return redirect
 
     @post("/logout", status_code=303)
-    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+    async def logout(
+        self,
+        request: Request[Any, Any, Any],
+        console_signer: NamedDependency[SessionSigner],
+        settings: NamedDependency[Settings],
+    ) -> Redirect:
         session = current_session(request)
         if session is not None:
-            console_state(request.app.state).signer.revoke(session)
+            console_signer.revoke(session)
         redirect = Redirect("/console/login?done=logged-out", status_code=303)
-        redirect.cookies.append(session_cookie("", secure=_secure(request), max_age=0))
+        redirect.cookies.append(session_cookie("", secure=_secure(settings), max_age=0))
         return redirect
 
     @get("/")
@@ -77,9 +96,9 @@ class LoginController(Controller):
         return Redirect(HOME)
 
 
-def _secure(request: Request[Any, Any, Any]) -> bool:
+def _secure(settings: Settings) -> bool:
     """Secure cookies outside development (the dev console is served over plain http on loopback)."""
-    return not services_from_state(request.app.state).settings.is_development
+    return not settings.is_development
 
 
 def _text(value: object) -> str:

@@ -6,15 +6,17 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.response import Template
 
+from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries
 from app.domain.transcript import Transcript
 from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
+from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.autofill.preview import PreviewReport, preview_report
-from app.pipeline.autofill.report import MappingReport, mapping_report
+from app.settings import Settings
 from app.web.console.context import page
-from app.web.services import Services, services_from_state
 
 MAX_TRANSCRIPT_CHARS = 200_000
 PICKABLE = 30  # recent conversations offered as transcripts
@@ -30,32 +32,44 @@ class MappingsController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def show(self, request: Request[Any, Any, Any]) -> Template:
-        return await _render(request, services_from_state(request.app.state))
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        autofill: NamedDependency[AutofillSetup | None],
+        admin_queries: NamedDependency[AdminQueries],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        return await _render(request, autofill, admin_queries, settings)
 
     @post("/preview", status_code=200)
-    async def preview(self, request: Request[Any, Any, Any]) -> Template:
+    async def preview(
+        self,
+        request: Request[Any, Any, Any],
+        autofill: NamedDependency[AutofillSetup | None],
+        admin_queries: NamedDependency[AdminQueries],
+        connection: NamedDependency[ConnectionService],
+        settings: NamedDependency[Settings],
+    ) -> Template:
         """What would be filled for a pasted transcript or a picked conversation; writes nothing."""
-        services = services_from_state(request.app.state)
         form = await request.form()
         text = str(form.get("transcript") or "")[:MAX_TRANSCRIPT_CHARS]
         picked = str(form.get("conversation_id") or "")
-        autofill = services.runtime.autofill
+        shown = (request, autofill, admin_queries, settings)
         if autofill is None or autofill.service is None:
-            reason = "; ".join(autofill.problems) if autofill else ""
-            error = f"Field auto-fill is off: {reason or 'there are no mapping files'}."
-            return await _render(request, services, transcript=text, error=error, status=409)
+            reason = autofill.off_reason if autofill else "there are no mapping files"
+            error = f"Field auto-fill is off: {reason}."
+            return await _render(*shown, transcript=text, error=error, status=409)
         try:
-            transcript, case_id = await _transcript(services, text, picked)
+            transcript, case_id = await _transcript(admin_queries, text, picked)
         except TranscriptInputError as exc:
-            return await _render(request, services, transcript=text, error=str(exc), status=422)
-        current = services.connection.current()
+            return await _render(*shown, transcript=text, error=str(exc), status=422)
+        current = connection.current()
         crm = current[0] if current and case_id else None
         plan = await autofill.service.plan(transcript, case_id if crm else None, crm)
-        return await _render(request, services, transcript=text, picked=picked, preview=preview_report(plan))
+        return await _render(*shown, transcript=text, picked=picked, preview=preview_report(plan))
 
 
-async def _transcript(services: Services, text: str, picked: str) -> tuple[Transcript, UUID | None]:
+async def _transcript(queries: AdminQueries, text: str, picked: str) -> tuple[Transcript, UUID | None]:
     """A picked conversation's messages (and its case, whose current values the policy respects)."""
     if not picked:
         return from_text(text), None
@@ -63,7 +77,7 @@ async def _transcript(services: Services, text: str, picked: str) -> tuple[Trans
         conversation_id = UUID(picked)
     except ValueError:
         raise TranscriptInputError("pick a conversation from the list") from None
-    detail = await AdminQueries(services.sessions).conversation(conversation_id)
+    detail = await queries.conversation(conversation_id)
     if detail is None or not detail.messages:
         raise TranscriptInputError("that conversation has no messages yet")
     row = detail.summary.conversation
@@ -71,20 +85,11 @@ async def _transcript(services: Services, text: str, picked: str) -> tuple[Trans
     return transcript, row.case_id if row.case_created_at else None
 
 
-async def _report(services: Services) -> MappingReport | None:
-    autofill = services.runtime.autofill
-    if autofill is None:
-        return None
-    service = autofill.service
-    table = await service.lookups.table(autofill.mapping) if service else None
-    info = service.extractor.info if service else None
-    directory = str(services.settings.field_mappings_dir)
-    return mapping_report(autofill.mapping, directory, table, info, autofill.prompt_version)
-
-
 async def _render(
     request: Request[Any, Any, Any],
-    services: Services,
+    autofill: AutofillSetup | None,
+    queries: AdminQueries,
+    settings: Settings,
     *,
     transcript: str | None = None,
     picked: str = "",
@@ -92,13 +97,14 @@ async def _render(
     error: str | None = None,
     status: int = 200,
 ) -> Template:
-    recent = await AdminQueries(services.sessions).conversations(search=None, limit=PICKABLE, offset=0)
-    autofill = services.runtime.autofill
+    """The page, shown next to what was submitted (a TranscriptInputError is shown here, as a 422)."""
+    recent = await queries.conversations(search=None, limit=PICKABLE, offset=0)
+    directory = str(settings.field_mappings_dir)
     return page(
         request,
         "field_mappings.html",
         status_code=status,
-        report=await _report(services),
+        report=await autofill.report(directory) if autofill else None,
         problems=autofill.problems if autofill else [],
         conversations=[s.conversation for s in recent],
         transcript=SAMPLE if transcript is None else transcript,

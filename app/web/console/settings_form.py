@@ -8,9 +8,8 @@ from uuid import UUID
 
 from pydantic import SecretStr, ValidationError
 
-from app.adapters.creatio.lookups import PickItem, PickLists
 from app.db.stores.crm_connection import SavedConnection
-from app.domain.crm_connection import ConnectionSettingsInput
+from app.domain.crm_connection import ConnectionSettingsInput, PickItem, PickLists
 
 PICK_FIELDS = {  # form field -> (label, list on PickLists)
     "default_owner": ("case owner", "owners"),

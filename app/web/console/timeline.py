@@ -8,12 +8,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from app.adapters.creatio import CreatioError
+from litestar.di import NamedDependency, Provide
+
+from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries, ConversationDetail, DeliveryAdmin
 from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
 from app.db.tables import DeliveryRow
+from app.domain.creatio_ids import guid_or_none
+from app.ports.errors import PipelineError
+from app.settings import Settings
 from app.web.console.case_links import case_link
-from app.web.services import Services
 
 logger = logging.getLogger(__name__)
 ACTIVITY_COLUMNS = ["Id", "Title", "CreatedOn", "DetailedResult"]
@@ -47,18 +51,53 @@ class Timeline:
     case_url: str | None = None
 
 
-async def load_timeline(services: Services, conversation_id: UUID) -> Timeline | None:
-    detail = await AdminQueries(services.sessions).conversation(conversation_id)
-    if detail is None:
-        return None
-    row = detail.summary.conversation
-    deliveries = await DeliveryAdmin(services.sessions).for_conversation(conversation_id)
-    autofill = await AutofillAuditStore(services.sessions).for_conversation(row.external_id)
-    timeline = Timeline(detail, _entries(detail, deliveries), deliveries, autofill)
-    if row.case_id is not None and row.case_created_at is not None:
-        timeline.case_url = case_link(services, row.case_id)
-        await _read_activities(services, row.case_id, {m.id for m in detail.messages}, timeline)
-    return timeline
+class Timelines:
+    """A dependency of the conversation page (`timelines: Timelines`), built from the services it names."""
+
+    def __init__(
+        self,
+        admin_queries: NamedDependency[AdminQueries],
+        delivery_admin: NamedDependency[DeliveryAdmin],
+        autofill_audit: NamedDependency[AutofillAuditStore],
+        connection: NamedDependency[ConnectionService],
+        settings: NamedDependency[Settings],
+    ) -> None:
+        self._queries = admin_queries
+        self._deliveries = delivery_admin
+        self._audit = autofill_audit
+        self._connection = connection
+        self._settings = settings
+
+    async def load(self, conversation_id: UUID) -> Timeline | None:
+        detail = await self._queries.conversation(conversation_id)
+        if detail is None:
+            return None
+        row = detail.summary.conversation
+        deliveries = await self._deliveries.for_conversation(conversation_id)
+        autofill = await self._audit.for_conversation(row.external_id)
+        timeline = Timeline(detail, _entries(detail, deliveries), deliveries, autofill)
+        if row.case_id is not None and row.case_created_at is not None:
+            timeline.case_url = case_link(self._connection, self._settings, row.case_id)
+            await self._read_activities(row.case_id, {m.id for m in detail.messages}, timeline)
+        return timeline
+
+    async def _read_activities(self, case_id: UUID, own: set[UUID], timeline: Timeline) -> None:
+        """The case's activities, read live from Creatio; a failure is shown, never raised."""
+        if self._connection.saved is None:
+            timeline.activities_problem = "No Creatio connection is saved."
+            return
+        try:
+            rows = await self._connection.case_activities(case_id, ACTIVITY_COLUMNS, MAX_ACTIVITIES)
+        except PipelineError as exc:
+            logger.info("could not read a case's activities", extra={"problem": exc.message})
+            timeline.activities_problem = exc.message
+            return
+        for row in rows:
+            row["by_casebridge"] = guid_or_none(row.get("Id")) in own
+        timeline.activities = rows
+
+
+TIMELINES = {"timelines": Provide(Timelines, sync_to_thread=False)}
 
 
 def _entries(detail: ConversationDetail, deliveries: list[DeliveryRow]) -> list[TimelineEntry]:
@@ -81,23 +120,3 @@ def _entries(detail: ConversationDetail, deliveries: list[DeliveryRow]) -> list[
             text = f"{d.kind.replace('conversation.', 'Conversation ')}: case status {d.status_name or '?'}"
         entries.append(TimelineEntry(d.occurred_at, author, label, text, d.state, d.last_error))
     return sorted(entries, key=lambda e: e.at)
-
-
-async def _read_activities(services: Services, case_id: UUID, own: set[UUID], timeline: Timeline) -> None:
-    """The case's activities, read live from Creatio; a failure is shown, never raised."""
-    client = services.connection.client
-    if client is None:
-        timeline.activities_problem = "No Creatio connection is saved."
-        return
-    try:
-        rows = await client.list_case_activities(case_id, select=ACTIVITY_COLUMNS, limit=MAX_ACTIVITIES)
-    except CreatioError as exc:
-        logger.info("could not read a case's activities", extra={"problem": exc.message})
-        timeline.activities_problem = exc.message
-        return
-    for row in rows:
-        try:
-            row["by_casebridge"] = UUID(str(row.get("Id"))) in own
-        except ValueError:
-            row["by_casebridge"] = False
-    timeline.activities = rows

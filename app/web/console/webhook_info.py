@@ -1,4 +1,5 @@
-"""The Creatio webhook as the settings page shows it: the ready-to-paste URL, or why there is none."""
+"""The Creatio webhook as the settings page shows it: the ready-to-paste URL, or why there is none; a
+dependency of the page (`webhook: WebhookInfo`), built from the services it names."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.db.crypto import SecretDecryptionError
+from litestar.di import NamedDependency, Provide
+
+from app.db.stores.webhook_token import WebhookTokenStore, WebhookTokenUnreadable
+from app.settings import Settings
 from app.web.api.creatio_webhook import BODY_TEMPLATE, base_url
-from app.web.services import Services
 
 
 @dataclass(frozen=True)
@@ -25,19 +28,25 @@ class WebhookInfo:
         return json.dumps(self.body)
 
 
-async def webhook_info(services: Services) -> WebhookInfo:
-    """Uses issue 5's token store and URL rules (CASEBRIDGE_PUBLIC_URL or where this process listens)."""
-    crm_to_chat = services.runtime.crm_to_chat
-    if crm_to_chat is None:
+async def webhook_info(
+    webhook_tokens: NamedDependency[WebhookTokenStore | None],
+    chat_configured: NamedDependency[bool],
+    settings: NamedDependency[Settings],
+) -> WebhookInfo:
+    """The admin API's token store and URL rules (CASEBRIDGE_PUBLIC_URL or where this process listens)."""
+    if webhook_tokens is None:
         return WebhookInfo(None, BODY_TEMPLATE, problem="The Creatio-to-chat direction is not set up.")
     try:
-        token = await crm_to_chat.tokens.current()
-    except SecretDecryptionError as exc:
+        token = await webhook_tokens.current()
+    except WebhookTokenUnreadable as exc:  # shown on the page, next to the button that fixes it
         return WebhookInfo(None, BODY_TEMPLATE, problem=f"{exc}. Generate a new token below.")
     return WebhookInfo(
-        url=f"{base_url(services.settings)}/webhooks/creatio/{token.value}",
+        url=f"{base_url(settings)}/webhooks/creatio/{token.value}",
         body=BODY_TEMPLATE,
         created_at=token.created_at,
         rotated_at=token.rotated_at,
-        chat_configured=crm_to_chat.chat_configured,
+        chat_configured=chat_configured,
     )
+
+
+WEBHOOK = {"webhook": Provide(webhook_info)}

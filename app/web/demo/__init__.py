@@ -13,7 +13,7 @@ from app.web.console.context import page
 from app.web.demo.agent_page import DemoAgentController
 from app.web.demo.chat_events import DemoEventRefused
 from app.web.demo.chat_page import DemoChatController
-from app.web.demo.sandbox_control import SandboxUnavailable
+from app.web.sandbox_link import SandboxUnavailable
 
 
 def _demo_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -26,6 +26,7 @@ def _demo_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 
 
 def demo_handlers() -> list[ControllerRouterHandler]:
+    """The demo pages (app/web/routes.py serves them behind the console login when the sandbox is set)."""
     return [
         Router(
             path="/",

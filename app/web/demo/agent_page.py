@@ -6,16 +6,19 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.crm_connection.service import ConnectionService
+from app.db.admin import AdminQueries
+from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.creatio_ids import guid_or_none
+from app.pipeline.autofill.fill import AutofillSetup
 from app.web.console.context import page
-from app.web.console.creatio_lists import saved_lists
-from app.web.demo.case_fields import case_fields, linked_conversation
-from app.web.demo.sandbox_control import SandboxControl, SandboxUnavailable, sandbox_control
-from app.web.services import Services, services_from_state
+from app.web.demo.case_fields import case_fields
+from app.web.sandbox_link import SandboxControl, SandboxUnavailable
 
 FALLBACK_STATUSES = ["In progress", "Waiting for response", "Resolved", "Closed"]
 
@@ -25,56 +28,74 @@ class DemoAgentController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def cases(self, request: Request[Any, Any, Any]) -> Template:
-        services = services_from_state(request.app.state)
-        cases = await _control(services).cases()
+    async def cases(
+        self, request: Request[Any, Any, Any], sandbox: NamedDependency[SandboxControl | None]
+    ) -> Template:
+        cases = await _control(sandbox).cases()
         return page(request, "demo_agent_cases.html", cases=cases)
 
     @get("/cases/{case_id:uuid}")
-    async def case(self, request: Request[Any, Any, Any], case_id: FromPath[UUID]) -> Template:
-        services = services_from_state(request.app.state)
-        control = _control(services)
+    async def case(
+        self,
+        request: Request[Any, Any, Any],
+        sandbox: NamedDependency[SandboxControl | None],
+        admin_queries: NamedDependency[AdminQueries],
+        connection: NamedDependency[ConnectionService],
+        autofill: NamedDependency[AutofillSetup | None],
+        autofill_audit: NamedDependency[AutofillAuditStore],
+        case_id: FromPath[UUID],
+    ) -> Template:
+        control = _control(sandbox)
         found = await control.case(case_id)
         if found is None:
             raise NotFoundException(detail=f"No sandbox case {case_id}.")
         case = found["case"]
-        conversation = await linked_conversation(services, case_id)
-        lists = await saved_lists(services)
+        conversation = await admin_queries.of_case(case_id)
+        lists = await connection.saved_pick_lists()
         statuses = [s.name for s in lists.lists.statuses] if lists.lists else FALLBACK_STATUSES
         return page(
             request,
             "demo_agent_case.html",
             case=case,
             activities=found["activities"],
-            fields=await case_fields(services, case, conversation),
+            fields=await case_fields(autofill, autofill_audit, case, conversation),
             conversation=conversation,
             agents=await control.agents(),
             statuses=statuses,
         )
 
     @post("/cases/{case_id:uuid}/reply", status_code=303)
-    async def reply(self, request: Request[Any, Any, Any], case_id: FromPath[UUID]) -> Redirect:
+    async def reply(
+        self,
+        request: Request[Any, Any, Any],
+        sandbox: NamedDependency[SandboxControl | None],
+        case_id: FromPath[UUID],
+    ) -> Redirect:
         """As the agent in Creatio: the sandbox then calls the webhook (`new_activity`)."""
         form = await request.form()
         text = str(form.get("text") or "").strip()
         if text:
             agent = guid_or_none(form.get("agent_contact_id"))
-            await _control(services_from_state(request.app.state)).reply(case_id, text[:10_000], agent)
+            await _control(sandbox).reply(case_id, text[:10_000], agent)
         return Redirect(f"/demo/agent/cases/{case_id}?done=replied#activities", status_code=303)
 
     @post("/cases/{case_id:uuid}/status", status_code=303)
-    async def status(self, request: Request[Any, Any, Any], case_id: FromPath[UUID]) -> Redirect:
+    async def status(
+        self,
+        request: Request[Any, Any, Any],
+        sandbox: NamedDependency[SandboxControl | None],
+        case_id: FromPath[UUID],
+    ) -> Redirect:
         """The sandbox then calls the webhook (`case_updated`); a resolved status reaches the chat."""
         form = await request.form()
         name = str(form.get("status_name") or "").strip()
         if name:
             agent = guid_or_none(form.get("agent_contact_id"))
-            await _control(services_from_state(request.app.state)).set_status(case_id, name[:200], agent)
+            await _control(sandbox).set_status(case_id, name[:200], agent)
         return Redirect(f"/demo/agent/cases/{case_id}?done=status", status_code=303)
 
 
-def _control(services: Services) -> SandboxControl:
-    control = sandbox_control(services)
-    if control is None:
+def _control(sandbox: SandboxControl | None) -> SandboxControl:
+    if sandbox is None:
         raise SandboxUnavailable("the demo needs the Creatio sandbox (run `make run`)")
-    return control
+    return sandbox

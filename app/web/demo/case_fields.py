@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
-
 from app.db.stores.autofill_audit import AutofillAuditRow, AutofillAuditStore
 from app.db.tables import ConversationRow
-from app.web.services import Services
+from app.domain.creatio_ids import ZERO_GUID
+from app.pipeline.autofill.fill import AutofillSetup
 
 
 @dataclass(frozen=True)
@@ -23,22 +22,18 @@ class CaseField:
     reason: str | None
 
 
-async def linked_conversation(services: Services, case_id: Any) -> ConversationRow | None:
-    async with services.sessions() as session:
-        query = select(ConversationRow).where(col(ConversationRow.case_id) == case_id).limit(1)
-        return (await session.exec(query)).first()
-
-
 async def case_fields(
-    services: Services, case: dict[str, Any], conversation: ConversationRow | None
+    autofill: AutofillSetup | None,
+    audit_store: AutofillAuditStore,
+    case: dict[str, Any],
+    conversation: ConversationRow | None,
 ) -> list[CaseField]:
-    autofill = services.runtime.autofill
     if autofill is None:
         return []
     table = await autofill.service.lookups.table(autofill.mapping) if autofill.service else None
     latest: dict[str, AutofillAuditRow] = {}
     if conversation is not None:
-        for row in await AutofillAuditStore(services.sessions).for_conversation(conversation.external_id):
+        for row in await audit_store.for_conversation(conversation.external_id):
             latest.setdefault(row.field, row)  # newest first
     fields = []
     for field in autofill.mapping.fields:
@@ -62,6 +57,6 @@ async def case_fields(
 
 
 def _shown(raw: Any) -> str:
-    if raw in (None, "", "00000000-0000-0000-0000-000000000000"):
+    if raw in (None, "", str(ZERO_GUID)):
         return "—"
     return str(raw)

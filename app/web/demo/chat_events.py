@@ -10,10 +10,11 @@ from typing import Any, cast
 import httpx
 from litestar import Litestar
 
-from app.adapters.chat.signature import SIGNATURE_HEADER, sign
 from app.db.tables import ConversationRow
+from app.domain.signature import SIGNATURE_HEADER, sign
 
 INTERNAL_BASE = "http://casebridge.internal"
+DEMO_PREFIX = "demo_"  # the chat-platform ids of the demo's conversations
 
 
 class DemoEventRefused(Exception):
@@ -21,7 +22,7 @@ class DemoEventRefused(Exception):
 
 
 def new_conversation_id() -> str:
-    return f"demo_{uuid.uuid4().hex[:10]}"
+    return f"{DEMO_PREFIX}{uuid.uuid4().hex[:10]}"
 
 
 def conversation_block(conversation_id: str, name: str, email: str | None, url: str) -> dict[str, Any]:

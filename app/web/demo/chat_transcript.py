@@ -6,10 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
-
 from app.db.admin import AdminQueries, DeliveryAdmin
-from app.db.engine import SessionFactory
 from app.db.tables import ConversationRow
 
 CHAT_AUTHORS = ("customer", "ai", "handoff")
@@ -42,15 +39,9 @@ class ChatView:
         }
 
 
-async def find_conversation(sessions: SessionFactory, external_id: str) -> ConversationRow | None:
-    async with sessions() as session:
-        query = select(ConversationRow).where(col(ConversationRow.external_id) == external_id)
-        return (await session.exec(query)).first()
-
-
-async def chat_view(sessions: SessionFactory, row: ConversationRow) -> ChatView:
+async def chat_view(queries: AdminQueries, deliveries: DeliveryAdmin, row: ConversationRow) -> ChatView:
     """Only deliveries the chat platform accepted are shown: that is what a real widget would get."""
-    detail = await AdminQueries(sessions).conversation(row.id)
+    detail = await queries.conversation(row.id)
     messages = detail.messages if detail else []
     customer = row.customer_name or "You"
     bubbles = [
@@ -60,7 +51,7 @@ async def chat_view(sessions: SessionFactory, row: ConversationRow) -> ChatView:
         for m in messages
         if m.author in CHAT_AUTHORS  # not e.g. the auto-fill "note": that is only on the case
     ]
-    for d in await DeliveryAdmin(sessions).for_conversation(row.id):
+    for d in await deliveries.for_conversation(row.id):
         if d.state != "delivered":
             continue
         if d.kind == "agent.replied":
@@ -69,14 +60,3 @@ async def chat_view(sessions: SessionFactory, row: ConversationRow) -> ChatView:
             bubbles.append(Bubble("system", "Support team", SYSTEM_TEXT.get(d.kind, d.kind), d.occurred_at))
     bubbles.sort(key=lambda b: b.at)
     return ChatView(detail.summary.conversation if detail else row, bubbles)
-
-
-async def demo_conversations(sessions: SessionFactory, limit: int = 10) -> list[ConversationRow]:
-    query = (
-        select(ConversationRow)
-        .where(col(ConversationRow.external_id).startswith("demo_"))
-        .order_by(col(ConversationRow.updated_at).desc())
-        .limit(limit)
-    )
-    async with sessions() as session:
-        return list((await session.exec(query)).all())

@@ -1,4 +1,6 @@
-"""Client of the Creatio sandbox's control API (`/__sandbox/...`), used by the demo pages only."""
+"""Client of the Creatio sandbox's control API (`/__sandbox/...`), in development only (`casebridge dev`
+sets CASEBRIDGE_SANDBOX_URL): the demo pages drive the sandbox with it, and the console's settings page
+points the sandbox's business process at this Casebridge's webhook."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-
-from app.web.services import Services
 
 TIMEOUT_SECONDS = 10.0
 
@@ -86,12 +86,3 @@ def _detail(response: httpx.Response) -> str:
         return str(response.json().get("detail", ""))[:300]
     except ValueError:
         return response.text[:300]
-
-
-def sandbox_control(services: Services) -> SandboxControl | None:
-    """The control client when the demo is on (`casebridge dev` sets CASEBRIDGE_SANDBOX_URL)."""
-    url = services.settings.sandbox_url
-    http = services.runtime.creatio_http
-    if url is None or http is None:
-        return None
-    return SandboxControl(http, url)

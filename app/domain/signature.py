@@ -1,4 +1,7 @@
-"""HMAC-SHA256 request signatures: `Casebridge-Signature: t=<unix seconds>,v1=<hex>` (the Stripe scheme)."""
+"""HMAC-SHA256 request signatures: `Casebridge-Signature: t=<unix seconds>,v1=<hex>` (the Stripe scheme).
+
+Part of Casebridge's chat contract, like the events themselves (app/domain/events.py): the chat platform
+signs the events it sends, Casebridge signs the deliveries it sends back."""
 
 from __future__ import annotations
 
