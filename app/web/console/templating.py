@@ -11,9 +11,9 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-APP_DIR = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = APP_DIR / "templates"
-STATIC_DIR = APP_DIR / "static"
+WEB_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
 
 
 def when(value: datetime | None) -> str:
