@@ -19,8 +19,8 @@ from app.web.api.dev_chat_inbox import DevChatInbox
 from app.web.api.events import document_events_route
 from app.web.console.session import SessionSigner
 from app.web.console.templating import template_config
+from app.web.crm_to_chat_status import Reconciliation
 from app.web.errors import EXCEPTION_HANDLERS
-from app.web.reconcile_view import Reconciliation
 from app.web.request_log import RequestLogMiddleware
 from app.web.routes import route_handlers
 from app.web.sandbox_link import SandboxControl

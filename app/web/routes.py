@@ -18,8 +18,8 @@ from app.web.api.field_mappings import FieldMappingsController
 from app.web.api.health import HealthController
 from app.web.api.operations import OperationsController
 from app.web.console.admin_api import ConsoleAdminApiController
+from app.web.console.context import console_error
 from app.web.console.conversations_page import ConversationsController
-from app.web.console.errors import console_error
 from app.web.console.guard import add_security_headers, require_console_session
 from app.web.console.health_page import HealthPageController
 from app.web.console.login import LoginController

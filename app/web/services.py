@@ -29,9 +29,8 @@ from app.pipeline.autofill.fill import AutofillSetup
 from app.settings import Settings
 from app.web.auth_throttle import AdminTokenThrottle
 from app.web.console.session import SessionSigner
-from app.web.reconcile_view import Reconciliation
+from app.web.crm_to_chat_status import Reconciliation, WebhookCallRecorder
 from app.web.sandbox_link import SandboxControl
-from app.web.webhook_sightings import WebhookCallRecorder
 
 if TYPE_CHECKING:  # its module has handlers guarded by app.web.admin_auth, which imports this one
     from app.web.api.dev_chat_inbox import DevChatInbox

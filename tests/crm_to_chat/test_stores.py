@@ -110,7 +110,7 @@ async def test_the_first_time_chat_delivery_was_enabled_is_kept(sessions: Sessio
 
 async def test_webhook_calls_are_recorded_for_every_process_to_see(sessions: SessionFactory) -> None:
     from app.db.stores.webhook_token import WebhookSightings
-    from app.web.webhook_sightings import WebhookCallRecorder
+    from app.web.crm_to_chat_status import WebhookCallRecorder
 
     box = SecretBox(SecretBox.generate_key())
     this_process, other_process = WebhookTokenStore(sessions, box), WebhookTokenStore(sessions, box)

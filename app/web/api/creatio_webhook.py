@@ -19,9 +19,8 @@ from app.db.stores.deliveries import enqueue_case_check
 from app.db.stores.webhook_token import WebhookToken, WebhookTokenStore
 from app.settings import Settings
 from app.web.admin_auth import require_admin
-from app.web.reconcile_view import ReconcileView, Reconciliation
+from app.web.crm_to_chat_status import ReconcileView, Reconciliation, WebhookCallRecorder
 from app.web.services import WakeWorkers
-from app.web.webhook_sightings import WebhookCallRecorder
 
 logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 8 * 1024

@@ -11,7 +11,7 @@ from litestar.exceptions import ClientException
 
 from app.crm_connection.service import ConnectionService
 from app.web.admin_auth import require_admin
-from app.web.console.health_view import HEALTH, HealthView
+from app.web.console.health_page import HEALTH, HealthView
 
 
 class ConsoleAdminApiController(Controller):

@@ -1,14 +1,18 @@
-"""The one way console pages are rendered, and the session of the request."""
+"""The one way console pages are rendered (error pages included), and the session of the request."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
 from litestar.response import Template
 
 from app.web.console.session import ConsoleSession
 from app.web.services import services_of
+
+logger = logging.getLogger(__name__)
 
 NOTICES = {  # fixed texts for `?done=` after a redirect (never echo text from the URL)
     "saved": "Saved.",
@@ -42,3 +46,14 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
         "notice": NOTICES.get(done) if done else None,
     }
     return Template(template, context=base | context, status_code=status_code)
+
+
+def console_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, HTTPException):
+        status, detail = exc.status_code, exc.detail
+    else:
+        logger.exception("console page failed", extra={"path": request.url.path})
+        status, detail = 500, "Something went wrong on this page; the server log has the details."
+    if request.headers.get("accept", "").startswith("application/json"):
+        return Response({"status_code": status, "detail": detail}, status_code=status)
+    return page(request, "error.html", status_code=status, status=status, detail=detail)

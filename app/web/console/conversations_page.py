@@ -16,9 +16,8 @@ from app.db.admin import AdminQueries, DeliveryAdmin, SyncState
 from app.db.stores.jobs import JobQueue
 from app.settings import Settings
 from app.web.api.paging import JobId, Offset
-from app.web.console.case_links import case_link
 from app.web.console.context import page
-from app.web.console.timeline import TIMELINES, Timelines
+from app.web.console.timeline import TIMELINES, Timelines, case_link
 from app.web.services import WakeWorkers
 
 PAGE_SIZE = 50

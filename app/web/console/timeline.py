@@ -17,7 +17,6 @@ from app.db.tables import DeliveryRow
 from app.domain.creatio_ids import guid_or_none
 from app.ports.errors import PipelineError
 from app.settings import Settings
-from app.web.console.case_links import case_link
 
 logger = logging.getLogger(__name__)
 ACTIVITY_COLUMNS = ["Id", "Title", "CreatedOn", "DetailedResult"]
@@ -120,3 +119,15 @@ def _entries(detail: ConversationDetail, deliveries: list[DeliveryRow]) -> list[
             text = f"{d.kind.replace('conversation.', 'Conversation ')}: case status {d.status_name or '?'}"
         entries.append(TimelineEntry(d.occurred_at, author, label, text, d.state, d.last_error))
     return sorted(entries, key=lambda e: e.at)
+
+
+def case_link(connection: ConnectionService, settings: Settings, case_id: UUID | None) -> str | None:
+    """Where a case opens: its Creatio case page, or the sandbox agent console for the sandbox."""
+    saved = connection.saved
+    if case_id is None or saved is None:
+        return None
+    instance = saved.settings.instance_url.rstrip("/")
+    sandbox = settings.sandbox_url
+    if sandbox is not None and instance == sandbox.rstrip("/"):
+        return f"/demo/agent/cases/{case_id}"
+    return f"{instance}/0/Nui/ViewModule.aspx#CardModuleV2/CasePage/edit/{case_id}"
