@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         "Creatio's slots busy while jobs wait on their database writes.",
     )
     job_poll_seconds: float = Field(default=0.5, gt=0)
+    connection_refresh_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often a process without jobs to claim checks whether another process saved the "
+        "Creatio connection (a job runner also checks before every claim).",
+    )
     sync_delay_seconds: float = Field(
         default=1.0,
         ge=0,

@@ -101,7 +101,10 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
     crm_to_chat = await build_crm_to_chat(settings, sessions, connection, box, adapters.chat_http, stack)
     handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **crm_to_chat.handlers}
-    runner = JobRunner(JobQueue(transactions), handlers, _runner_config(settings))
+    runner = JobRunner(
+        JobQueue(transactions), handlers, _runner_config(settings), before_claim=connection.follow_saved
+    )
+    _follow_connection(connection, settings.connection_refresh_seconds, stack)
     return Runtime(
         settings,
         engine,
@@ -115,6 +118,25 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         crm_to_chat=crm_to_chat,
         creatio_http=http,
     )
+
+
+def _follow_connection(connection: ConnectionService, interval: float, stack: AsyncExitStack) -> None:
+    """Every process, with or without a job runner, takes up a connection saved by another process
+    within `interval` seconds (the runner also checks before each claim)."""
+
+    async def follow() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await connection.follow_saved()
+
+    task = asyncio.create_task(follow(), name="casebridge-connection-follow")
+
+    async def stop() -> None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(stop)
 
 
 def _runner_config(settings: Settings) -> RunnerConfig:

@@ -1,5 +1,6 @@
 """Owns the live Creatio client: loads the saved connection, runs Test & Save (every check in order;
-authentication and access failures stop the rest), swaps the client. Also what the admin pages read
+authentication and access failures stop the rest), swaps the client, and takes up a connection another
+process saved. Also what the admin pages read
 through a connection: the saved one as shown, the pick lists (through the saved connection or the one
 being typed), a case's activities."""
 
@@ -85,9 +86,11 @@ class ConnectionService:
         self._allow_insecure_loopback = allow_insecure_loopback
         self._max_concurrency = max_concurrency
         self._saved: SavedConnection | None = None
+        self._version: int | None = None  # of the saved connection in use
         self._client: CreatioClient | None = None
         self._lock = asyncio.Lock()
-        self.saved_listeners: list[Callable[[], Awaitable[None]]] = []  # run after a successful Test & Save
+        # run after a Test & Save here and when a save by another process is taken up
+        self.saved_listeners: list[Callable[[], Awaitable[None]]] = []
 
     async def load(self) -> None:
         self._activate(await self._store.load())
@@ -149,12 +152,41 @@ class ConnectionService:
                 return report
             self._activate(await self._store.save(normalised, verified=True))
             logger.info("creatio connection saved", extra={"instance_url": normalised.instance_url})
+        await self._tell_listeners()
+        return report.model_copy(update={"saved": True})
+
+    async def follow_saved(self) -> bool:
+        """Take up a connection saved by another process (its version changed): a new client, so a new
+        token and fresh caches, and the listeners told. True when it did. Never raises: a database or
+        decryption problem is logged and the connection in use stays."""
+        try:
+            version = await self._store.version()
+            if version == self._version:
+                return False
+            async with self._lock:
+                if version == self._version:  # another caller in this process took it up meanwhile
+                    return False
+                saved = await self._store.load()
+                self._activate(saved)
+        except Exception as exc:
+            logger.warning(
+                "could not read the saved creatio connection; keeping the one in use",
+                extra={"error": type(exc).__name__},
+            )
+            return False
+        logger.info(
+            "creatio connection saved by another process taken up",
+            extra={"instance_url": saved.settings.instance_url if saved else None},
+        )
+        await self._tell_listeners()
+        return True
+
+    async def _tell_listeners(self) -> None:
         for listener in self.saved_listeners:  # e.g. the field auto-fill refreshes its lookup GUIDs
             try:
                 await listener()
             except Exception:
-                logger.exception("a listener of Test & Save failed")
-        return report.model_copy(update={"saved": True})
+                logger.exception("a listener of the saved connection failed")
 
     async def seed(self, settings: ConnectionSettings, *, overwrite: bool) -> bool:
         """Store a connection from the environment without testing it; returns whether it was applied."""
@@ -264,6 +296,7 @@ class ConnectionService:
 
     def _activate(self, saved: SavedConnection | None) -> None:
         self._saved = saved
+        self._version = saved.version if saved else None
         if saved is None:
             self._client, self._crm = None, None
             return

@@ -35,6 +35,7 @@ class IntegrationSettingsRow(SQLModel, table=True):
     create_case_only_on_handoff: bool = False
     verified_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1  # raised by every save: how other processes notice one
 
 
 class ConversationRow(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Reads and writes the saved Creatio connection, encrypting the client secret."""
+"""Reads and writes the saved Creatio connection, encrypting the client secret; every save raises its
+version, which other processes read to notice it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic import SecretStr
+from sqlmodel import col, select, update
 
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
@@ -18,6 +20,7 @@ from app.domain.crm_connection import ConnectionSettings
 class SavedConnection:
     settings: ConnectionSettings
     verified_at: datetime | None
+    version: int = 0
 
 
 class ConnectionStore:
@@ -32,7 +35,13 @@ class ConnectionStore:
             row = await session.get(IntegrationSettingsRow, 1)
         if row is None:
             return None
-        return SavedConnection(settings=self._to_settings(row), verified_at=row.verified_at)
+        return SavedConnection(self._to_settings(row), row.verified_at, row.version)
+
+    async def version(self) -> int | None:
+        """The saved connection's version (None while none is saved): one indexed read of one row."""
+        async with self._sessions() as session:
+            query = select(IntegrationSettingsRow.version).where(IntegrationSettingsRow.id == 1)
+            return (await session.exec(query)).first()
 
     async def save(self, settings: ConnectionSettings, *, verified: bool) -> SavedConnection:
         now = utcnow()
@@ -51,7 +60,13 @@ class ConnectionStore:
             row.verified_at = now if verified else None
             row.updated_at = now
             session.add(row)
-        return SavedConnection(settings=settings, verified_at=row.verified_at)
+            await session.flush()
+            # Raised in SQL, not from what this process read: two processes saving at once get two versions.
+            version_column = col(IntegrationSettingsRow.version)
+            raised = update(IntegrationSettingsRow).where(col(IntegrationSettingsRow.id) == 1)
+            await session.exec(raised.values(version=version_column + 1))
+            version = (await session.exec(select(version_column).where(IntegrationSettingsRow.id == 1))).one()
+        return SavedConnection(settings, now if verified else None, version)
 
     def _to_settings(self, row: IntegrationSettingsRow) -> ConnectionSettings:
         return ConnectionSettings(
