@@ -90,7 +90,13 @@ class Settings(BaseSettings):
         description="How long a conversation's sync waits after an event, so that events arriving "
         "together reach Creatio in one write.",
     )
-    job_lease_seconds: float = Field(default=300.0, ge=5)
+    job_lease_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        description="A running job's lease, renewed every third of it: a crashed worker's jobs run again "
+        "after at most this long.",
+    )
+    job_timeout_seconds: float = Field(default=240.0, gt=0, description="The longest one job may run.")
     job_max_attempts: int = Field(default=12, ge=1)
     retry_base_seconds: float = Field(default=1.0, gt=0)
     retry_max_seconds: float = Field(default=300.0, gt=0)

@@ -90,7 +90,7 @@ async def build_crm_to_chat(
     if chat is not None and settings.reconcile_seconds > 0:
         config = ReconcileConfig(
             interval_seconds=settings.reconcile_seconds,
-            lease_seconds=settings.job_lease_seconds,
+            lease_seconds=settings.job_timeout_seconds,  # a run holds it to the end: no heartbeat
             type_names=rules.type_names,
             integration_contact_id=rules.integration_contact_id,
         )

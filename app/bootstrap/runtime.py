@@ -16,6 +16,7 @@ from app.adapters.creatio import build_http_client
 from app.bootstrap.autofill import build_autofill
 from app.bootstrap.crm_to_chat import CrmToChatSetup, build_crm_to_chat
 from app.bootstrap.secrets import resolve_secret
+from app.bootstrap.worker_slot import claim_worker_slot
 from app.crm_connection.service import ConnectionService
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
@@ -101,9 +102,19 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
     crm_to_chat = await build_crm_to_chat(settings, sessions, connection, box, adapters.chat_http, stack)
     handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **crm_to_chat.handlers}
+    queue = JobQueue(transactions)
+    slot = claim_worker_slot(settings.data_dir, stack)
     runner = JobRunner(
-        JobQueue(transactions), handlers, _runner_config(settings), before_claim=connection.follow_saved
+        queue,
+        handlers,
+        _runner_config(settings),
+        worker_id=slot.worker_id if slot else None,
+        before_claim=connection.follow_saved,
     )
+    if slot is not None and (released := await queue.release_leases(slot.prefix)):
+        logger.info(
+            "jobs left running by this worker's previous process queued again", extra={"count": released}
+        )
     _follow_connection(connection, settings.connection_refresh_seconds, stack)
     return Runtime(
         settings,
@@ -144,6 +155,7 @@ def _runner_config(settings: Settings) -> RunnerConfig:
         concurrency=max(1, settings.workers),
         poll_seconds=settings.job_poll_seconds,
         lease_seconds=settings.job_lease_seconds,
+        job_timeout_seconds=settings.job_timeout_seconds,
         policy=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
     )
 

@@ -48,7 +48,8 @@ JobHandler = Callable[[ClaimedJob], Awaitable[Ending | None]]
 class RunnerConfig:
     concurrency: int = 4
     poll_seconds: float = 0.5
-    lease_seconds: float = 300.0
+    lease_seconds: float = 30.0  # renewed every third of it while the job runs (the heartbeat)
+    job_timeout_seconds: float = 240.0  # the longest a job may run
     keep_done_days: float = 7.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -159,9 +160,10 @@ class JobRunner:
             return
         try:
             try:
-                # A job must end before its lease does, or another worker could start it again.
-                async with asyncio.timeout(self._config.lease_seconds * 0.8):
-                    ending = await handler(job)
+                ending = await self._while_leased(job, handler)
+            except LeaseLost as lost:
+                logger.warning(str(lost), extra={"job_id": job.id, "kind": job.kind})
+                return
             except Exception as exc:
                 await self._handle_failure(job, exc)
             else:
@@ -169,6 +171,41 @@ class JobRunner:
                     await self._queue.complete(job, self.worker_id)
         except Exception:  # the database failed us; the lease runs out and the job runs again
             logger.exception("recording a job's outcome failed", extra={"job_id": job.id, "kind": job.kind})
+
+    async def _while_leased(self, job: ClaimedJob, handler: JobHandler) -> Ending | None:
+        """Run the handler while renewing the job's lease every third of it (the heartbeat). The lease can
+        then be short, so a crashed worker's jobs run again soon; a job that cannot keep its lease is
+        stopped before another worker may start it."""
+        loop = asyncio.get_running_loop()
+        lease = self._config.lease_seconds
+        deadline = loop.time() + self._config.job_timeout_seconds
+        held_until = loop.time() + lease
+        task: asyncio.Future[Ending | None] = asyncio.ensure_future(handler(job))
+        try:
+            while True:
+                wait = min(lease / 3, deadline - loop.time())
+                done, _ = await asyncio.wait({task}, timeout=max(wait, 0.0))
+                if done:
+                    return task.result()
+                if loop.time() >= deadline:
+                    raise TimeoutError
+                renewed_at = loop.time()
+                try:
+                    kept = await self._queue.extend_lease(
+                        job, self.worker_id, datetime.now(UTC) + timedelta(seconds=lease)
+                    )
+                except Exception:
+                    logger.warning("renewing a job's lease failed", extra={"job_id": job.id}, exc_info=True)
+                    kept = None
+                if kept:
+                    held_until = renewed_at + lease
+                elif kept is False or loop.time() >= held_until - lease / 3:
+                    raise LeaseLost("the job's lease could not be kept: stopped, to run again later")
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def _handle_failure(self, job: ClaimedJob, exc: Exception) -> None:
         policy, now = self._config.policy, datetime.now(UTC)
@@ -194,9 +231,14 @@ class JobRunner:
         )
 
 
+class LeaseLost(Exception):
+    """The job's lease ended or was taken over (or it finished in its own write): its outcome is not ours
+    to record."""
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, TimeoutError):
-        return "the job ran out of time (its lease would have expired)"
+        return "the job ran out of time (CASEBRIDGE_JOB_TIMEOUT_SECONDS)"
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {message}"
 

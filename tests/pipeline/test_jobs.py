@@ -317,3 +317,62 @@ async def test_a_handler_that_recorded_its_job_done_gets_no_extra_write(sessions
     await runner.run_until_idle()
     assert writes == ["handler's write"]
     assert [job.state for job in await _jobs(sessions)] == ["done"]
+
+
+async def test_a_job_running_longer_than_its_lease_keeps_it_by_renewing_it(sessions: SessionFactory) -> None:
+    """The heartbeat: with a 0.6 s lease renewed every 0.2 s, a 1.5 s job is never taken by another worker."""
+    runs = 0
+
+    async def slow(job: ClaimedJob) -> None:
+        nonlocal runs
+        runs += 1
+        await asyncio.sleep(1.5)
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": slow}, lease_seconds=0.6)
+    work = asyncio.create_task(runner.run_until_idle())
+    other = _queue(sessions)
+    for _ in range(12):  # try to take it over during the whole run, well past the first lease
+        await asyncio.sleep(0.1)
+        assert await other.claim("worker-b", limit=1, lease=timedelta(seconds=30)) == []
+    await work
+    [row] = await _jobs(sessions)
+    assert (row.state, row.attempts, runs) == ("done", 1, 1)
+
+
+async def test_a_job_that_lost_its_lease_is_stopped_and_its_outcome_not_recorded(
+    sessions: SessionFactory,
+) -> None:
+    stopped = asyncio.Event()
+
+    async def waits(job: ClaimedJob) -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": waits}, lease_seconds=0.6)
+    work = asyncio.create_task(runner.run_until_idle())
+    await asyncio.sleep(0.1)
+    async with sessions() as session, session.begin():  # as if another worker had taken the job over
+        [row] = (await session.exec(select(JobRow))).all()
+        row.lease_owner = "worker-b"
+        session.add(row)
+    await asyncio.wait_for(work, 5)
+    assert stopped.is_set()
+    [row] = await _jobs(sessions)
+    assert (row.state, row.lease_owner) == ("running", "worker-b")  # left to its new holder
+
+
+async def test_a_job_running_past_its_timeout_is_stopped_and_retried(sessions: SessionFactory) -> None:
+    async def endless(job: ClaimedJob) -> None:
+        await asyncio.sleep(30)
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": endless}, lease_seconds=3, job_timeout_seconds=0.3)
+    await asyncio.wait_for(runner.run_until_idle(max_seconds=2), 5)
+    [row] = await _jobs(sessions)
+    assert (row.state, row.attempts) == ("queued", 1)
+    assert row.last_error == "the job ran out of time (CASEBRIDGE_JOB_TIMEOUT_SECONDS)"

@@ -1154,6 +1154,14 @@ class InMemoryJobQueue:
         await io()
         self._db.finish_job(job, worker, "dead", last_error=error)
 
+    async def extend_lease(self, job: ClaimedJob, worker: str, until: datetime) -> bool:
+        await io()
+        record = self._db.jobs.get(job.id)
+        if record is None or record.state != "running" or record.lease_owner != worker:
+            return False
+        record.leased_until = until
+        return True
+
     async def purge_done(self, older_than: datetime, *, limit: int = 1000) -> int:
         await io()
         done = [j.id for j in self._db.jobs.values() if j.state == "done" and j.updated_at < older_than]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     or_,
     select,
     update,
@@ -197,6 +198,22 @@ class JobQueue:
             return _UPDATE_HELD.execute(conn, params).rowcount == 1
 
         return await self._transactions.run(extend)
+
+    async def release_leases(self, owner_prefix: str) -> int:
+        """Queue again, at once, the running jobs leased by workers whose id starts with `owner_prefix`
+        (a dead predecessor of this process: app/bootstrap/worker_slot.py). Attempts stay as they are."""
+
+        def release(conn: Connection) -> int:
+            now = utcnow()
+            owner = func.substr(JOBS.c.lease_owner, 1, len(owner_prefix))
+            statement = (
+                update(JOBS)
+                .where(JOBS.c.state == "running", owner == owner_prefix)
+                .values(state="queued", lease_owner=None, leased_until=None, run_after=now, updated_at=now)
+            )
+            return int(conn.execute(statement).rowcount)
+
+        return await self._transactions.run(release)
 
     async def retry_dead(self, job_id: int) -> bool:
         """Put a dead-lettered job back in the queue with a fresh attempt budget."""

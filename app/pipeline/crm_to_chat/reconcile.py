@@ -50,7 +50,7 @@ class Reconciler:
         self.wake: Callable[[], None] = lambda: None  # set to the local job runner's wake-up
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll when due until `stop` is set."""
+        """Run when due until `stop` is set."""
         tick = max(0.2, min(self._config.interval_seconds, 5.0))
         while not stop.is_set():
             try:
@@ -61,7 +61,7 @@ class Reconciler:
                 await asyncio.wait_for(stop.wait(), tick)
 
     async def run_if_due(self, *, force: bool = False) -> int | None:
-        """Poll once if due (or forced) and not held elsewhere; returns the checks queued, None if not run."""
+        """Scan once if due (or forced) and not held elsewhere; returns the checks queued, None if not run."""
         now, config = datetime.now(UTC), self._config
         cursors = await self._store.acquire(
             self._owner, now, timedelta(seconds=config.lease_seconds), force=force
