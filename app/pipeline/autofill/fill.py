@@ -55,7 +55,8 @@ class FieldAutofill:
         plan = await self.plan(transcript, case_id, crm)
         applied = plan.fields
         # DEBUG: the audit rows written with the case keep every decision (console, conversation page);
-        # at INFO this line per conversation cost ~3 % of the sync's CPU (py-spy, bench/e2e.py backlog).
+        # at INFO a line per conversation is a measurable share of the sync's CPU (docs/performance.md,
+        # 'End to end').
         logger.debug(
             "fields auto-filled",
             extra={
