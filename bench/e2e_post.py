@@ -2,7 +2,8 @@
 events in order (messages, then handoff, then resolved), waiting for each answer.
 
 Senders use the raw HTTP/1.1 client of the intake load generator (bench/rawhttp.py): the posting shares
-the 2 cores with Casebridge and the sandbox, and httpx clients took most of a core at these rates.
+the 2 cores with Casebridge and the sandbox, and httpx clients cost far more CPU at these rates (the
+poster's CPU is printed: docs/performance.md, 'End to end').
 """
 
 from __future__ import annotations

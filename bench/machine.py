@@ -31,13 +31,15 @@ def _memory_gib() -> float:
     return 0.0
 
 
-# `python_speed_us` of the machines on which every target was met (sessions 3 and 5: 109-113 µs).
+# `python_speed_us` of the reference machine, on which every target was met (docs/performance.md,
+# 'Reference machine').
 REFERENCE_PYTHON_SPEED_US = 110.0
 
 
 def python_speed_us() -> float:
-    """`python -m timeit "sum(range(10000))"` (best of 5, µs): one number to compare these machines by.
-    Machines of the same kind here read 109-113 µs (2026-12-02, 12-03) and 134-379 µs (12-03, 12-04)."""
+    """`python -m timeit "sum(range(10000))"` (best of 5, µs): one number to compare these machines by,
+    since shared VMs of the same kind differ widely from day to day (docs/performance.md, 'Reference
+    machine')."""
     runs = timeit.repeat("sum(range(10000))", number=500, repeat=5)
     return round(min(runs) / 500 * 1e6, 1)
 

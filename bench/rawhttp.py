@@ -1,9 +1,10 @@
 """A minimal HTTP/1.1 keep-alive client for the intake load generator.
 
-On a 2-core machine the load generator competes with the server for CPU: with one httpx client per
-sender it took 70-80 % of a core at ~1,000 requests/s (docs/performance.md). This client writes a
-prebuilt request and reads the status line, headers and a Content-Length body, nothing else: it only
-has to talk to Casebridge's own uvicorn on loopback, which always answers with Content-Length.
+On a 2-core machine the load generator competes with the server for CPU, and one httpx client per
+sender took far more of it; the generator's CPU is printed beside the server's (docs/performance.md,
+'Intake'). This client writes a prebuilt request and reads the status line, headers and a
+Content-Length body, nothing else: it only has to talk to Casebridge's own uvicorn on loopback, which
+always answers with Content-Length.
 """
 
 from __future__ import annotations

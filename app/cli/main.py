@@ -98,8 +98,8 @@ def _worker(_: argparse.Namespace) -> int:
 
 def _freeze_startup_objects() -> None:
     """Move what the imports created out of the garbage collector's sight, and collect the young
-    generation less often: full collections then scan only objects made while serving. Measured with
-    bench/ (intake, 64 clients): p99 164 ms -> 84 ms, max 176 ms -> 91 ms."""
+    generation less often: full collections then scan only objects made while serving, and their pauses
+    weigh less on intake's tail latency (the intake benchmark's p99: docs/performance.md, 'Intake')."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)

@@ -1,10 +1,11 @@
 """Hot-path Core statements, run straight on the sqlite3 cursor in the SQLite writer thread.
 
 SQLAlchemy's work per execution (an execution context, each parameter through its type's processors,
-result metadata) cost about three times the statement itself in the writer thread (py-spy on
-bench/intake.py), and that thread shares the GIL with the one serving requests. A `Prepared` statement
-is compiled once per set of parameter names, with its bind and result processors, so running it is one
-processor call per value and one DBAPI call: the values stored and read are exactly SQLAlchemy's.
+result metadata) costs more than the statement itself in the writer thread (profiled under the intake
+benchmark: docs/performance.md, 'Intake'), and that thread shares the GIL with the one serving
+requests. A `Prepared` statement is compiled once per set of parameter names, with its bind and result
+processors, so running it is one processor call per value and one DBAPI call: the values stored and
+read are exactly SQLAlchemy's.
 
 Elsewhere (PostgreSQL, or SQLite through the async driver) it is plain `Connection.execute`.
 """

@@ -61,7 +61,7 @@ class EngineGroupCommit:
 
     Up to `concurrency` transactions run at once, each on its own connection: one unit's statements are
     round trips to the server, and with one transaction at a time those round trips, not the CPU, bound
-    intake (350-600 events/s against 950-1,000 with four on the benchmark machine, docs/performance.md).
+    intake on PostgreSQL (measured with the intake benchmark: docs/performance.md, 'Intake').
     Transactions that touch the same rows wait for each other in the database; one that PostgreSQL aborts
     as a deadlock runs again. Several processes can share the database; within one, each event loop has
     its own queue."""

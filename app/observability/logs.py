@@ -68,9 +68,9 @@ def configure_logging(level: str = "INFO") -> Callable[[], None]:
     """Route all logging through one JSON handler; quiet libraries that would log URLs and bodies.
 
     Records are formatted and written by a thread of their own: a write to stderr (a pipe, a file) never
-    blocks the event loop, and the loop does not spend its time on JSON (a quarter of intake's request
-    handling, measured with py-spy). The queue is drained when the process exits, or by the returned
-    function."""
+    blocks the event loop, and the loop does not spend its time on JSON (a large share of intake's request
+    handling when profiled under the intake benchmark: docs/performance.md, 'Intake'). The queue is
+    drained when the process exits, or by the returned function."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()

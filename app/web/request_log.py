@@ -18,8 +18,8 @@ SLOW_SECONDS = 1.0
 
 def _level(status: int, elapsed: float) -> int:
     """Failures and slow requests at INFO (server errors at WARNING); the routine rest at DEBUG. At
-    thousands of events a second a line each is noise and cost (a fifth of intake's CPU went on it);
-    /metrics counts and times every request by route and status."""
+    thousands of events a second a line each is noise and a measurable share of intake's CPU
+    (docs/performance.md, 'Intake'); /metrics counts and times every request by route and status."""
     if status >= 500:
         return logging.WARNING
     if status >= 400 or elapsed >= SLOW_SECONDS:

@@ -77,7 +77,7 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         limits = httpx.Limits(
             max_connections=1, max_keepalive_connections=1, keepalive_expiry=keepalive_expiry
         )
-        tls = httpx.create_ssl_context()  # one for all: loading the CA bundle takes ~20 ms each
+        tls = httpx.create_ssl_context()  # one for all: each context loads the whole CA bundle again
         self._pools = [httpx.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(pools)]
         self._in_flight = [0] * pools
 
