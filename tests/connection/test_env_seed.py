@@ -11,7 +11,7 @@ from app.asgi import Adapters, create_app
 from app.bootstrap.runtime import build_runtime
 from app.bootstrap.secrets import MissingSecretError
 from app.settings import Settings
-from tests.conftest import ADMIN_TOKEN, connected_settings
+from tests.support.casebridge import ADMIN_TOKEN, connected_settings
 
 
 async def test_seed_is_saved_normalised_and_verified(

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxConfig
 from app.sandbox.ids import SandboxIds
-from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
+from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
 
 Client = AsyncTestClient[Litestar]
 AGENT_CONTACT = str(SandboxIds.AGENT_1_CONTACT)

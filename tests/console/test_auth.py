@@ -6,8 +6,8 @@ import pytest
 
 from app.web.console.login import safe_next
 from app.web.console.session import COOKIE_NAME, SessionSigner
-from tests.conftest import ADMIN_TOKEN
-from tests.console.conftest import Client, csrf_of, form_token, login
+from tests.support.casebridge import ADMIN_TOKEN, Client
+from tests.support.console import csrf_of, form_token, login
 
 
 async def test_pages_redirect_to_the_login_form_and_back(console: Client) -> None:

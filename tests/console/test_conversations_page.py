@@ -8,9 +8,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from app.db.tables import ConversationRow, JobRow
-from tests.conftest import drain
-from tests.console.conftest import Client, form_token
-from tests.events import handoff, message, signed
+from tests.support.casebridge import Client, drain
+from tests.support.console import form_token
+from tests.support.events import handoff, message, signed
 
 SCRIPT = "<script>alert('pwned')</script>"
 

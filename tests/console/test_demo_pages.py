@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import SANDBOX_URL, drain
-from tests.console.conftest import Client, form_token
-from tests.events import CHAT_SECRET
+from tests.support.casebridge import SANDBOX_URL, Client, drain
+from tests.support.console import form_token
+from tests.support.events import CHAT_SECRET
 
 SCRIPT = "<script>document.title='pwned'</script> can you help?"
 

@@ -6,9 +6,9 @@ from sqlalchemy import update
 
 from app.db.tables import JobRow
 from app.domain.creatio_ids import CasePriorityIds
-from tests.conftest import ADMIN_TOKEN
-from tests.console.conftest import Client, form_token
-from tests.events import message, signed
+from tests.support.casebridge import ADMIN_TOKEN, Client
+from tests.support.console import form_token
+from tests.support.events import message, signed
 
 BEARER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

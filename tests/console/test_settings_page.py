@@ -8,8 +8,8 @@ import httpx
 
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox.ids import SandboxIds
-from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
-from tests.console.conftest import Client, form_token
+from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL, Client
+from tests.support.console import form_token
 
 PAGE = "/console/settings/creatio"
 

@@ -8,10 +8,9 @@ import httpx
 from litestar import Litestar
 
 from app.ports.jobs import JobKind
-from tests.conftest import drain
-from tests.crm_to_chat.conftest import Client, connect_webhook, deliveries, jobs, settle
-from tests.crm_to_chat.test_webhook import linked_case, reply
-from tests.fakes.chat_platform import FakeChatPlatform
+from tests.support.casebridge import Client, drain
+from tests.support.chat_platform import FakeChatPlatform
+from tests.support.crm_to_chat import connect_webhook, deliveries, jobs, linked_case, reply, settle
 
 
 async def wait_for_retry(client: Client) -> None:

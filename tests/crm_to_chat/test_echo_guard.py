@@ -7,17 +7,10 @@ import pytest
 from litestar import Litestar
 
 from app.settings import Settings
-from tests.crm_to_chat.conftest import (
-    Client,
-    connect_webhook,
-    crm_to_chat_settings,
-    post_events,
-    sandbox_of,
-    settle,
-)
-from tests.crm_to_chat.test_webhook import linked_case, reply
-from tests.events import handoff, message
-from tests.fakes.chat_platform import FakeChatPlatform
+from tests.support.casebridge import Client, post_events, store_of
+from tests.support.chat_platform import FakeChatPlatform
+from tests.support.crm_to_chat import connect_webhook, crm_to_chat_settings, linked_case, reply, settle
+from tests.support.events import handoff, message
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ async def test_casebridge_own_activities_never_come_back(
         handoff("c1", "Customer disputes an invoice", t=20),
     )
     await settle(client, sandbox_app)
-    ours = [a for a in sandbox_of(sandbox_app).rows("Activity") if str(a["CaseId"]) == case_id]
+    ours = [a for a in store_of(sandbox_app).rows("Activity") if str(a["CaseId"]) == case_id]
     assert len(ours) == 3  # Task activities: the type is configured as a reply type here
     response = await client.post(view["url"], json={"event_type": "new_activity", "caseId": case_id})
     assert response.status_code == 202

@@ -11,7 +11,7 @@ import httpx
 
 from app.cli.send_events import demo_conversation, send
 from app.settings import Settings
-from tests.processes import free_port, start, stop, wait_until_serving
+from tests.support.processes import free_port, start, stop, wait_until_serving
 
 T = TypeVar("T")
 

@@ -13,10 +13,9 @@ from app.bootstrap.crm_to_chat import CrmToChatSetup
 from app.db.stores.reconcile import ReconcileStore
 from app.db.tables import utcnow
 from app.pipeline.crm_to_chat.reconcile import ReconcileConfig, Reconciler
-from tests.conftest import drain
-from tests.crm_to_chat.conftest import Client, connect_webhook, conversation, deliveries, sandbox_of, settle
-from tests.crm_to_chat.test_webhook import linked_case, reply, set_status
-from tests.fakes.chat_platform import FakeChatPlatform
+from tests.support.casebridge import Client, conversation, drain, store_of
+from tests.support.chat_platform import FakeChatPlatform
+from tests.support.crm_to_chat import connect_webhook, deliveries, linked_case, reply, set_status, settle
 
 
 def crm_to_chat_of(client: Client) -> CrmToChatSetup:
@@ -38,7 +37,7 @@ async def test_with_the_webhook_off_the_poll_delivers_replies_and_closures(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chat_platform: FakeChatPlatform
 ) -> None:
     case_id = await linked_case(client, sandbox_app)
-    assert sandbox_of(sandbox_app).webhooks.settings.url is None  # no business process in Creatio
+    assert store_of(sandbox_app).webhooks.settings.url is None  # no business process in Creatio
     await reply(sandbox_http, case_id, "Found it: a duplicate charge.")
     await set_status(sandbox_http, case_id, "Resolved")
     await settle(client, sandbox_app)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -18,41 +17,27 @@ from app.domain.creatio_ids import CaseStatusIds
 from app.ports.jobs import JobKind
 from app.sandbox.ids import SandboxIds
 from app.settings import Settings
-from tests.conftest import ADMIN_TOKEN, connected_settings
-from tests.crm_to_chat.conftest import (
+from tests.support.casebridge import (
+    ADMIN_TOKEN,
     Client,
-    connect_webhook,
+    connected_settings,
     conversation,
+    post_events,
+    store_of,
+)
+from tests.support.chat_platform import FakeChatPlatform
+from tests.support.crm_to_chat import (
+    connect_webhook,
     deliveries,
     jobs,
-    post_events,
-    sandbox_of,
+    linked_case,
+    reply,
+    set_status,
     settle,
 )
-from tests.events import message, resolved
-from tests.fakes.chat_platform import FakeChatPlatform
+from tests.support.events import message, resolved
 
 AGENT_MARIA = str(SandboxIds.AGENT_1_CONTACT)
-
-
-async def linked_case(client: Client, sandbox_app: Litestar, conv: str = "c1") -> str:
-    await post_events(client, message(conv, "m1", "My invoice is wrong.", t=0))
-    await settle(client, sandbox_app)
-    row = await conversation(client, conv)
-    assert row.case_created_at is not None
-    return str(row.case_id)
-
-
-async def reply(sandbox_http: httpx.AsyncClient, case_id: str, text: str) -> dict[str, Any]:
-    response = await sandbox_http.post(f"/__sandbox/cases/{case_id}/replies", json={"text": text})
-    assert response.status_code == 201, response.text
-    activity: dict[str, Any] = response.json()
-    return activity
-
-
-async def set_status(sandbox_http: httpx.AsyncClient, case_id: str, name: str) -> None:
-    response = await sandbox_http.post(f"/__sandbox/cases/{case_id}/status", json={"status_name": name})
-    assert response.status_code == 200, response.text
 
 
 async def test_an_agent_reply_reaches_the_chat_once_with_a_valid_signature(
@@ -63,7 +48,7 @@ async def test_an_agent_reply_reaches_the_chat_once_with_a_valid_signature(
     activity = await reply(sandbox_http, case_id, "Hi Ada, we refunded the difference.")
     await settle(client, sandbox_app)
 
-    [call] = sandbox_of(sandbox_app).webhooks.calls
+    [call] = store_of(sandbox_app).webhooks.calls
     assert (call.event_type, call.status) == ("new_activity", 202)
     [received] = chat_platform.received
     assert received.signature_valid
@@ -96,7 +81,7 @@ async def test_replies_written_long_before_chat_delivery_was_enabled_are_not_sen
 ) -> None:
     case_id = await linked_case(client, sandbox_app)
     await connect_webhook(client, sandbox_app)
-    store = sandbox_of(sandbox_app)
+    store = store_of(sandbox_app)
     store.clock = lambda: datetime.now(UTC) - timedelta(days=2)  # an agent wrote this two days ago
     await reply(sandbox_http, case_id, "Old answer, sent by email back then.")
     store.clock = lambda: datetime.now(UTC) - timedelta(minutes=30)  # inside the hour's margin
@@ -116,7 +101,7 @@ async def test_the_bearer_header_form_and_replies_in_order(
     for n in range(3):
         await reply(sandbox_http, case_id, f"reply {n}")
     await settle(client, sandbox_app)
-    assert [c.status for c in sandbox_of(sandbox_app).webhooks.calls] == [202, 202, 202]
+    assert [c.status for c in store_of(sandbox_app).webhooks.calls] == [202, 202, 202]
     assert [r.json["message"]["text"] for r in chat_platform.accepted] == ["reply 0", "reply 1", "reply 2"]
 
 
@@ -139,7 +124,7 @@ async def test_a_closure_resolves_the_conversation_and_a_reopening_reopens_it(
     # The chat's next events sync as usual, but Casebridge does not write the status to the case again.
     await post_events(client, message("c1", "m2", "Thanks, bye!", author="ai", t=30))
     await settle(client, sandbox_app)
-    case = sandbox_of(sandbox_app).get("Case", case_id)
+    case = store_of(sandbox_app).get("Case", case_id)
     assert case is not None
     assert str(case["ModifiedById"]) == AGENT_MARIA
     await set_status(sandbox_http, case_id, "Closed")  # resolved, then final: still one resolution
@@ -163,7 +148,7 @@ async def test_a_resolution_from_the_chat_is_not_echoed_back(
     view = await connect_webhook(client, sandbox_app)
     await post_events(client, resolved("c1", t=60))
     await settle(client, sandbox_app)
-    case = sandbox_of(sandbox_app).get("Case", case_id)
+    case = store_of(sandbox_app).get("Case", case_id)
     assert case is not None
     assert case["StatusId"] == CaseStatusIds.RESOLVED  # Casebridge wrote it
     # Creatio's "Case modified" process fires for Casebridge's own change too.
@@ -287,7 +272,7 @@ async def test_agent_names_are_read_again_once_the_cache_expires(
     assert uncached is not None
     assert await cached[0].contact_name(agent) == await uncached[0].contact_name(agent) == "Maria Lopez"
 
-    row = sandbox_of(sandbox_app).get("Contact", agent)
+    row = store_of(sandbox_app).get("Contact", agent)
     assert row is not None
     row["Name"] = "Maria López-Ruiz"  # renamed in Creatio
 

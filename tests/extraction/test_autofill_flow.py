@@ -17,11 +17,10 @@ from app.db.stores.autofill_audit import AutofillAuditRow
 from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.ports.errors import TemporaryFailure
 from app.settings import Settings
-from tests.conftest import drain
-from tests.events import handoff, message
-from tests.extraction.conftest import Client, agent_patches_case, autofill_settings, open_client
-from tests.fakes.openai_server import FakeOpenAI, mock_transport
-from tests.pipeline.test_chat_to_creatio import activities_of, cases, post
+from tests.support.autofill import agent_patches_case, autofill_settings, open_client
+from tests.support.casebridge import Client, activities_of, cases, drain, post
+from tests.support.events import handoff, message
+from tests.support.openai_server import FakeOpenAI, mock_transport
 
 LLM_KEY = "llm-test-key-0123456789abcdef"  # never logged nor returned
 OUTAGE = "Our whole dashboard is down for all users since 9am, every page shows error 503. Order AB-123456."

@@ -11,7 +11,7 @@ import pytest
 
 from app.cli.main import main
 from app.observability.logs import _NOISY_LOGGERS as NOISY_LOGGERS
-from tests.extraction.conftest import MAPPINGS, REPO
+from tests.support.paths import MAPPINGS, REPO
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,10 @@ from litestar import Litestar
 from app.asgi import Adapters
 from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.settings import Settings
-from tests.conftest import drain
-from tests.events import handoff, message
-from tests.extraction.conftest import MAPPINGS, Client, agent_patches_case, autofill_settings, open_client
-from tests.pipeline.test_chat_to_creatio import cases, post, store_of
+from tests.support.autofill import agent_patches_case, autofill_settings, open_client
+from tests.support.casebridge import Client, cases, drain, post, store_of
+from tests.support.events import handoff, message
+from tests.support.paths import MAPPINGS
 
 TRANSCRIPT = (
     "Customer: The mobile app crashes on my iPhone, order AB-123456.\n"

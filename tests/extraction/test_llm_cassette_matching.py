@@ -14,9 +14,9 @@ from app.extraction.fallback import ExtractionFailed
 from app.extraction.mapping import FieldMapping
 from app.extraction.prompts import PromptSet
 from app.extraction.transcript_input import from_pairs
-from tests.extraction.conftest import PROMPTS
-from tests.extraction.test_llm_cassettes import BILLING
 from tests.support import cassettes
+from tests.support.llm_transcripts import BILLING
+from tests.support.paths import PROMPTS
 
 CASSETTE = cassettes.LLM_CASSETTE_DIR / "test_billing_dispute_is_extracted_with_evidence.yaml"
 

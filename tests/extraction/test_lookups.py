@@ -13,8 +13,7 @@ from app.adapters.creatio.lookups import CreatioLookups
 from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.extraction.mapping import FieldMapping
 from app.pipeline.autofill.lookups import LookupCache, wanted_names
-from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
-from tests.extraction.conftest import Client
+from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL, Client
 
 
 class CountingPort:

@@ -3,42 +3,12 @@
 from typing import Any
 
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
-from app.db.tables import ConversationRow, JobRow
+from app.db.tables import JobRow
 from app.domain.creatio_ids import ActivityStatusIds, CaseOriginIds, CaseStatusIds, RoleIds
-from app.sandbox import SandboxStore
-from tests.conftest import drain
-from tests.events import handoff, message, resolved, signed
-
-Client = AsyncTestClient[Litestar]
-
-
-async def post(client: Client, event: dict[str, Any]) -> None:
-    body, headers = signed(event)
-    response = await client.post("/api/v1/events", content=body, headers=headers)
-    assert response.status_code in (200, 202), response.text
-
-
-def store_of(sandbox_app: Litestar) -> SandboxStore:
-    store: SandboxStore = sandbox_app.state.sandbox
-    return store
-
-
-def cases(sandbox_app: Litestar) -> list[dict[str, Any]]:
-    return store_of(sandbox_app).rows("Case")
-
-
-def activities_of(sandbox_app: Litestar, case_id: Any) -> list[dict[str, Any]]:
-    rows = [a for a in store_of(sandbox_app).rows("Activity") if str(a["CaseId"]) == str(case_id)]
-    return sorted(rows, key=lambda a: (a["StartDate"], a["CreatedOn"]))
-
-
-async def conversation(client: Client, external_id: str) -> ConversationRow:
-    async with client.app.state.services.sessions() as session:
-        query = select(ConversationRow).where(ConversationRow.external_id == external_id)
-        return (await session.exec(query)).one()
+from tests.support.casebridge import Client, activities_of, cases, conversation, drain, post, store_of
+from tests.support.events import handoff, message, resolved
 
 
 async def test_every_conversation_mode_creates_one_case_with_activities_in_order(

@@ -19,8 +19,8 @@ from app.db.engine import SessionFactory, create_engine, create_session_factory
 from app.db.tables import ConversationRow, JobRow, MessageRow
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.settings import Settings
-from tests.events import CHAT_SECRET, handoff, message, resolved, signed
-from tests.processes import sandbox_process, start, stop
+from tests.support.events import CHAT_SECRET, handoff, message, resolved, signed
+from tests.support.processes import sandbox_process, start, stop
 
 CONVERSATIONS = 50
 SECRET = "fault-test-sandbox-secret"

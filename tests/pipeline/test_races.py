@@ -15,9 +15,8 @@ from app.db.stores.intake import EventIntake
 from app.db.tables import ConversationRow, JobRow, MessageRow, utcnow
 from app.db.transactions import EngineTransactions
 from app.domain.events import CHAT_EVENT
-from tests.conftest import drain
-from tests.events import handoff, message, resolved, signed
-from tests.pipeline.test_chat_to_creatio import conversation, post, store_of
+from tests.support.casebridge import conversation, drain, post, store_of
+from tests.support.events import handoff, message, resolved, signed
 
 
 async def test_concurrent_first_events_of_a_new_conversation_are_both_kept(sessions: SessionFactory) -> None:

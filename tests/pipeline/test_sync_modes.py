@@ -13,9 +13,18 @@ from app.domain.creatio_ids import CaseStatusIds
 from app.sandbox import SandboxConfig
 from app.sandbox.ids import SandboxIds
 from app.settings import Settings
-from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings, drain
-from tests.events import handoff, message, resolved
-from tests.pipeline.test_chat_to_creatio import activities_of, cases, post, store_of
+from tests.support.casebridge import (
+    ADMIN_TOKEN,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_SECRET,
+    activities_of,
+    cases,
+    connected_settings,
+    drain,
+    post,
+    store_of,
+)
+from tests.support.events import handoff, message, resolved
 
 Client = AsyncTestClient[Litestar]
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow
 from app.web.services import WebServices
-from tests.events import CHAT_SECRET, handoff, message, resolved, signed
+from tests.support.events import CHAT_SECRET, handoff, message, resolved, signed
 
 Client = AsyncTestClient[Litestar]
 

@@ -14,7 +14,7 @@ import pytest
 from app.domain.creatio_ids import CasePriorityIds
 from app.ports.errors import PermanentFailure, TemporaryFailure
 from app.ports.external import AutofillResult
-from tests.events import handoff, message, resolved
+from tests.support.events import handoff, message, resolved
 from tests.support.in_memory import (
     AGENT_MARIA,
     FIRST_LINE,

@@ -11,7 +11,7 @@ from uuid import UUID
 from app.pipeline.crm_to_chat.check import ReplyRules
 from app.ports.errors import TemporaryFailure
 from app.ports.jobs import JobKind
-from tests.events import handoff, message, resolved
+from tests.support.events import handoff, message, resolved
 from tests.support.in_memory import (
     AGENT_MARIA,
     STATUS_RESOLVED,

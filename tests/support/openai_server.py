@@ -5,7 +5,7 @@ request asked for (its name echoed, `arguments` as a JSON string, like the real 
 `{"status": 500, "message": "..."}` becomes an error answer. Usage figures are derived from the request
 and answer sizes, so they are the same on every run.
 
-    python -m tests.fakes.openai_server --port 18081 --script answers.json
+    python -m tests.support.openai_server --port 18081 --script answers.json
 """
 
 from __future__ import annotations

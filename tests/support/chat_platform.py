@@ -10,7 +10,7 @@ from typing import Any
 import uvicorn
 
 from app.domain.signature import SIGNATURE_HEADER, SignatureError, verify
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 
 @dataclass(frozen=True)

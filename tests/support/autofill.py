@@ -1,39 +1,22 @@
-"""Fixtures of the field auto-fill tests: the shipped mapping and prompts, an app with auto-fill on."""
+"""The app with auto-fill on (the shipped mapping and prompts), and an agent's edit of a case in Creatio."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
-from app.extraction.mapping import FieldMapping
-from app.extraction.mapping_loader import load_mapping
-from app.extraction.prompts import PromptSet
 from app.settings import Settings
-from tests.conftest import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, connected_settings
-
-REPO = Path(__file__).resolve().parents[2]
-MAPPINGS = REPO / "field_mappings"
-PROMPTS = REPO / "prompts"
-Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture(scope="session")
-def mapping() -> FieldMapping:
-    loaded = load_mapping(MAPPINGS)
-    assert loaded.ok, loaded.problems
-    return loaded
-
-
-@pytest.fixture(scope="session")
-def prompts() -> PromptSet:
-    return PromptSet(PROMPTS)
+from tests.support.casebridge import (
+    ADMIN_TOKEN,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_SECRET,
+    Client,
+    connected_settings,
+)
+from tests.support.paths import MAPPINGS, PROMPTS
 
 
 def autofill_settings(settings: Settings, **overrides: Any) -> Settings:
@@ -45,13 +28,6 @@ async def open_client(settings: Settings, adapters: Adapters) -> Client:
     client = AsyncTestClient(app=create_app(settings, adapters))
     client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
     return client
-
-
-@pytest.fixture
-async def autofill_client(settings: Settings, sandbox_http: httpx.AsyncClient) -> AsyncIterator[Client]:
-    """The app connected to the in-process sandbox with field_mappings/default.yaml and no LLM key."""
-    async with await open_client(autofill_settings(settings), Adapters(creatio_http=sandbox_http)) as client:
-        yield client
 
 
 async def sandbox_token(sandbox_http: httpx.AsyncClient) -> str:
