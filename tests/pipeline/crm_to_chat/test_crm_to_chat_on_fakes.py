@@ -1,6 +1,6 @@
-"""Creatio to chat on in-memory ports, run by the real job runner: what the sandbox tests in
-tests/crm_to_chat/ check end to end (replies, closures, echo guard, the reconciliation, delivery outcomes),
-without HTTP or a database."""
+"""Creatio to chat on in-memory ports, run by the real job runner: what the sandbox tests beside it in
+tests/pipeline/crm_to_chat/ check end to end (replies, closures, echo guard, the reconciliation, delivery
+outcomes), without HTTP or a database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Console fixtures: the app connected to the in-process sandbox, with the demo pages on, and a login."""
+"""Console and demo page fixtures: the app connected to the in-process sandbox, demo pages on, a login."""
 
 from __future__ import annotations
 
