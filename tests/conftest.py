@@ -19,17 +19,21 @@ from vcr import VCR
 
 from app.asgi import Adapters, create_app
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
-from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
-from tests.events import CHAT_SECRET
+from tests.support.casebridge import (
+    ADMIN_TOKEN,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_SECRET,
+    SANDBOX_URL,
+    connected_settings,
+)
 from tests.support.cassettes import register_matchers
+from tests.support.events import CHAT_SECRET
+from tests.support.postgres import DEFAULT_POSTGRES_URL, admin_execute
 
-SANDBOX_URL = "http://127.0.0.1:8100"
-SANDBOX_CLIENT_ID = "casebridge-sandbox"
-SANDBOX_SECRET = "test-sandbox-secret-value"
-ADMIN_TOKEN = "test-admin-token"
-DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# Fixtures that tests in several directories use, beyond the ones below (pytest reads this here only).
+pytest_plugins = ["tests.support.autofill_fixtures"]
 
 
 @pytest.fixture
@@ -80,14 +84,6 @@ def postgres_server_url() -> str:
     return os.environ.get("CASEBRIDGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
-async def _admin_execute(dsn: str, statement: str) -> None:
-    conn = await asyncpg.connect(dsn, timeout=3)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
@@ -95,7 +91,7 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     name = f"casebridge_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin_execute(dsn, f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin_execute(dsn, f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         if os.environ.get("CASEBRIDGE_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required here but unreachable at {url.host}:{url.port}: {exc}")
@@ -105,7 +101,7 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -136,22 +132,6 @@ async def intake_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Lit
         yield client
 
 
-def connected_settings(settings: Settings, **overrides: object) -> Settings:
-    """Settings seeded with a connection to the in-process sandbox, no in-app workers."""
-    values: dict[str, object] = {
-        "workers": 0,
-        "chat_signing_secret": SecretStr(CHAT_SECRET),
-        "retry_base_seconds": 0.01,
-        "retry_max_seconds": 0.05,
-        "creatio_instance_url": SANDBOX_URL,
-        "creatio_client_id": SANDBOX_CLIENT_ID,
-        "creatio_client_secret": SecretStr(SANDBOX_SECRET),
-        "creatio_default_group_id": str(RoleIds.FIRST_LINE),
-        "creatio_resolved_status_id": str(CaseStatusIds.RESOLVED),
-    }
-    return settings.model_copy(update=values | overrides)
-
-
 @pytest.fixture
 async def synced_client(
     settings: Settings, sandbox_http: httpx.AsyncClient
@@ -161,11 +141,6 @@ async def synced_client(
     async with AsyncTestClient(app=app) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
         yield client
-
-
-async def drain(client: AsyncTestClient[Litestar]) -> None:
-    """Run every runnable job of the app to completion (the tests' stand-in for background workers)."""
-    await client.app.state.runtime.runner.run_until_idle()
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:

@@ -19,9 +19,9 @@ from app.bootstrap.worker_slot import claim_worker_slot
 from app.db.engine import create_engine, create_session_factory
 from app.db.tables import JobRow
 from app.settings import Settings
-from tests.conftest import connected_settings
-from tests.events import CHAT_SECRET, message, signed
-from tests.processes import sandbox_process, start, stop
+from tests.support.casebridge import connected_settings
+from tests.support.events import CHAT_SECRET, message, signed
+from tests.support.processes import sandbox_process, start, stop
 
 
 async def test_a_slot_is_held_until_released_and_keeps_its_name(tmp_path: Path) -> None:

@@ -7,48 +7,27 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.processes import free_port, stop, wait_until_serving
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path(os.environ.get("CASEBRIDGE_CHROMIUM", "/usr/bin/chromium"))
-ADMIN_TOKEN = "browser-test-admin-token"
-CHROMIUM_ARGS = [  # keep Chromium off the (closed) network
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DESKTOP = {"width": 1280, "height": 800}
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    sandbox_url: str
-
-
-def _browser_missing() -> str | None:
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    if not CHROMIUM.exists():
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    return None
+from tests.support.browser import (
+    ADMIN_TOKEN,
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    Server,
+    browser_missing,
+)
+from tests.support.paths import REPO
+from tests.support.processes import free_port, stop, wait_until_serving
 
 
 @pytest.fixture(scope="session")
 def chromium_available() -> None:
     """Skip where Chromium is missing, except in CI (CASEBRIDGE_REQUIRE_BROWSER=1): there it fails."""
-    problem = _browser_missing()
+    problem = browser_missing()
     if problem is None:
         return
     if os.environ.get("CASEBRIDGE_REQUIRE_BROWSER") == "1":
@@ -131,10 +110,3 @@ async def context(browser: Any, request: pytest.FixtureRequest) -> AsyncIterator
 @pytest.fixture
 async def page(context: Any) -> Any:
     return await context.new_page()
-
-
-async def log_in(page: Any, server: Server, path: str = "/console/") -> None:
-    await page.goto(f"{server.url}{path}")
-    await page.get_by_label("Admin token").fill(ADMIN_TOKEN)
-    await page.get_by_role("button", name="Log in").click()
-    await page.wait_for_selector("nav[aria-label='Console']")

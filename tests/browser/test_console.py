@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import ADMIN_TOKEN, Server, log_in
+from tests.support.browser import ADMIN_TOKEN, Server, log_in
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}

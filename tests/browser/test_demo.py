@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import Server, log_in
+from tests.support.browser import Server, log_in
 
 SCRIPT = "<script>window.pwned = 1</script><img src=x onerror=window.pwned=2>"
 

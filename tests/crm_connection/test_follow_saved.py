@@ -21,9 +21,9 @@ from app.db.engine import create_engine, create_session_factory
 from app.db.tables import ConversationRow, JobRow
 from app.domain.crm_connection import ConnectionSettingsInput
 from app.settings import Settings
-from tests.conftest import connected_settings
-from tests.events import CHAT_SECRET, handoff, message, signed
-from tests.processes import sandbox_process, start, stop
+from tests.support.casebridge import connected_settings
+from tests.support.events import CHAT_SECRET, handoff, message, signed
+from tests.support.processes import sandbox_process, start, stop
 
 
 def flipped(runtime: Runtime, **changes: Any) -> ConnectionSettingsInput:

@@ -14,7 +14,7 @@ from app.extraction.eval_report import ProgressBar, format_report
 from app.extraction.mapping import FieldMapping
 from app.extraction.offline import OfflineExtractor
 from app.extraction.types import Extraction, ExtractorInfo, FieldValue
-from tests.extraction.conftest import REPO
+from tests.support.paths import REPO
 
 DATASET = REPO / "tests" / "data" / "autofill_eval.jsonl"
 

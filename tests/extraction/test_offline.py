@@ -14,7 +14,7 @@ from app.extraction.mapping_loader import load_mapping
 from app.extraction.offline import OfflineExtractor, score_confidence
 from app.extraction.transcript_input import from_pairs
 from app.extraction.types import FieldValue
-from tests.extraction.conftest import REPO
+from tests.support.paths import REPO
 
 DATASET = REPO / "tests" / "data" / "autofill_eval.jsonl"
 

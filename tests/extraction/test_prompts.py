@@ -11,7 +11,7 @@ from app.extraction.mapping import FieldMapping
 from app.extraction.prompts import PromptError, PromptSet
 from app.extraction.transcript_input import from_pairs
 from app.extraction.trim import estimate_tokens, trim
-from tests.extraction.conftest import PROMPTS
+from tests.support.paths import PROMPTS
 
 
 def copy_prompts(tmp_path: Path) -> Path:

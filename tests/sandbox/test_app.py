@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from app.domain.creatio_ids import CaseOriginIds
 from app.sandbox import SandboxConfig, SandboxStore, create_sandbox_app
-from tests.sandbox.conftest import BASE, CLIENT_ID, CLIENT_SECRET, Sandbox
+from tests.support.sandbox import BASE, CLIENT_ID, CLIENT_SECRET, Sandbox
 
 GRANT = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 

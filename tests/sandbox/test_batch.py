@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.domain.creatio_ids import CaseStatusIds
-from tests.sandbox.conftest import BASE, Sandbox, error_message
+from tests.support.sandbox import BASE, Sandbox, error_message
 
 BATCH = "/0/odata/$batch"
 

@@ -11,7 +11,7 @@ from app.domain.creatio_ids import ZERO_GUID, ClosureCodeIds
 from app.domain.creatio_ids import CaseStatusIds as S
 from app.sandbox.ids import SandboxIds
 from app.sandbox.values import MIN_DATE
-from tests.sandbox.conftest import MakeSandbox, Receiver, Sandbox
+from tests.support.sandbox import MakeSandbox, Receiver, Sandbox
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 

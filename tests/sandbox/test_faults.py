@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.sandbox import FaultProfile
-from tests.sandbox.conftest import CLIENT_ID, CLIENT_SECRET, MakeSandbox, Sandbox
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, MakeSandbox, Sandbox
 
 GRANT = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 

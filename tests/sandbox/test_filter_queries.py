@@ -10,7 +10,7 @@ import pytest
 
 from app.domain.creatio_ids import CaseOriginIds, CaseStatusIds
 from app.sandbox.ids import SandboxIds
-from tests.sandbox.conftest import MakeSandbox, Sandbox, error_message
+from tests.support.sandbox import MakeSandbox, Sandbox, error_message
 
 A = UUID("00000000-0000-4000-8000-00000000000a")
 B = UUID("00000000-0000-4000-8000-00000000000b")

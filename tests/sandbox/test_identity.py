@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.sandbox.conftest import CLIENT_ID, CLIENT_SECRET, MakeSandbox, Sandbox, error_message
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, MakeSandbox, Sandbox, error_message
 
 GRANT = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 

@@ -18,7 +18,7 @@ from app.domain.creatio_ids import (
     CaseStatusIds,
 )
 from app.sandbox.ids import SandboxIds
-from tests.sandbox.conftest import ODATA, MakeSandbox, Sandbox, error_message
+from tests.support.sandbox import ODATA, MakeSandbox, Sandbox, error_message
 
 MIN_DATE = "0001-01-01T00:00:00Z"
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.creatio_ids import ActivityCategoryIds, ActivityTypeIds, CaseStatusIds
 from app.sandbox.ids import SandboxIds
-from tests.sandbox.conftest import BASE, ODATA, MakeSandbox, Sandbox, error_message
+from tests.support.sandbox import BASE, ODATA, MakeSandbox, Sandbox, error_message
 
 
 async def test_list_has_context_and_value(sb: Sandbox) -> None:

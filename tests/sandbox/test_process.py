@@ -12,7 +12,7 @@ import pytest
 from app.domain.creatio_ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds
 from app.domain.creatio_ids import CaseStatusIds as S
 from app.sandbox.ids import SandboxIds
-from tests.sandbox.conftest import MakeSandbox, Receiver, Sandbox
+from tests.support.sandbox import MakeSandbox, Receiver, Sandbox
 
 HOOK = "https://casebridge.test/webhooks/creatio/hook-token"
 

@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 
 from app.domain.creatio_ids import CasePriorityIds, CaseStatusIds
-from tests.sandbox.conftest import BASE, MakeSandbox, Sandbox, error_message
+from tests.support.sandbox import BASE, MakeSandbox, Sandbox, error_message
 
 
 async def _names(sb: Sandbox, query: str) -> list[str]:

@@ -21,7 +21,7 @@ real HTTP against the sandbox (a `python -m app.sandbox` subprocess on a free lo
 
 LLM (`https://llm.test/v1`, `make record-llm-cassettes`): recording goes to the real OpenAI API when
 OPENAI_API_KEY is set, otherwise (and always for the tests that script a bad answer) to the in-repo fake,
-`tests/fakes/openai_server.py`, on a free loopback port. Scrubbing: the origin (api.openai.com or the
+`tests/support/openai_server.py`, on a free loopback port. Scrubbing: the origin (api.openai.com or the
 fake) becomes `https://llm.test`; only content-type is kept, in requests (no key, no `x-stainless-*`) and
 responses (no cookies, request ids or organisation names). Bodies are matched as JSON with the pydantic
 version in `errors.pydantic.dev/<version>/` links (part of a re-ask's message) ignored: a prompt, mapping
@@ -50,8 +50,8 @@ from vcr.cassette import Cassette
 from vcr.request import Request
 from vcr.util import read_body
 
-from tests.fakes.openai_server import FakeOpenAI, serve
-from tests.processes import free_port, stop
+from tests.support.openai_server import FakeOpenAI, serve
+from tests.support.processes import free_port, stop
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASSETTE_ROOT = REPO_ROOT / "cassettes"

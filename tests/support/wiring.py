@@ -31,7 +31,7 @@ from tests.support.in_memory import (
     ScriptedAutofill,
 )
 
-# As the e2e tests' connection (tests/conftest.py: connected_settings).
+# As the e2e tests' connection (tests/support/casebridge.py: connected_settings).
 DEFAULT_SETTINGS = SyncSettings(default_group_id=FIRST_LINE, resolved_status_id=STATUS_RESOLVED)
 
 
@@ -55,7 +55,7 @@ class InMemoryApp:
             assert self.db.receive(event) == "accepted", event["id"]
 
     async def drain(self) -> None:
-        """Run every job that is due, and those they enqueue, to the end (as `tests.conftest.drain`)."""
+        """Run every job that is due, and those they enqueue, to the end (as casebridge.drain)."""
         await self.runner.run_until_idle(max_seconds=5)
 
     async def drain_later(self, seconds: float = 600) -> None:

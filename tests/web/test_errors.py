@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from app.db.admin import AdminQueries
 from app.web.services import WebServices
-from tests.events import message, signed
+from tests.support.events import message, signed
 
 Client = AsyncTestClient[Litestar]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +14,8 @@ from app.extraction.mapping import FieldMapping
 from app.extraction.types import Extraction, Extractor
 from app.pipeline.autofill.lookups import LookupCache, LookupTable
 from app.pipeline.autofill.policy import CaseState, Decision, decide
-from app.ports.external import AutofillResult, CrmPort
+from app.pipeline.autofill.report import MappingReport, mapping_report
+from app.ports.external import AutofillPort, AutofillResult, CrmPort
 from app.ports.stores import AutofillAuditPort
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,7 @@ class FieldAutofill:
         plan = await self.plan(transcript, case_id, crm)
         applied = plan.fields
         # DEBUG: the audit rows written with the case keep every decision (console, conversation page);
-        # at INFO a line per conversation is a measurable share of the sync's CPU (docs/performance.md,
-        # 'End to end').
+        # at INFO a line per conversation is a measurable cost on the sync's hot path (docs/performance.md).
         logger.debug(
             "fields auto-filled",
             extra={
@@ -93,6 +93,35 @@ class FieldAutofill:
             )
             return CaseState(ours=ours, unreadable=f"{type(exc).__name__}: {str(exc)[:120]}")
         return CaseState(current=current or {}, ours=ours)
+
+
+@dataclass
+class AutofillSetup:
+    """The auto-fill as configured at start: the sync uses `port`, the admin pages the rest.
+    `service` is None when auto-fill is off (no mapping files, or problems in them)."""
+
+    mapping: FieldMapping
+    port: AutofillPort
+    service: FieldAutofill | None = None
+    prompt_version: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def off_reason(self) -> str:
+        return "; ".join(self.problems) or "there are no mapping files"
+
+    async def report(self, directory: str) -> MappingReport:
+        """Every mapped field's state, with the lookup GUIDs as resolved against the current Creatio."""
+        service = self.service
+        table = await service.lookups.table(self.mapping) if service else None
+        info = service.extractor.info if service else None
+        return mapping_report(self.mapping, directory, table, info, self.prompt_version)
+
+    async def on_connection_saved(self) -> None:
+        """Test & Save: resolve the lookup values again against the (possibly new) Creatio."""
+        if self.service is not None:
+            self.service.lookups.invalidate()
+            await self.service.lookups.refresh(self.mapping)
 
 
 def audit_rows(plan: AutofillPlan, conversation: str, case_id: UUID | None) -> list[dict[str, Any]]:

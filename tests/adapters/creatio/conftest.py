@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.adapters.creatio import CreatioClient
-from tests.adapters.creatio.fakes import FakeCreatio, connection
+from tests.support.fake_creatio import FakeCreatio, connection
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.adapters.creatio import (
     CreatioPermanentError,
     CreatioRetryableError,
 )
-from tests.adapters.creatio.fakes import ODATA, FakeCreatio, json_response
+from tests.support.fake_creatio import ODATA, FakeCreatio, json_response
 
 CASE_ID = UUID("0b7f1c52-2c6a-4f4e-9a4e-0d5c2b1f7a10")
 DUP = (

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.adapters.creatio import CreatioClient, CreatioPermanentError, CreatioRetryableError
-from tests.adapters.creatio.fakes import ODATA, FakeCreatio, creatio_error, json_response
+from tests.support.fake_creatio import ODATA, FakeCreatio, creatio_error, json_response
 
 CASE_ID = UUID("c0ffee00-1b0e-4c53-9e5e-6a3c2f0d9b11")
 BODY = {"Id": CASE_ID, "Subject": "Invoice is wrong"}

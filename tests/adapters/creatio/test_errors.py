@@ -15,7 +15,7 @@ from app.adapters.creatio import (
     CreatioPermanentError,
     CreatioRetryableError,
 )
-from tests.adapters.creatio.fakes import FakeCreatio, creatio_error, json_response
+from tests.support.fake_creatio import FakeCreatio, creatio_error, json_response
 
 CASE_ID = UUID("5f3ad5cc-1b0e-4c53-9e5e-6a3c2f0d9b11")
 

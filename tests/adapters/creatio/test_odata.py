@@ -17,7 +17,7 @@ from app.adapters.creatio import (
     CreatioClient,
     build_http_client,
 )
-from tests.adapters.creatio.fakes import ODATA, TOKEN_PREFIX, FakeCreatio, connection, json_response
+from tests.support.fake_creatio import ODATA, TOKEN_PREFIX, FakeCreatio, connection, json_response
 
 CASE_ID = UUID("0b7f1c52-2c6a-4f4e-9a4e-0d5c2b1f7a10")
 JSON_CT = "application/json; charset=utf-8; IEEE754Compatible=true"

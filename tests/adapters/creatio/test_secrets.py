@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.adapters.creatio import CreatioClient, CreatioError
-from tests.adapters.creatio.fakes import (
+from tests.support.fake_creatio import (
     SECRET,
     TOKEN_PREFIX,
     FakeCreatio,

@@ -15,7 +15,7 @@ from app.adapters.creatio import (
     CreatioClient,
     CreatioRetryableError,
 )
-from tests.adapters.creatio.fakes import (
+from tests.support.fake_creatio import (
     CLIENT_ID,
     ODATA,
     SECRET,

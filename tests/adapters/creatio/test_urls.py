@@ -13,7 +13,7 @@ from app.adapters.creatio import (
     normalize_identity_url,
     normalize_instance_url,
 )
-from tests.adapters.creatio.fakes import SECRET
+from tests.support.fake_creatio import SECRET
 
 GOOD_INSTANCE_URLS = [
     ("https://acme.creatio.com", "https://acme.creatio.com"),

@@ -1,6 +1,6 @@
-"""ConversationSync on in-memory ports, run by the real job runner: what the sandbox tests in
-tests/pipeline/ check end to end (cases, activities, handoff, resolution, failures), without HTTP or a
-database."""
+"""ConversationSync on in-memory ports, run by the real job runner: what the sandbox tests beside it in
+tests/pipeline/chat_to_crm/ check end to end (cases, activities, handoff, resolution, failures), without
+HTTP or a database."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from app.domain.creatio_ids import CasePriorityIds
 from app.ports.errors import PermanentFailure, TemporaryFailure
 from app.ports.external import AutofillResult
-from tests.events import handoff, message, resolved
+from tests.support.events import handoff, message, resolved
 from tests.support.in_memory import (
     AGENT_MARIA,
     FIRST_LINE,

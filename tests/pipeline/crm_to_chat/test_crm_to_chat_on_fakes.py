@@ -1,6 +1,6 @@
-"""Creatio to chat on in-memory ports, run by the real job runner: what the sandbox tests in
-tests/crm_to_chat/ check end to end (replies, closures, echo guard, the reconciliation, delivery outcomes),
-without HTTP or a database."""
+"""Creatio to chat on in-memory ports, run by the real job runner: what the sandbox tests beside it in
+tests/pipeline/crm_to_chat/ check end to end (replies, closures, echo guard, the reconciliation, delivery
+outcomes), without HTTP or a database."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from uuid import UUID
 from app.pipeline.crm_to_chat.check import ReplyRules
 from app.ports.errors import TemporaryFailure
 from app.ports.jobs import JobKind
-from tests.events import handoff, message, resolved
+from tests.support.events import handoff, message, resolved
 from tests.support.in_memory import (
     AGENT_MARIA,
     STATUS_RESOLVED,

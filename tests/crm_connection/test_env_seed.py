@@ -1,0 +1,50 @@
+"""Headless deploys: the connection can be seeded from the environment and is verified in the background."""
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from app.asgi import Adapters, create_app
+from app.bootstrap.runtime import build_runtime
+from app.bootstrap.secrets import MissingSecretError
+from app.settings import Settings
+from tests.support.casebridge import ADMIN_TOKEN, connected_settings
+
+
+async def test_seed_is_saved_normalised_and_verified(
+    settings: Settings, sandbox_http: httpx.AsyncClient
+) -> None:
+    seeded = connected_settings(settings, creatio_instance_url="http://127.0.0.1:8100/")
+    async with AsyncTestClient(app=create_app(seeded, Adapters(creatio_http=sandbox_http))) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        for _ in range(250):  # verification runs in the background; allow for a busy machine
+            view = (await client.get("/api/v1/admin/connection")).json()
+            if view["verified_at"]:
+                break
+            await asyncio.sleep(0.02)
+        assert view["instance_url"] == "http://127.0.0.1:8100"
+        assert view["verified_at"] is not None
+        assert view["client_secret"] == "********"
+
+
+async def test_seed_does_not_overwrite_a_saved_connection(
+    settings: Settings, sandbox_http: httpx.AsyncClient
+) -> None:
+    first = connected_settings(settings)
+    async with AsyncTestClient(app=create_app(first, Adapters(creatio_http=sandbox_http))):
+        pass
+    second = connected_settings(settings, creatio_client_id="another-client")
+    async with AsyncTestClient(app=create_app(second, Adapters(creatio_http=sandbox_http))) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        assert (await client.get("/api/v1/admin/connection")).json()["client_id"] == "casebridge-sandbox"
+
+
+async def test_production_refuses_to_start_without_secrets(settings: Settings) -> None:
+    production = settings.model_copy(update={"environment": "production", "admin_token": None})
+    async with AsyncExitStack() as stack:
+        with pytest.raises(MissingSecretError, match="CASEBRIDGE_ADMIN_TOKEN must be set in production"):
+            await build_runtime(production, Adapters(), stack)
+    assert not (settings.data_dir / "admin-token").exists()

@@ -1,0 +1,60 @@
+"""Casebridge, the sandbox's business process calling its webhook, and a fake chat platform on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.asgi import Adapters, create_app
+from app.sandbox import SandboxConfig, create_sandbox_app
+from app.settings import Settings
+from tests.support.casebridge import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, Client
+from tests.support.chat_platform import FakeChatPlatform
+from tests.support.crm_to_chat import OUTBOUND_SECRET, ForwardToApp, crm_to_chat_settings
+
+
+@pytest.fixture
+def forward() -> ForwardToApp:
+    return ForwardToApp()
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, webhook_retries=0)
+
+
+@pytest.fixture
+async def sandbox_app(sandbox_config: SandboxConfig, forward: ForwardToApp) -> AsyncIterator[Litestar]:
+    async with httpx.AsyncClient(transport=forward) as callbacks:
+        yield create_sandbox_app(sandbox_config, http_client=callbacks)
+
+
+@pytest.fixture
+async def chat_platform() -> AsyncIterator[FakeChatPlatform]:
+    platform = FakeChatPlatform(OUTBOUND_SECRET)
+    await platform.start()
+    yield platform
+    await platform.stop()
+
+
+@pytest.fixture
+def app_settings(settings: Settings, chat_platform: FakeChatPlatform) -> Settings:
+    return crm_to_chat_settings(settings, chat_platform)
+
+
+@pytest.fixture
+async def client(
+    app_settings: Settings, sandbox_http: httpx.AsyncClient, forward: ForwardToApp
+) -> AsyncIterator[Client]:
+    """Casebridge, connected to the sandbox, whose webhook callbacks reach it (the token in the URL)."""
+    async with httpx.AsyncClient() as chat_http:
+        app = create_app(app_settings, Adapters(creatio_http=sandbox_http, chat_http=chat_http))
+        async with AsyncTestClient(app=app) as client:
+            client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+            forward.target = client
+            yield client
+            forward.target = None

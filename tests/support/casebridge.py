@@ -1,0 +1,82 @@
+"""Casebridge under test, in-process against the in-process sandbox: the admin token, settings connected to
+the sandbox, posting signed events, running the jobs, and reading what reached the app and the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from pydantic import SecretStr
+from sqlmodel import select
+
+from app.db.tables import ConversationRow
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.sandbox import SandboxStore
+from app.settings import Settings
+from tests.support.events import CHAT_SECRET, signed
+
+SANDBOX_URL = "http://127.0.0.1:8100"
+SANDBOX_CLIENT_ID = "casebridge-sandbox"
+SANDBOX_SECRET = "test-sandbox-secret-value"
+ADMIN_TOKEN = "test-admin-token"
+
+Client = AsyncTestClient[Litestar]
+
+
+def connected_settings(settings: Settings, **overrides: object) -> Settings:
+    """Settings seeded with a connection to the in-process sandbox, no in-app workers."""
+    values: dict[str, object] = {
+        "workers": 0,
+        "chat_signing_secret": SecretStr(CHAT_SECRET),
+        "retry_base_seconds": 0.01,
+        "retry_max_seconds": 0.05,
+        "creatio_instance_url": SANDBOX_URL,
+        "creatio_client_id": SANDBOX_CLIENT_ID,
+        "creatio_client_secret": SecretStr(SANDBOX_SECRET),
+        "creatio_default_group_id": str(RoleIds.FIRST_LINE),
+        "creatio_resolved_status_id": str(CaseStatusIds.RESOLVED),
+    }
+    return settings.model_copy(update=values | overrides)
+
+
+async def drain(client: Client) -> None:
+    """Run every runnable job of the app to completion (the tests' stand-in for background workers)."""
+    await client.app.state.runtime.runner.run_until_idle()
+
+
+async def post(client: Client, event: dict[str, Any]) -> None:
+    body, headers = signed(event)
+    response = await client.post("/api/v1/events", content=body, headers=headers)
+    assert response.status_code in (200, 202), response.text
+
+
+async def post_events(client: Client, *events: dict[str, Any]) -> None:
+    for event in events:
+        await post(client, event)
+
+
+async def conversation(client: Client, external_id: str) -> ConversationRow:
+    async with client.app.state.services.sessions() as session:
+        query = select(ConversationRow).where(ConversationRow.external_id == external_id)
+        row: ConversationRow = (await session.exec(query)).one()
+        return row
+
+
+async def rows(client: Client, table: type[Any]) -> list[Any]:
+    async with client.app.state.services.sessions() as session:
+        return list((await session.exec(select(table))).all())
+
+
+def store_of(sandbox_app: Litestar) -> SandboxStore:
+    store: SandboxStore = sandbox_app.state.sandbox
+    return store
+
+
+def cases(sandbox_app: Litestar) -> list[dict[str, Any]]:
+    return store_of(sandbox_app).rows("Case")
+
+
+def activities_of(sandbox_app: Litestar, case_id: Any) -> list[dict[str, Any]]:
+    rows = [a for a in store_of(sandbox_app).rows("Activity") if str(a["CaseId"]) == str(case_id)]
+    return sorted(rows, key=lambda a: (a["StartDate"], a["CreatedOn"]))

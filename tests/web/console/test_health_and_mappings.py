@@ -1,0 +1,95 @@
+"""Health (page and JSON), the pick-lists API, and the field mappings page with its preview."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from app.db.tables import JobRow
+from app.domain.creatio_ids import CasePriorityIds
+from tests.support.casebridge import ADMIN_TOKEN, Client
+from tests.support.console import form_token
+from tests.support.events import message, signed
+
+BEARER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+async def test_health_shows_queue_dead_letters_token_webhook_and_poll(admin: Client) -> None:
+    for n in range(3):
+        body, headers = signed(message(f"conv_{n}", "m1", "Hello"))
+        await admin.post("/api/v1/events", content=body, headers=headers)
+    async with admin.app.state.services.sessions() as session, session.begin():
+        await session.exec(update(JobRow).where(JobRow.id == 1).values(state="dead", last_error="boom: 403"))
+    token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
+    await admin.post(
+        "/webhooks/creatio", json={"caseId": "not-a-guid"}, headers={"Authorization": "Bearer x"}
+    )
+
+    page = await admin.get("/console/health")
+
+    assert page.status_code == 200
+    assert '<dd id="queue-depth">2</dd>' in page.text
+    assert "boom: 403" in page.text
+    assert 'action="/console/jobs/1/retry"' in page.text
+    assert "Reconciliation" in page.text
+    assert "(HTTP 401)" in page.text  # the refused webhook call
+    snapshot = (await admin.get("/api/v1/admin/health", headers=BEARER)).json()
+    assert snapshot["queue"]["queued"] == 2
+    assert snapshot["queue"]["dead"] == 1
+    assert snapshot["dead_letters"][0]["last_error"] == "boom: 403"
+    assert snapshot["creatio"]["configured"] is True
+    assert snapshot["webhook"]["last_refused_status"] == 401
+    assert token not in page.text
+
+
+async def test_pick_lists_api(admin: Client) -> None:
+    assert (await admin.get("/api/v1/admin/creatio/pick-lists")).status_code == 401
+    lists = (await admin.get("/api/v1/admin/creatio/pick-lists", headers=BEARER)).json()
+    assert {"Maria Lopez", "Tom Becker", "Yuki Tanaka"} <= {o["name"] for o in lists["owners"]}
+    assert "1st-line support" in {g["name"] for g in lists["groups"]}
+    assert "Closed" in {s["name"] for s in lists["statuses"]}
+
+
+async def test_mapping_page_shows_each_field_and_lookup_value(autofill_admin: Client) -> None:
+    page = await autofill_admin.get("/console/field-mappings")
+
+    assert page.status_code == 200
+    assert "Auto-fill is <strong>on</strong>" in page.text
+    assert "field_mappings/default.yaml:" in page.text
+    assert "<code>PriorityId</code>" in page.text
+    assert str(CasePriorityIds.CRITICAL) in page.text  # resolved live
+
+
+async def test_preview_of_a_pasted_transcript(autofill_admin: Client) -> None:
+    transcript = "Customer: Our whole team cannot log in, error 500. Order AB-123456 is blocked."
+    page = await autofill_admin.post(
+        "/console/field-mappings/preview",
+        data={
+            "transcript": transcript,
+            "csrf_token": await form_token(autofill_admin, "/console/field-mappings"),
+        },
+    )
+
+    assert page.status_code == 200
+    assert "What would be filled" in page.text
+    assert "AB-123456" in page.text
+    assert "&#34;AB-123456&#34;" in page.text or "AB-123456</q>" in page.text
+    assert "The note the agent would see on the case" in page.text
+
+
+async def test_preview_of_a_picked_conversation_and_a_bad_transcript(autofill_admin: Client) -> None:
+    body, headers = signed(message("conv_p", "m1", "Order XY-654321 arrived broken, it is urgent"))
+    await autofill_admin.post("/api/v1/events", content=body, headers=headers)
+    page = await autofill_admin.get("/console/field-mappings")
+    conversation_id = page.text.split('<option value="')[2].split('"')[0]
+    token = await form_token(autofill_admin, "/console/field-mappings")
+
+    picked = await autofill_admin.post(
+        "/console/field-mappings/preview", data={"conversation_id": conversation_id, "csrf_token": token}
+    )
+    empty = await autofill_admin.post(
+        "/console/field-mappings/preview", data={"transcript": " ", "csrf_token": token}
+    )
+
+    assert "XY-654321" in picked.text
+    assert empty.status_code == 422
+    assert "the transcript is empty" in empty.text

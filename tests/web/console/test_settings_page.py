@@ -1,0 +1,134 @@
+"""Settings > Ticketing > Creatio: Test & Save with names instead of GUIDs, failures that say what to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.sandbox.ids import SandboxIds
+from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL, Client
+from tests.support.console import form_token
+
+PAGE = "/console/settings/creatio"
+
+
+async def _submit(admin: Client, **fields: Any) -> httpx.Response:
+    data = {"instance_url": SANDBOX_URL, "client_id": SANDBOX_CLIENT_ID, "action": "save"} | fields
+    return await admin.post(PAGE, data=data | {"csrf_token": await form_token(admin, PAGE)})
+
+
+async def test_test_and_save_resolves_names_to_guids_and_saves(admin: Client) -> None:
+    response = await _submit(
+        admin,
+        client_secret=SANDBOX_SECRET,
+        default_owner="maria lopez",
+        default_group="1st-line support",
+        resolved_status="Resolved",
+        create_case_only_on_handoff="on",
+    )
+
+    assert response.status_code == 200
+    assert "Test &amp; Save passed: the connection is saved and active" in response.text
+    assert "Owner: contact &#39;Maria Lopez&#39;." in response.text
+    assert SANDBOX_SECRET not in response.text  # write-only
+    saved = admin.app.state.services.connection.saved.settings
+    assert saved.default_owner_id == SandboxIds.AGENT_1_CONTACT
+    assert saved.default_group_id == RoleIds.FIRST_LINE
+    assert saved.resolved_status_id == CaseStatusIds.RESOLVED
+    assert saved.create_case_only_on_handoff is True
+
+
+async def test_the_saved_connection_shows_names_and_keeps_its_secret(admin: Client) -> None:
+    await _submit(admin, client_secret=SANDBOX_SECRET, default_owner=str(SandboxIds.AGENT_2_CONTACT))
+
+    page = await admin.get(PAGE)
+
+    assert 'value="Tom Becker"' in page.text  # the saved GUID, shown by its (unique) name
+    assert '<option value="Yuki Tanaka">' in page.text  # names to pick from, read from Creatio
+    assert '<option value="Resolved">resolved · ' in page.text
+    assert SANDBOX_SECRET not in page.text
+    again = await _submit(admin, default_owner="Tom Becker")  # secret left empty: the saved one is kept
+    assert "saved and active" in again.text
+
+
+async def test_a_wrong_secret_fails_with_a_hint_and_saves_nothing(admin: Client) -> None:
+    before = admin.app.state.services.connection.saved.settings  # verified_at may change meanwhile
+
+    response = await _submit(admin, client_secret="wrong-secret")
+
+    assert response.status_code == 422
+    assert "Not saved: fix the failed checks below" in response.text
+    assert "invalid_client" in response.text
+    assert "How to fix:</span> Copy the Client ID and Client Secret again" in response.text
+    assert "wrong-secret" not in response.text
+    assert admin.app.state.services.connection.saved.settings == before
+
+
+async def test_an_unknown_name_is_reported_on_its_field(admin: Client) -> None:
+    response = await _submit(admin, client_secret=SANDBOX_SECRET, default_group="Night shift")
+
+    assert response.status_code == 422
+    assert "No case group named &#39;Night shift&#39; in Creatio" in response.text
+    assert 'id="default_group" name="default_group"' in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+async def test_test_only_does_not_save(admin: Client) -> None:
+    before = admin.app.state.services.connection.saved.settings  # verified_at may change meanwhile
+    response = await _submit(admin, client_secret=SANDBOX_SECRET, action="test")
+    assert "All checks passed (not saved: this was a test)" in response.text
+    assert admin.app.state.services.connection.saved.settings == before
+
+
+async def test_names_load_through_the_entered_connection(admin: Client) -> None:
+    data = {"instance_url": SANDBOX_URL, "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_SECRET}
+    response = await admin.post(f"{PAGE}/lists", data=data | {"csrf_token": await form_token(admin, PAGE)})
+
+    body = response.json()
+    assert body["source"] == "entered"
+    assert "Maria Lopez" in [o["name"] for o in body["lists"]["owners"]]
+    assert "2nd-line support" in [g["name"] for g in body["lists"]["groups"]]
+    assert {"name": "Resolved", "detail": "resolved"}.items() <= next(
+        s for s in body["lists"]["statuses"] if s["name"] == "Resolved"
+    ).items()
+
+
+async def test_without_a_secret_names_load_only_where_test_and_save_would_reuse_the_saved_one(
+    admin: Client,
+) -> None:
+    """The one rule of the connection service: the saved secret never goes to another host."""
+    csrf = {"csrf_token": await form_token(admin, PAGE)}
+    same = {"instance_url": SANDBOX_URL + "/", "client_id": SANDBOX_CLIENT_ID}
+
+    saved = (await admin.post(f"{PAGE}/lists", data=same | csrf)).json()
+    elsewhere = (
+        await admin.post(f"{PAGE}/lists", data=same | csrf | {"instance_url": "https://other.example.com"})
+    ).json()
+
+    assert saved["source"] == "saved"
+    assert "Maria Lopez" in [o["name"] for o in saved["lists"]["owners"]]
+    assert elsewhere["lists"] is None
+    assert "type the client secret" in elsewhere["problem"]
+
+
+async def test_webhook_url_is_ready_to_paste_and_rotates(admin: Client) -> None:
+    crm_to_chat = admin.app.state.runtime.crm_to_chat
+    token = (await crm_to_chat.tokens.current()).value
+    page = await admin.get(PAGE)
+    assert f'value="http://127.0.0.1:8000/webhooks/creatio/{token}"' in page.text
+    assert 'data-copy="webhook-url"' in page.text
+
+    await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": await form_token(admin, PAGE)})
+
+    assert (await crm_to_chat.tokens.current()).value != token
+
+
+async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -> None:
+    response = await admin.post(f"{PAGE}/webhook/sandbox", data={"csrf_token": await form_token(admin, PAGE)})
+
+    assert "The sandbox&#39;s business process now calls this Casebridge webhook URL." in response.text
+    token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
+    hook = await admin.app.state.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
+    assert hook.json()["url"] == f"http://127.0.0.1:8000/webhooks/creatio/{token}"

@@ -1,0 +1,116 @@
+"""Demo pages (sandbox only): the chat widget through the real signed intake, the sandbox agent console."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.support.casebridge import SANDBOX_URL, Client, drain
+from tests.support.console import form_token
+from tests.support.events import CHAT_SECRET
+
+SCRIPT = "<script>document.title='pwned'</script> can you help?"
+
+
+async def _start(client: Client, text: str) -> str:
+    response = await client.post(
+        "/demo/chat",
+        data={
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "text": text,
+            "csrf_token": await form_token(client),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    location: str = response.headers["location"]
+    return location
+
+
+async def test_demo_pages_exist_only_with_the_sandbox(app_client: AsyncTestClient[Litestar]) -> None:
+    assert (await app_client.get("/demo/chat", follow_redirects=False)).status_code == 404
+    assert (await app_client.get("/demo/agent", follow_redirects=False)).status_code == 404
+
+
+async def test_a_customer_message_goes_through_the_signed_intake_and_gets_an_ai_reply(admin: Client) -> None:
+    widget = await _start(admin, "My invoice is wrong")
+    page = await admin.get(widget)
+
+    assert page.status_code == 200
+    assert "My invoice is wrong" in page.text
+    assert "Could you tell me the invoice or order number?" in page.text
+    assert CHAT_SECRET not in page.text
+    transcript = (await admin.get(f"{widget}/transcript")).json()
+    assert [b["kind"] for b in transcript["bubbles"]] == ["customer", "ai"]
+    assert transcript["status"] == "open"
+
+
+async def test_customer_text_is_escaped_in_the_widget(admin: Client) -> None:
+    widget = await _start(admin, SCRIPT)
+    page = await admin.get(widget)
+    assert "<script>document.title" not in page.text
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt; can you help?" in page.text
+
+
+async def test_asking_for_a_human_hands_off(admin: Client) -> None:
+    widget = await _start(admin, "The dashboard shows error 500")
+    token = await form_token(admin, widget)
+
+    response = await admin.post(
+        f"{widget}/messages",
+        data={"text": "", "action": "handoff", "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
+
+    body = response.json()
+    assert body["status"] == "handed_off"
+    assert body["bubbles"][-1]["text"] == "You asked for a human. An agent will reply here."
+    typed = await admin.post(f"{widget}/messages", data={"text": "hello?", "csrf_token": token})
+    assert typed.status_code == 200  # redirected back to the widget
+    kinds = [b["kind"] for b in (await admin.get(f"{widget}/transcript")).json()["bubbles"]]
+    assert kinds[-1] == "customer"  # after the handoff the AI stays quiet
+
+
+async def test_agent_console_lists_opens_replies_and_resolves(admin: Client) -> None:
+    widget = await _start(admin, "My invoice is wrong")
+    await drain(admin)
+
+    cases = await admin.get("/demo/agent")
+    assert "My invoice is wrong" in cases.text
+    case_path = cases.text.split('href="/demo/agent/cases/')[1].split('"')[0]
+    case = await admin.get(f"/demo/agent/cases/{case_path}")
+    assert case.status_code == 200
+    assert "Customer (Ada Lovelace): My invoice is wrong" in case.text
+    assert f'href="{widget}"' in case.text
+    token = await form_token(admin, f"/demo/agent/cases/{case_path}")
+
+    await admin.post(
+        f"/demo/agent/cases/{case_path}/reply", data={"text": "We fixed it.", "csrf_token": token}
+    )
+    await admin.post(
+        f"/demo/agent/cases/{case_path}/status", data={"status_name": "Resolved", "csrf_token": token}
+    )
+
+    sandbox = admin.app.state.runtime.creatio_http
+    detail = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases/{case_path}")).json()
+    assert detail["case"]["StatusName"] == "Resolved"
+    assert detail["activities"][-1]["DetailedResult"] == "We fixed it."
+
+
+async def test_an_unknown_chat_or_case_is_a_404(admin: Client) -> None:
+    assert (await admin.get("/demo/chat/demo_nope")).status_code == 404
+    assert (await admin.get("/demo/agent/cases/00000000-0000-4000-8000-000000000001")).status_code == 404
+
+
+async def test_ending_the_chat_resolves_the_creatio_case(admin: Client) -> None:
+    widget = await _start(admin, "My invoice is wrong")
+    token = await form_token(admin, widget)
+    await admin.post(f"{widget}/messages", data={"action": "resolve", "csrf_token": token})
+    await drain(admin)
+
+    assert (await admin.get(f"{widget}/transcript")).json()["status"] == "resolved"
+    sandbox = admin.app.state.runtime.creatio_http
+    cases = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
+    assert cases[0]["Subject"] == "My invoice is wrong"
+    assert cases[0]["StatusName"] == "Resolved"
