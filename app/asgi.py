@@ -15,16 +15,16 @@ from app.db.stores.autofill_audit import AutofillAuditStore
 from app.db.stores.jobs import JobQueue
 from app.observability.metrics import Metrics
 from app.settings import Settings
-from app.web.api.dev_chat_inbox import DevChatInbox
 from app.web.api.events import document_events_route
-from app.web.console.session import SessionSigner
 from app.web.console.templating import template_config
 from app.web.crm_to_chat_status import Reconciliation
+from app.web.dev_chat_inbox import DevChatInbox
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.request_log import RequestLogMiddleware
 from app.web.routes import route_handlers
 from app.web.sandbox_link import SandboxControl
 from app.web.services import WebServices, dependencies
+from app.web.session import SessionSigner
 
 __all__ = ["Adapters", "create_app"]
 

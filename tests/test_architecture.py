@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +63,40 @@ def test_a_wrong_import_breaks_the_rule_it_violates(
     result = lint_imports(tree)
     assert result.returncode != 0
     assert f"{importer} is not allowed to import {forbidden}" in result.stdout, result.stdout
+
+
+def test_no_import_cycle_between_packages_or_modules() -> None:
+    """At every depth (app.web, app.web.console, app.web.console.login, ...) the imports form no cycle."""
+    graph = grimp.build_graph("app")
+    for depth in (2, 3, 4):
+        edges: dict[str, set[str]] = {}
+        for module in graph.modules:
+            source = ".".join(module.split(".")[:depth])
+            for imported in graph.find_modules_directly_imported_by(module):
+                target = ".".join(imported.split(".")[:depth])
+                if source != target and source.count(".") == target.count(".") == depth - 1:
+                    edges.setdefault(source, set()).add(target)
+        assert _cycle(edges) is None, f"import cycle at depth {depth}: {' -> '.join(_cycle(edges) or [])}"
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph, as the nodes along it, or None."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        for target in sorted(edges.get(node, ())):
+            found = visit(target, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return None
+
+    for start in sorted(edges):
+        found = visit(start, [])
+        if found:
+            return found
+    return None

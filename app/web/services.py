@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -28,12 +28,10 @@ from app.observability.metrics import Metrics
 from app.pipeline.autofill.fill import AutofillSetup
 from app.settings import Settings
 from app.web.auth_throttle import AdminTokenThrottle
-from app.web.console.session import SessionSigner
 from app.web.crm_to_chat_status import Reconciliation, WebhookCallRecorder
+from app.web.dev_chat_inbox import DevChatInbox
 from app.web.sandbox_link import SandboxControl
-
-if TYPE_CHECKING:  # its module has handlers guarded by app.web.admin_auth, which imports this one
-    from app.web.api.dev_chat_inbox import DevChatInbox
+from app.web.session import SessionSigner
 
 WakeWorkers = Callable[[float], None]
 """Tells this process's job runner that work was queued, due in that many seconds (0: now)."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import deque
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,22 +11,7 @@ from litestar.di import NamedDependency
 from app.db.tables import utcnow
 from app.domain.signature import SIGNATURE_HEADER, SignatureError, verify
 from app.web.admin_auth import require_admin
-
-KEEP = 500
-
-
-class DevChatInbox:
-    """What the stand-in chat platform received, in memory (lost on restart), newest last."""
-
-    def __init__(self) -> None:
-        self.entries: deque[dict[str, Any]] = deque(maxlen=KEEP)
-
-    def add(self, key: str | None, body: dict[str, Any], at: datetime) -> bool:
-        """Record a delivery; True when its Idempotency-Key was seen before (a real platform ignores it)."""
-        duplicate = key is not None and any(e["idempotency_key"] == key for e in self.entries)
-        entry = {"received_at": at, "idempotency_key": key, "duplicate": duplicate}
-        self.entries.append(entry | {"signature_verified": True, "body": body})
-        return duplicate
+from app.web.dev_chat_inbox import DevChatInbox
 
 
 class DevChatInboxController(Controller):

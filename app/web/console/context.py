@@ -9,8 +9,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 
-from app.web.console.session import ConsoleSession
 from app.web.services import services_of
+from app.web.session import ConsoleSession
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
-from app.web.console.session import COOKIE_NAME, ConsoleSession
 from app.web.services import services_of
+from app.web.session import COOKIE_NAME, ConsoleSession
 
 LOGIN_PATH = "/console/login"
 PUBLIC_PATHS = frozenset({LOGIN_PATH})

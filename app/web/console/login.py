@@ -12,8 +12,8 @@ from app.settings import Settings
 from app.web.auth_throttle import AdminTokenThrottle
 from app.web.console.context import current_session, page
 from app.web.console.guard import session_cookie
-from app.web.console.session import ANONYMOUS_SECONDS, SESSION_SECONDS, SessionSigner
 from app.web.services import client_address
+from app.web.session import ANONYMOUS_SECONDS, SESSION_SECONDS, SessionSigner
 
 HOME = "/console/conversations"
 

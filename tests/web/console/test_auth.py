@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.web.console.login import safe_next
-from app.web.console.session import COOKIE_NAME, SessionSigner
+from app.web.session import COOKIE_NAME, SessionSigner
 from tests.support.casebridge import ADMIN_TOKEN, Client
 from tests.support.console import csrf_of, form_token, login
 
