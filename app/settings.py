@@ -80,8 +80,8 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         le=60,
-        description="How often a process without jobs to claim checks whether another process saved the "
-        "Creatio connection (a job runner also checks before every claim).",
+        description="How often every process checks whether another one saved the Creatio connection: "
+        "the bound within which a save is in force everywhere.",
     )
     sync_delay_seconds: float = Field(
         default=1.0,

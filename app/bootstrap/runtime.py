@@ -109,7 +109,6 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         handlers,
         _runner_config(settings),
         worker_id=slot.worker_id if slot else None,
-        before_claim=connection.follow_saved,
     )
     if slot is not None and (released := await queue.release_leases(slot.prefix)):
         logger.info(
@@ -133,7 +132,8 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
 
 def _follow_connection(connection: ConnectionService, interval: float, stack: AsyncExitStack) -> None:
     """Every process, with or without a job runner, takes up a connection saved by another process
-    within `interval` seconds (the runner also checks before each claim)."""
+    within `interval` seconds. Reading the version before every claim instead held up the job runner
+    measurably in live traffic (docs/performance.md, 'End to end')."""
 
     async def follow() -> None:
         while True:

@@ -65,10 +65,8 @@ class JobRunner:
         handlers: Mapping[str, JobHandler],
         config: RunnerConfig | None = None,
         worker_id: str | None = None,
-        before_claim: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._queue = queue
-        self._before_claim = before_claim  # e.g. take up settings another process saved
         self._handlers = dict(handlers)
         self._config = config or RunnerConfig()
         self.worker_id = worker_id or new_worker_id()
@@ -134,8 +132,6 @@ class JobRunner:
             logger.info("purged finished jobs", extra={"count": purged})
 
     async def _claim(self, limit: int) -> list[ClaimedJob]:
-        if self._before_claim is not None:
-            await self._before_claim()
         try:
             return await self._queue.claim(
                 self.worker_id, limit=limit, lease=timedelta(seconds=self._config.lease_seconds)
