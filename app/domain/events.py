@@ -1,8 +1,11 @@
-"""The chat platform's conversation events (design §3.1), validated field by field."""
+"""The chat platform's conversation events (design §3.1), validated field by field, and what each one does
+to the conversation it belongs to."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -85,3 +88,44 @@ class ConversationReopened(_EventBase):
 ChatEvent = MessageCreated | HandoffRequested | ConversationResolved | ConversationReopened
 TaggedChatEvent = Annotated[ChatEvent, Field(discriminator="type")]
 CHAT_EVENT: TypeAdapter[ChatEvent] = TypeAdapter(TaggedChatEvent)
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A message an event adds to its conversation."""
+
+    external_id: str
+    author: str
+    text: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class EventEffect:
+    message: StoredText | None = None
+    changes: dict[str, Any] = field(default_factory=dict)  # conversation columns to set
+
+
+def effect_of(event: ChatEvent, status: str, status_changed_at: datetime | None) -> EventEffect:
+    """What `event` does to a conversation now in `status` (since `status_changed_at`). Events may arrive
+    out of order: the latest event time decides the status, and an older one leaves it as it is."""
+
+    def status_change(new: str, at: datetime) -> dict[str, Any]:
+        if status_changed_at is not None and at < status_changed_at:
+            return {}
+        return {"status": new, "status_changed_at": at}
+
+    if isinstance(event, MessageCreated):
+        m = event.message
+        reopens = m.author == "customer" and status == "resolved"
+        return EventEffect(
+            StoredText(m.id, m.author, m.text, m.sent_at), status_change("open", m.sent_at) if reopens else {}
+        )
+    if isinstance(event, HandoffRequested):
+        summary, at = event.handoff.summary, event.occurred_at
+        changes = {"handoff_summary": summary, "handoff_reason": event.handoff.reason, "handoff_at": at}
+        message = StoredText(internal_message_id("handoff", event.id), "handoff", summary, at)
+        return EventEffect(message, changes | status_change("handed_off", at))
+    if isinstance(event, ConversationResolved):
+        return EventEffect(changes=status_change("resolved", event.occurred_at))
+    return EventEffect(changes=status_change("open", event.occurred_at))

@@ -371,8 +371,9 @@ async def test_a_job_running_past_its_timeout_is_stopped_and_retried(sessions: S
         await asyncio.sleep(30)
 
     await _enqueue(sessions, "k", {})
-    runner = _runner(sessions, {"k": endless}, lease_seconds=3, job_timeout_seconds=0.3)
-    await asyncio.wait_for(runner.run_until_idle(max_seconds=2), 5)
+    later = RetryPolicy(base_seconds=60, max_seconds=60)  # not due again while the test looks
+    config = RunnerConfig(policy=later, poll_seconds=0.02, lease_seconds=3, job_timeout_seconds=0.3)
+    await JobRunner(_queue(sessions), {"k": endless}, config).run_until_idle(max_seconds=5)
     [row] = await _jobs(sessions)
     assert (row.state, row.attempts) == ("queued", 1)
     assert row.last_error == "the job ran out of time (CASEBRIDGE_JOB_TIMEOUT_SECONDS)"

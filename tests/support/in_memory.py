@@ -38,11 +38,8 @@ from app.domain.crm_updates import (
 from app.domain.events import (
     CHAT_EVENT,
     ChatEvent,
-    ConversationReopened,
-    ConversationResolved,
-    HandoffRequested,
     MessageCreated,
-    internal_message_id,
+    effect_of,
 )
 from app.domain.transcript import Transcript
 from app.ports.errors import PermanentFailure, PipelineError
@@ -892,40 +889,10 @@ class InMemoryDatabase:
 
     def _apply(self, conversation_id: UUID, event: ChatEvent) -> None:
         row = self.conversations[conversation_id]
-        changes: dict[str, Any] = {}
-        if isinstance(event, MessageCreated):
-            message = event.message
-            self.add_message(conversation_id, message.id, message.author, message.text, message.sent_at)
-            if message.author == "customer" and row["status"] == "resolved":
-                changes = _status_change(row, "open", message.sent_at)
-        elif isinstance(event, HandoffRequested):
-            summary = event.handoff.summary
-            self.add_message(
-                conversation_id,
-                internal_message_id("handoff", event.id),
-                "handoff",
-                summary,
-                event.occurred_at,
-            )
-            changes = {
-                "handoff_summary": summary,
-                "handoff_reason": event.handoff.reason,
-                "handoff_at": event.occurred_at,
-            }
-            changes |= _status_change(row, "handed_off", event.occurred_at)
-        elif isinstance(event, ConversationResolved):
-            changes = _status_change(row, "resolved", event.occurred_at)
-        elif isinstance(event, ConversationReopened):
-            changes = _status_change(row, "open", event.occurred_at)
-        self.update_conversation(conversation_id, changes)
-
-
-def _status_change(row: Mapping[str, Any], status: str, at: datetime) -> dict[str, Any]:
-    """Events may arrive out of order: the latest event time decides the status."""
-    changed_at = row["status_changed_at"]
-    if changed_at is not None and at < changed_at:
-        return {}
-    return {"status": status, "status_changed_at": at}
+        effect = effect_of(event, row["status"], row["status_changed_at"])
+        if (m := effect.message) is not None:
+            self.add_message(conversation_id, m.external_id, m.author, m.text, m.sent_at)
+        self.update_conversation(conversation_id, effect.changes)
 
 
 class InMemoryConversationStore:

@@ -21,11 +21,8 @@ from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, 
 from app.db.transactions import Transactions
 from app.domain.events import (
     ChatEvent,
-    ConversationReopened,
     ConversationResolved,
-    HandoffRequested,
-    MessageCreated,
-    internal_message_id,
+    effect_of,
 )
 from app.ports.jobs import JobKind
 
@@ -155,34 +152,11 @@ def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, bod
 
 
 def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> None:
-    changes: dict[str, Any] = {}
-    if isinstance(event, MessageCreated):
-        message = event.message
-        _insert_message(conn, conversation["id"], message.id, message.author, message.text, message.sent_at)
-        if message.author == "customer" and conversation["status"] == "resolved":
-            changes = _status_change(conversation, "open", message.sent_at)
-    elif isinstance(event, HandoffRequested):
-        summary = event.handoff.summary
-        _insert_message(
-            conn,
-            conversation["id"],
-            internal_message_id("handoff", event.id),
-            "handoff",
-            summary,
-            event.occurred_at,
-        )
-        changes = {
-            "handoff_summary": summary,
-            "handoff_reason": event.handoff.reason,
-            "handoff_at": event.occurred_at,
-        }
-        changes |= _status_change(conversation, "handed_off", event.occurred_at)
-    elif isinstance(event, ConversationResolved):
-        changes = _status_change(conversation, "resolved", event.occurred_at)
-    elif isinstance(event, ConversationReopened):
-        changes = _status_change(conversation, "open", event.occurred_at)
-    if changes:
-        _UPDATE_CONVERSATION.execute(conn, {**changes, "conversation_id": conversation["id"]})
+    effect = effect_of(event, conversation["status"], conversation["status_changed_at"])
+    if (m := effect.message) is not None:
+        _insert_message(conn, conversation["id"], m.external_id, m.author, m.text, m.sent_at)
+    if effect.changes:
+        _UPDATE_CONVERSATION.execute(conn, {**effect.changes, "conversation_id": conversation["id"]})
 
 
 # The SET clause comes from the parameters given.
@@ -208,14 +182,6 @@ def _insert_message(
         "created_at": utcnow(),
     }
     _MESSAGE_INSERT.execute(conn, params)
-
-
-def _status_change(conversation: dict[str, Any], status: str, at: datetime) -> dict[str, Any]:
-    """Events may arrive out of order: the latest event time decides the status."""
-    changed_at = conversation["status_changed_at"]
-    if changed_at is not None and at < changed_at:
-        return {}
-    return {"status": status, "status_changed_at": at}
 
 
 _JOB_COLUMNS = (
