@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Platform = Literal["netframework", "netcore"]
+from app.domain.creatio_platforms import CreatioPlatform
 
 
 class FaultProfile(BaseModel):
@@ -46,7 +46,7 @@ class SandboxConfig(BaseModel):
     token_lifetime_seconds: int = Field(default=3600, ge=1)
     strict_quirks: bool = True
     unknown_entity_set_status: Literal[401, 404] = 404
-    platform: Platform = Field(
+    platform: CreatioPlatform = Field(
         default="netframework",
         description="netframework: OData and identity under /0; netcore: at the root. The other root gives "
         "what that platform gives for a path it does not serve (see platform.py).",

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 
+from app.domain.creatio_platforms import ODATA_PATHS
 from app.sandbox.batch import run_batch
 from app.sandbox.errors import bad_request, error_body
 from app.sandbox.faults import FaultDecision
@@ -36,7 +37,7 @@ async def odata_endpoint(
     path: str = request.scope["path"]
     if not serves(store.config.platform, path):
         return other_platform_answer(request, store.config.platform)
-    prefix = "/odata" if path.startswith("/odata") else "/0/odata"
+    prefix = ODATA_PATHS[store.config.platform]
     store.stats.odata_requests += 1
     decision = await store.faults.before_request()
     response = await _answer(request, store, path, prefix, decision)

@@ -8,14 +8,12 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 
-from app.sandbox.config import Platform
+from app.domain.creatio_platforms import CreatioPlatform
 
-# .NET Framework serves the app (OData, identity) under /0; .NET Core / .NET 6 / .NET 8 at the root.
-ODATA_PREFIX: dict[Platform, str] = {"netframework": "/0/odata", "netcore": "/odata"}
 LOGIN_PATH = "/Login/NuiLogin.aspx"
 
 
-def serves(platform: Platform, path: str) -> bool:
+def serves(platform: CreatioPlatform, path: str) -> bool:
     """Whether `path` (OData or identity) belongs to this platform's form of the app."""
     under_zero = path == "/0" or path.startswith("/0/")
     if path == "/odata" or path.startswith("/odata/"):
@@ -23,7 +21,7 @@ def serves(platform: Platform, path: str) -> bool:
     return platform == "netframework" or not under_zero
 
 
-def other_platform_answer(request: Request[Any, Any, Any], platform: Platform) -> Response[bytes]:
+def other_platform_answer(request: Request[Any, Any, Any], platform: CreatioPlatform) -> Response[bytes]:
     """What a path of the other platform gets (assumed, not confirmed): on .NET Core, a bare 404 from
     ASP.NET Core routing for `/0/...`; on .NET Framework, IIS's root application sends `/odata/...` to
     the login page, as Creatio does for requests it does not authenticate."""
