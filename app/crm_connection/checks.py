@@ -152,12 +152,12 @@ async def check_odata_root(ctx: CheckContext) -> ConnectionCheck:
             hint=AUTH_HINTS["unauthorized"],
         )
     except CreatioPermanentError as exc:
-        other = "the other platform or " if chosen else ""
+        choice = "the other platform or Automatic" if chosen else "the platform"
         return ConnectionCheck(
             name=name,
             status="failed",
             message=exc.message,
-            hint=f"Enter the address you open Creatio at; choose {other}Automatic under Advanced if needed.",
+            hint=f"Enter the address you open Creatio at; if it is right, choose {choice} under Advanced.",
         )
     except CreatioError as exc:
         return unexpected_failure(name, exc)
