@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
@@ -145,6 +146,11 @@ class Settings(BaseSettings):
     creatio_default_group_id: UUID | None = None
     creatio_resolved_status_id: UUID | None = None
     creatio_create_case_only_on_handoff: bool = False
+    creatio_platform: Literal["auto", "netframework", "netcore"] = Field(
+        default="auto",
+        description="auto: the OData root is detected; netframework: <instance>/0/odata; netcore (.NET Core "
+        "/ .NET 8): <instance>/odata.",
+    )
     creatio_seed_overwrites: bool = Field(
         default=False, description="Apply the env seed even when a connection is already saved."
     )

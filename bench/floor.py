@@ -46,7 +46,9 @@ def measure_floor(
 
 
 async def _run(url: str, concurrency: int, conversations: int) -> float:
-    instance = CreatioInstance(instance_url=url, client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_SECRET)
+    instance = CreatioInstance(
+        instance_url=url, client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_SECRET, platform="netframework"
+    )
     async with build_http_client(max_connections=concurrency) as http:
         client = CreatioClient(instance, http, max_concurrency=concurrency)
         await client.authenticate()

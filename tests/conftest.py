@@ -19,6 +19,7 @@ from vcr import VCR
 
 from app.asgi import Adapters, create_app
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
+from app.domain.creatio_platforms import CreatioPlatform
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
 from tests.support.casebridge import (
@@ -37,9 +38,14 @@ pytest_plugins = ["tests.support.autofill_fixtures"]
 
 
 @pytest.fixture
-def sandbox_config() -> SandboxConfig:
+def creatio_platform() -> CreatioPlatform:
+    """The platform the in-process sandbox plays; tests that must pass on both take BOTH_PLATFORMS."""
+    return "netframework"
 
-    return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET})
+
+@pytest.fixture
+def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
+    return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, platform=creatio_platform)
 
 
 @pytest.fixture

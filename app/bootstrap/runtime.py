@@ -219,4 +219,5 @@ def seed_from_settings(settings: Settings) -> ConnectionSettings | None:
         default_group_id=settings.creatio_default_group_id,
         resolved_status_id=settings.creatio_resolved_status_id,
         create_case_only_on_handoff=settings.creatio_create_case_only_on_handoff,
+        platform=settings.creatio_platform,
     )

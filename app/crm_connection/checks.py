@@ -1,5 +1,6 @@
-"""The checks of Test & Save and their report: URLs, authentication, OData access, and that each
-default GUID points at the right kind of Creatio record; each result says what to fix."""
+"""The checks of Test & Save and their report: URLs, where tokens come from, authentication, which OData
+root answers, OData access, and that each default GUID points at the right kind of Creatio record; each
+result says what to fix."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from app.adapters.creatio import (
     normalize_identity_url,
     normalize_instance_url,
 )
+from app.domain.creatio_platforms import PLATFORM_NAMES
 from app.domain.crm_connection import ConnectionSettings
 
 AUTH_HINTS: dict[str, str] = {
@@ -49,13 +51,17 @@ class ConnectionTestReport(BaseModel):
     ok: bool
     saved: bool = False
     token_endpoint: str | None = None
+    odata_root: str | None = None
     checks: list[ConnectionCheck]
 
     @classmethod
-    def from_checks(cls, checks: list[ConnectionCheck], token_endpoint: str | None) -> ConnectionTestReport:
+    def from_checks(
+        cls, checks: list[ConnectionCheck], token_endpoint: str | None, odata_root: str | None = None
+    ) -> ConnectionTestReport:
         return cls(
             ok=all(check.status != "failed" for check in checks),
             token_endpoint=token_endpoint,
+            odata_root=odata_root,
             checks=checks,
         )
 
@@ -104,6 +110,19 @@ def normalise_urls(
     return settings.model_copy(update=urls), checks
 
 
+async def check_token_endpoint(ctx: CheckContext) -> ConnectionCheck:
+    name = "token_endpoint"
+    try:
+        found = await ctx.client.token_endpoint()
+    except CreatioAuthError as exc:
+        return ConnectionCheck(
+            name=name, status="failed", message=exc.message, hint=AUTH_HINTS.get(exc.reason)
+        )
+    return ConnectionCheck(
+        name=name, status="passed", message=f"Tokens come from {found.url}: {found.source}."
+    )
+
+
 async def check_authentication(ctx: CheckContext) -> ConnectionCheck:
     try:
         await ctx.client.authenticate()
@@ -117,6 +136,36 @@ async def check_authentication(ctx: CheckContext) -> ConnectionCheck:
         name="authentication",
         status="passed",
         message=f"Creatio issued an access token for client {ctx.settings.client_id!r}.",
+    )
+
+
+async def check_odata_root(ctx: CheckContext) -> ConnectionCheck:
+    name = "odata_root"
+    chosen = ctx.settings.platform != "auto"
+    try:
+        found = await ctx.client.detect_odata_root()
+    except CreatioAuthError as exc:
+        return ConnectionCheck(
+            name=name,
+            status="failed",
+            message=f"Creatio issued a token but its OData API refused it: {exc.message}",
+            hint=AUTH_HINTS["unauthorized"],
+        )
+    except CreatioPermanentError as exc:
+        choice = "the other platform or Automatic" if chosen else "the platform"
+        return ConnectionCheck(
+            name=name,
+            status="failed",
+            message=exc.message,
+            hint=f"Enter the address you open Creatio at; if it is right, choose {choice} under Advanced.",
+        )
+    except CreatioError as exc:
+        return unexpected_failure(name, exc)
+    platform = f"Creatio on {PLATFORM_NAMES[found.platform]}" if found.platform else "Creatio"
+    how = "as chosen in the settings" if chosen else "detected"
+    tried = f"; {'; '.join(found.others)}" if found.others else ""
+    return ConnectionCheck(
+        name=name, status="passed", message=f"OData 4 answers at {found.root} ({platform}, {how}{tried})."
     )
 
 
@@ -178,7 +227,7 @@ async def check_default_group(ctx: CheckContext) -> ConnectionCheck:
         return unexpected_failure(name, exc)
     if unit is None:
         return _not_found(
-            name, group_id, "SysAdminUnit", "Pick a role or team, e.g. from <instance>/0/odata/SysAdminUnit."
+            name, group_id, "SysAdminUnit", f"Pick a role or team, e.g. from {_root(ctx)}/SysAdminUnit."
         )
     if unit.get("SysAdminUnitTypeValue") == 4:
         return ConnectionCheck(
@@ -205,7 +254,7 @@ async def check_resolved_status(ctx: CheckContext) -> ConnectionCheck:
         return unexpected_failure(name, exc)
     if status is None:
         return _not_found(
-            name, status_id, "CaseStatus", "Copy the Id of 'Resolved' from <instance>/0/odata/CaseStatus."
+            name, status_id, "CaseStatus", f"Copy the Id of 'Resolved' from {_root(ctx)}/CaseStatus."
         )
     return _describe_status(name, status)
 
@@ -222,6 +271,10 @@ def _describe_status(name: str, status: dict[str, Any]) -> ConnectionCheck:
     return ConnectionCheck(
         name=name, status="passed", message=f"Resolved status: {status['Name']!r} ({' and '.join(kinds)})."
     )
+
+
+def _root(ctx: CheckContext) -> str:
+    return ctx.client.odata_root or "<instance>/0/odata"
 
 
 def _not_found(name: str, value: UUID, entity_set: str, hint: str) -> ConnectionCheck:

@@ -34,9 +34,12 @@ from app.crm_connection.checks import (
     ConnectionTestReport,
     check_authentication,
     check_odata_access,
+    check_odata_root,
+    check_token_endpoint,
     normalise_urls,
 )
 from app.db.stores.crm_connection import ConnectionStore, SavedConnection
+from app.domain.creatio_platforms import PlatformChoice
 from app.domain.crm_connection import (
     ConnectionSettings,
     ConnectionSettingsInput,
@@ -109,15 +112,18 @@ class ConnectionService:
         return self._crm
 
     def saved_view(self) -> ConnectionSettingsView | None:
-        """The saved connection as admins see it: the secret masked, the token endpoint it derives."""
-        saved = self._saved
-        if saved is None:
+        """The saved connection as admins see it: the secret masked, the OData root and token endpoint in
+        use (as found by Test & Save, or by the live client since)."""
+        saved, client = self._saved, self._client
+        if saved is None or client is None:
             return None
         s = saved.settings
         return ConnectionSettingsView(
             instance_url=s.instance_url,
             identity_url=s.identity_url,
-            token_endpoint=to_creatio_instance(s).token_endpoint,
+            platform=s.platform,
+            odata_root=s.odata_root or client.odata_root,
+            token_endpoint=s.token_endpoint or client.token_state.token_endpoint,
             client_id=s.client_id,
             default_owner_id=s.default_owner_id,
             default_group_id=s.default_group_id,
@@ -222,7 +228,12 @@ class ConnectionService:
         return await _read_pick_lists(self._client, "saved")
 
     async def entered_pick_lists(
-        self, instance_url: str, identity_url: str | None, client_id: str, client_secret: str
+        self,
+        instance_url: str,
+        identity_url: str | None,
+        client_id: str,
+        client_secret: str,
+        platform: PlatformChoice = "auto",
     ) -> PickListsRead:
         """The same lists through the connection being typed in the settings form. With no secret typed,
         the saved one is used where Test & Save would reuse it, and nowhere else."""
@@ -238,9 +249,14 @@ class ConnectionService:
                 return PickListsRead(
                     None, "type the client secret to read them from this Creatio, or paste GUIDs"
                 )
-            if self._client is not None and self._saved and self._saved.settings.client_id == client_id:
+            saved = self._saved.settings if self._saved else None
+            if (
+                self._client is not None
+                and saved
+                and (saved.client_id, saved.platform) == (client_id, platform)
+            ):
                 return await _read_pick_lists(self._client, "saved")
-        entered = CreatioClient(CreatioInstance(instance, client_id, secret, identity), self._http)
+        entered = CreatioClient(CreatioInstance(instance, client_id, secret, identity, platform), self._http)
         return await _read_pick_lists(entered, "entered")
 
     async def case_activities(
@@ -267,6 +283,7 @@ class ConnectionService:
             default_group_id=data.default_group_id,
             resolved_status_id=data.resolved_status_id,
             create_case_only_on_handoff=data.create_case_only_on_handoff,
+            platform=data.platform,
         )
 
     def _reusable_secret(self, instance_url: str, identity_url: str | None) -> SecretStr:
@@ -331,6 +348,9 @@ def to_creatio_instance(settings: ConnectionSettings) -> CreatioInstance:
         client_id=settings.client_id,
         client_secret=settings.client_secret.get_secret_value(),
         identity_url=settings.identity_url,
+        platform=settings.platform,
+        odata_root=settings.odata_root,
+        token_endpoint=settings.token_endpoint,
     )
 
 
@@ -341,17 +361,22 @@ async def run_connection_test(
     allow_insecure_loopback: bool,
     max_concurrency: int = 8,
 ) -> tuple[ConnectionTestReport, ConnectionSettings | None]:
-    """Test a candidate connection; returns the report and the normalised settings when URLs are valid."""
+    """Test a candidate connection; returns the report and the normalised settings when URLs are valid,
+    with the OData root and token endpoint it found (found afresh, whatever the settings held)."""
     normalised, checks = normalise_urls(settings, allow_insecure_loopback=allow_insecure_loopback)
     if normalised is None:
         return ConnectionTestReport.from_checks(checks, token_endpoint=None), None
-    connection = to_creatio_instance(normalised)
-    ctx = CheckContext(CreatioClient(connection, http, max_concurrency=max_concurrency), normalised)
-    for gate in (check_authentication, check_odata_access):
+    normalised = normalised.model_copy(update={"odata_root": None, "token_endpoint": None})
+    client = CreatioClient(to_creatio_instance(normalised), http, max_concurrency=max_concurrency)
+    ctx = CheckContext(client, normalised)
+    for gate in (check_token_endpoint, check_authentication, check_odata_root, check_odata_access):
         result = await gate(ctx)
         checks.append(result)
         if result.status == "failed":
-            return ConnectionTestReport.from_checks(checks, connection.token_endpoint), normalised
+            endpoint = client.token_state.token_endpoint if gate is not check_token_endpoint else None
+            return ConnectionTestReport.from_checks(checks, endpoint, client.odata_root), normalised
     for lookup_check in LOOKUP_CHECKS:
         checks.append(await lookup_check(ctx))
-    return ConnectionTestReport.from_checks(checks, connection.token_endpoint), normalised
+    endpoint = (await client.token_endpoint()).url
+    found = normalised.model_copy(update={"odata_root": client.odata_root, "token_endpoint": endpoint})
+    return ConnectionTestReport.from_checks(checks, endpoint, client.odata_root), found

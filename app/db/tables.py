@@ -36,6 +36,9 @@ class IntegrationSettingsRow(SQLModel, table=True):
     verified_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1  # raised by every save: how other processes notice one
+    platform: str = "auto"  # the admin's choice: auto, netframework, netcore
+    odata_root: str | None = None  # found by Test & Save
+    token_endpoint: str | None = None  # found by Test & Save
 
 
 class ConversationRow(SQLModel, table=True):

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from app.domain.creatio_platforms import PlatformChoice
 from app.domain.text_rules import refuse_nul
 
 SECRET_MASK = "********"  # noqa: S105 (a mask, not a secret)
@@ -27,6 +28,9 @@ class ConnectionSettings(BaseModel):
     default_group_id: UUID | None = None
     resolved_status_id: UUID | None = None
     create_case_only_on_handoff: bool = False
+    platform: PlatformChoice = "auto"
+    odata_root: str | None = None  # found by Test & Save; None: detected at the first request
+    token_endpoint: str | None = None  # found by Test & Save; None: found at the first token request
 
 
 class ConnectionSettingsInput(BaseModel):
@@ -44,6 +48,11 @@ class ConnectionSettingsInput(BaseModel):
     default_group_id: UUID | None = Field(default=None, description="Creatio SysAdminUnit GUID of the group.")
     resolved_status_id: UUID | None = Field(default=None, description="Creatio CaseStatus GUID for resolved.")
     create_case_only_on_handoff: bool = False
+    platform: PlatformChoice = Field(
+        default="auto",
+        description="Creatio's platform: auto (Test & Save detects the OData root), netframework "
+        "(<instance>/0/odata) or netcore (.NET Core / .NET 8: <instance>/odata).",
+    )
 
     @field_validator("instance_url", "identity_url", "client_id")
     @classmethod
@@ -66,6 +75,8 @@ class ConnectionSettingsView(BaseModel):
 
     instance_url: str
     identity_url: str | None
+    platform: PlatformChoice
+    odata_root: str | None  # None until detected
     token_endpoint: str
     client_id: str
     client_secret: str = SECRET_MASK

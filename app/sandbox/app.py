@@ -39,7 +39,7 @@ def create_sandbox_app(
             token_endpoint,
             revocation_endpoint,
             discovery_endpoint,
-            odata_handler(core_path=store.config.serve_core_odata_path),
+            odata_handler(),
             ControlController,
             CasesController,
         ],

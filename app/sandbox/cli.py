@@ -33,7 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook-retries", type=int, default=defaults.webhook_retries)
     p.add_argument("--strict-quirks", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--unknown-entity-set-status", type=int, choices=(401, 404), default=404)
-    p.add_argument("--core-odata-path", action="store_true", help="Also serve OData at /odata")
+    p.add_argument(
+        "--platform",
+        choices=("netframework", "netcore"),
+        default=defaults.platform,
+        help="Creatio on .NET Framework (OData at /0/odata) or .NET Core/.NET 8 (OData at /odata)",
+    )
     p.add_argument("--html-login", action="store_true", help="Token endpoint answers an HTML login page")
     p.add_argument("--auto-reopen", action="store_true")
     p.add_argument(
@@ -67,7 +72,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         token_lifetime_seconds=args.token_lifetime,
         strict_quirks=args.strict_quirks,
         unknown_entity_set_status=args.unknown_entity_set_status,
-        serve_core_odata_path=args.core_odata_path,
+        platform=args.platform,
         html_login_mode=args.html_login,
         webhook_url=args.webhook_url,
         webhook_headers=headers,
@@ -84,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = config_from_args(args)
     app = create_sandbox_app(config)
     print(
-        f"Creatio sandbox listening on http://{args.host}:{args.port} (client_id={args.client_id})",
+        f"Creatio sandbox listening on http://{args.host}:{args.port} (client_id={args.client_id}, "
+        f"platform={config.platform})",
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

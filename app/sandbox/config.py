@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.creatio_platforms import CreatioPlatform
+
 
 class FaultProfile(BaseModel):
     """Faults injected into OData requests (and, if asked, token requests); all off by default."""
@@ -44,7 +46,11 @@ class SandboxConfig(BaseModel):
     token_lifetime_seconds: int = Field(default=3600, ge=1)
     strict_quirks: bool = True
     unknown_entity_set_status: Literal[401, 404] = 404
-    serve_core_odata_path: bool = False
+    platform: CreatioPlatform = Field(
+        default="netframework",
+        description="netframework: OData and identity under /0; netcore: at the root. The other root gives "
+        "what that platform gives for a path it does not serve (see platform.py).",
+    )
     html_login_mode: bool = False
     webhook_url: str | None = None
     webhook_headers: dict[str, str] = Field(default_factory=dict)

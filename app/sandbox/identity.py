@@ -1,4 +1,5 @@
-"""The Identity Service: client-credentials token endpoint, revocation and discovery, at `/` and `/0/`."""
+"""The Identity Service: client-credentials token endpoint, revocation and discovery, at `/` and, on
+.NET Framework, `/0/`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
 from app.sandbox.http import base_url, fault_response, json_response
+from app.sandbox.platform import other_platform_answer, serves
 from app.sandbox.store import SandboxStore
 from app.sandbox.tokens import scope_for
 
@@ -55,6 +57,8 @@ async def token_endpoint(
 ) -> Response[bytes]:
     """POST grant_type=client_credentials; 200 with a Bearer token or 400 with an RFC 6749 error."""
     store = sandbox
+    if not serves(store.config.platform, request.scope["path"]):
+        return other_platform_answer(request, store.config.platform)
     store.stats.token_requests += 1
     if not store.faults.applies(token_endpoint=True):
         return await _token_answer(request, store)
@@ -102,6 +106,8 @@ async def revocation_endpoint(
     request: Request[Any, Any, Any], sandbox: NamedDependency[SandboxStore]
 ) -> Response[bytes]:
     """RFC 7009: revoke `token` for an authenticated client; 200 even for unknown tokens."""
+    if not serves(sandbox.config.platform, request.scope["path"]):
+        return other_platform_answer(request, sandbox.config.platform)
     parsed = parse_qs((await request.body()).decode("utf-8", "replace"))
     form = {key: values[0] for key, values in parsed.items()}
     credentials = _credentials(request, form)
@@ -122,6 +128,8 @@ async def discovery_endpoint(
     request: Request[Any, Any, Any], sandbox: NamedDependency[SandboxStore]
 ) -> Response[bytes]:
     """The discovery document; endpoints carry the same `/0` prefix as the request."""
+    if not serves(sandbox.config.platform, request.scope["path"]):
+        return other_platform_answer(request, sandbox.config.platform)
     issuer_base = base_url(request, sandbox) + _prefix(request)
     return json_response(
         200,

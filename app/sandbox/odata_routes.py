@@ -11,11 +11,13 @@ from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 
+from app.domain.creatio_platforms import ODATA_PATHS
 from app.sandbox.batch import run_batch
 from app.sandbox.errors import bad_request, error_body
 from app.sandbox.faults import FaultDecision
 from app.sandbox.http import base_url, bearer_token, fault_response, to_http, unauthorized
 from app.sandbox.odata import NO_BODY, ODataRequest, ODataResponse, ODataService
+from app.sandbox.platform import other_platform_answer, serves
 from app.sandbox.store import SandboxStore
 
 ODATA_METHODS: tuple[HttpMethod, ...] = (
@@ -30,10 +32,12 @@ ODATA_METHODS: tuple[HttpMethod, ...] = (
 async def odata_endpoint(
     request: Request[Any, Any, Any], sandbox: NamedDependency[SandboxStore]
 ) -> Response[bytes]:
-    """Everything below `/0/odata` (and `/odata` when enabled)."""
+    """Everything below the platform's OData root (`/0/odata` or `/odata`)."""
     store = sandbox
     path: str = request.scope["path"]
-    prefix = "/odata" if path.startswith("/odata") else "/0/odata"
+    if not serves(store.config.platform, path):
+        return other_platform_answer(request, store.config.platform)
+    prefix = ODATA_PATHS[store.config.platform]
     store.stats.odata_requests += 1
     decision = await store.faults.before_request()
     response = await _answer(request, store, path, prefix, decision)
@@ -103,9 +107,7 @@ def _single(
     return ODataService(store).handle(odata_request)
 
 
-def odata_handler(*, core_path: bool) -> HTTPRouteHandler:
-    """The route handler for `/0/odata[/...]`, plus `/odata[/...]` when `core_path` is set."""
-    paths = ["/0/odata", "/0/odata/{odata_path:path}"]
-    if core_path:
-        paths += ["/odata", "/odata/{odata_path:path}"]
+def odata_handler() -> HTTPRouteHandler:
+    """The route handler for both OData roots; the one of the other platform answers as that platform."""
+    paths = ["/0/odata", "/0/odata/{odata_path:path}", "/odata", "/odata/{odata_path:path}"]
     return route(paths, http_method=list(ODATA_METHODS), name=None, include_in_schema=False)(odata_endpoint)

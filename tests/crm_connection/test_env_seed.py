@@ -10,12 +10,14 @@ from litestar.testing import AsyncTestClient
 from app.asgi import Adapters, create_app
 from app.bootstrap.runtime import build_runtime
 from app.bootstrap.secrets import MissingSecretError
+from app.domain.creatio_platforms import CreatioPlatform
 from app.settings import Settings
-from tests.support.casebridge import ADMIN_TOKEN, connected_settings
+from tests.support.casebridge import ADMIN_TOKEN, BOTH_PLATFORMS, connected_settings
 
 
-async def test_seed_is_saved_normalised_and_verified(
-    settings: Settings, sandbox_http: httpx.AsyncClient
+@BOTH_PLATFORMS
+async def test_seed_is_saved_normalised_and_verified_with_what_it_found(
+    settings: Settings, sandbox_http: httpx.AsyncClient, creatio_platform: CreatioPlatform
 ) -> None:
     seeded = connected_settings(settings, creatio_instance_url="http://127.0.0.1:8100/")
     async with AsyncTestClient(app=create_app(seeded, Adapters(creatio_http=sandbox_http))) as client:
@@ -28,6 +30,20 @@ async def test_seed_is_saved_normalised_and_verified(
         assert view["instance_url"] == "http://127.0.0.1:8100"
         assert view["verified_at"] is not None
         assert view["client_secret"] == "********"
+        saved = client.app.state.services.connection.saved.settings
+        prefix = "/0" if creatio_platform == "netframework" else ""
+        assert (saved.odata_root, saved.token_endpoint) == (
+            f"http://127.0.0.1:8100{prefix}/odata",
+            f"http://127.0.0.1:8100{prefix}/connect/token",
+        )
+
+
+async def test_a_seeded_platform_is_kept(settings: Settings, sandbox_http: httpx.AsyncClient) -> None:
+    seeded = connected_settings(settings, creatio_platform="netframework")
+    async with AsyncTestClient(app=create_app(seeded, Adapters(creatio_http=sandbox_http))) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        view = (await client.get("/api/v1/admin/connection")).json()
+    assert (view["platform"], view["odata_root"]) == ("netframework", "http://127.0.0.1:8100/0/odata")
 
 
 async def test_seed_does_not_overwrite_a_saved_connection(

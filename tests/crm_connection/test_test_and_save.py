@@ -7,9 +7,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.domain.creatio_platforms import CreatioPlatform
 from app.sandbox import SandboxConfig
 from app.sandbox.ids import SandboxIds
-from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
+from tests.support.casebridge import BOTH_PLATFORMS, SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
 
 Client = AsyncTestClient[Litestar]
 AGENT_CONTACT = str(SandboxIds.AGENT_1_CONTACT)
@@ -33,28 +34,91 @@ def checks(body: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {c["name"]: (c["status"], c["message"]) for c in body["checks"]}
 
 
-async def test_success_saves_and_never_returns_the_secret(app_client: Client) -> None:
+@BOTH_PLATFORMS
+async def test_success_finds_root_and_token_endpoint_saves_and_never_returns_the_secret(
+    app_client: Client, creatio_platform: CreatioPlatform
+) -> None:
     response = await app_client.put("/api/v1/admin/connection", json=form())
     body = response.json()
     assert response.status_code == 200
     assert (body["ok"], body["saved"]) == (True, True)
     assert {name: status for name, (status, _) in checks(body).items()} == {
         "instance_url": "passed",
+        "token_endpoint": "passed",
         "authentication": "passed",
+        "odata_root": "passed",
         "odata_access": "passed",
         "default_owner_id": "passed",
         "default_group_id": "passed",
         "resolved_status_id": "passed",
     }
     assert checks(body)["resolved_status_id"][1] == "Resolved status: 'Resolved' (resolved)."
+    prefix = "/0" if creatio_platform == "netframework" else ""  # .NET Core serves the app at the root
+    root, endpoint = f"{SANDBOX_URL}{prefix}/odata", f"{SANDBOX_URL}{prefix}/connect/token"
+    assert (body["odata_root"], body["token_endpoint"]) == (root, endpoint)
+    assert checks(body)["token_endpoint"][1] == (
+        f"Tokens come from {endpoint}: the discovery document at "
+        f"{SANDBOX_URL}{prefix}/.well-known/openid-configuration."
+    )
+    assert (
+        checks(body)["odata_root"][1]
+        == {
+            "netframework": f"OData 4 answers at {root} (Creatio on .NET Framework, detected).",
+            "netcore": f"OData 4 answers at {root} (Creatio on .NET Core / .NET 8, detected; "
+            f"{SANDBOX_URL}/0/odata answered 404).",
+        }[creatio_platform]
+    )
     saved = await app_client.get("/api/v1/admin/connection")
     view = saved.json()
     assert view["client_secret"] == "********"
-    assert view["token_endpoint"] == f"{SANDBOX_URL}/0/connect/token"
+    assert (view["platform"], view["odata_root"], view["token_endpoint"]) == ("auto", root, endpoint)
     assert view["verified_at"] is not None
     assert SANDBOX_SECRET not in response.text + saved.text
     ready = (await app_client.get("/ready")).json()
     assert ready["creatio"]["configured"] is True
+
+
+@pytest.mark.parametrize(
+    ("platform", "ok", "message"),
+    [
+        (
+            "netframework",
+            True,
+            f"OData 4 answers at {SANDBOX_URL}/0/odata (Creatio on .NET Framework, as chosen",
+        ),
+        ("netcore", False, f"{SANDBOX_URL}/odata redirected (302) to /Login/NuiLogin.aspx"),
+    ],
+)
+async def test_a_chosen_platform_is_checked_not_detected(
+    app_client: Client, platform: str, ok: bool, message: str
+) -> None:
+    body = (await app_client.put("/api/v1/admin/connection", json=form(platform=platform))).json()
+    status, said = checks(body)["odata_root"]
+    assert (body["saved"], status) == (ok, "passed" if ok else "failed")
+    assert message in said
+    if not ok:
+        hint = next(c for c in body["checks"] if c["name"] == "odata_root")["hint"]
+        assert "the other platform or Automatic" in hint
+        assert "odata_access" not in checks(body)
+        return
+    view = (await app_client.get("/api/v1/admin/connection")).json()
+    assert (view["platform"], view["odata_root"]) == (platform, f"{SANDBOX_URL}/0/odata")
+
+
+@BOTH_PLATFORMS
+async def test_an_identity_url_is_asked_for_its_own_discovery_document(app_client: Client) -> None:
+    body = (await app_client.put("/api/v1/admin/connection", json=form(identity_url=SANDBOX_URL))).json()
+    assert body["saved"] is True
+    assert checks(body)["token_endpoint"][1] == (
+        f"Tokens come from {SANDBOX_URL}/connect/token: the discovery document at "
+        f"{SANDBOX_URL}/.well-known/openid-configuration."
+    )
+
+
+async def test_a_platform_that_is_not_one_is_a_400(app_client: Client) -> None:
+    response = await app_client.put("/api/v1/admin/connection", json=form(platform="mono"))
+    assert response.status_code == 400
+    assert "platform" in response.text
 
 
 async def test_wrong_secret_fails_says_so_and_saves_nothing(app_client: Client) -> None:

@@ -23,7 +23,7 @@ def test_default_config() -> None:
         True,
         404,
     )
-    assert (config.serve_core_odata_path, config.html_login_mode, config.auto_reopen) == (False, False, False)
+    assert (config.platform, config.html_login_mode, config.auto_reopen) == ("netframework", False, False)
     assert (config.webhook_url, config.webhook_timeout_seconds, config.webhook_retries) == (None, 5.0, 2)
     assert config.public_base_url is None
 

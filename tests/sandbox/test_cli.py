@@ -19,6 +19,7 @@ def test_defaults_build_the_default_config() -> None:
     assert config.faults.error_rate == 0
     assert config.faults.seed is None
     assert config.strict_quirks is True
+    assert config.platform == "netframework"
 
 
 def test_options_map_onto_the_config() -> None:
@@ -28,8 +29,8 @@ def test_options_map_onto_the_config() -> None:
             "--webhook-url", "http://127.0.0.1:8000/webhooks/creatio/t", "--webhook-header", "X-Key=v=1",
             "--latency-ms", "25", "--error-rate", "0.1", "--rate-429", "0.2", "--retry-after", "3",
             "--timeout-rate", "0.05", "--timeout-seconds", "2", "--seed", "42", "--faults-on-token",
-            "--no-strict-quirks", "--unknown-entity-set-status", "401", "--core-odata-path", "--html-login",
-            "--auto-reopen", "--public-base-url", "https://x.example",
+            "--no-strict-quirks", "--unknown-entity-set-status", "401", "--platform", "netcore",
+            "--html-login", "--auto-reopen", "--public-base-url", "https://x.example",
         ]
     )  # fmt: skip
     config = cli.config_from_args(args)
@@ -51,7 +52,7 @@ def test_options_map_onto_the_config() -> None:
         True,
     )
     assert (config.strict_quirks, config.unknown_entity_set_status) == (False, 401)
-    assert (config.serve_core_odata_path, config.html_login_mode, config.auto_reopen) == (True, True, True)
+    assert (config.platform, config.html_login_mode, config.auto_reopen) == ("netcore", True, True)
     assert config.public_base_url == "https://x.example"
 
 
@@ -68,7 +69,9 @@ def test_main_runs_uvicorn_and_prints_the_client_id_but_not_the_secret(
     assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
     assert call["app"].state.sandbox.config.clients == {"my-client": "very-secret-value"}
     out = capsys.readouterr().out
-    assert out.strip() == "Creatio sandbox listening on http://127.0.0.1:8123 (client_id=my-client)"
+    assert out.strip() == (
+        "Creatio sandbox listening on http://127.0.0.1:8123 (client_id=my-client, platform=netframework)"
+    )
     assert "very-secret-value" not in out
 
 

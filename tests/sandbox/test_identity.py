@@ -100,6 +100,20 @@ async def test_discovery_document_points_at_the_token_endpoint_of_its_own_form(
     assert "client_credentials" in doc["grant_types_supported"]
 
 
+async def test_netcore_serves_identity_and_discovery_at_the_root_only(make_sandbox: MakeSandbox) -> None:
+    sb = await make_sandbox(login=False, platform="netcore")
+    form = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+
+    doc = await sb.client.get("/.well-known/openid-configuration")
+    token = await sb.client.post("/connect/token", data=form)
+    zero_doc = await sb.client.get("/0/.well-known/openid-configuration")
+    zero_token = await sb.client.post("/0/connect/token", data=form)
+
+    assert doc.json()["token_endpoint"] == "http://sandbox.test/connect/token"
+    assert token.status_code == 200
+    assert (zero_doc.status_code, zero_token.status_code) == (404, 404)
+
+
 async def test_discovery_uses_the_public_base_url(make_sandbox: MakeSandbox) -> None:
     sb = await make_sandbox(public_base_url="https://tenant.example.com/")
 

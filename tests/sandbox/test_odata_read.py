@@ -74,17 +74,29 @@ async def test_unknown_entity_set_is_a_bare_401_behind_the_quirk_flag(make_sandb
     assert (await sb.get("/0/odata/Case")).status_code == 200
 
 
-async def test_core_odata_path_only_behind_the_flag(sb: Sandbox, make_sandbox: MakeSandbox) -> None:
-    assert (await sb.get("/odata/Case")).status_code == 404
-    core = await make_sandbox(serve_core_odata_path=True)
+async def test_netframework_serves_odata_under_0_and_sends_the_root_to_the_login_page(sb: Sandbox) -> None:
+    listed = await sb.get("/0/odata/CaseStatus?$top=1")
+    other = await sb.get("/odata/CaseStatus?$top=1")
+
+    assert listed.status_code == 200
+    assert other.status_code == 302
+    assert other.headers["location"] == "/Login/NuiLogin.aspx?ReturnUrl=%2Fodata%2FCaseStatus"
+    assert other.content == b""
+
+
+async def test_netcore_serves_odata_at_the_root_only(make_sandbox: MakeSandbox) -> None:
+    core = await make_sandbox(platform="netcore")
 
     listed = await core.get("/odata/CaseStatus?$top=1")
     created = await core.post("/odata/Case", json={"Subject": "x"})
+    batch = await core.post("/odata/$batch", json={"requests": [{"id": "1", "method": "GET", "url": "Case"}]})
+    other = await core.get("/0/odata/CaseStatus?$top=1")
 
     assert listed.status_code == 200
     assert listed.json()["@odata.context"] == f"{BASE}/odata/$metadata#CaseStatus"
     assert created.headers["location"].startswith(f"{BASE}/odata/Case(")
-    assert (await core.get("/0/odata/Case")).status_code == 200
+    assert batch.status_code == 200
+    assert (other.status_code, other.content) == (404, b"")
 
 
 async def test_count_segment_property_and_value(sb: Sandbox) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
@@ -22,6 +23,9 @@ SANDBOX_SECRET = "test-sandbox-secret-value"
 ADMIN_TOKEN = "test-admin-token"
 
 Client = AsyncTestClient[Litestar]
+# Runs a test once against each platform the sandbox plays (the `creatio_platform` fixture): the OData root,
+# the token endpoint and the discovery documents then differ, and Casebridge must find them.
+BOTH_PLATFORMS = pytest.mark.parametrize("creatio_platform", ["netframework", "netcore"])
 
 
 def connected_settings(settings: Settings, **overrides: object) -> Settings:

@@ -23,7 +23,8 @@ Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 
 
 def connection(identity_url: str | None = None) -> CreatioInstance:
-    return CreatioInstance(INSTANCE, CLIENT_ID, SECRET, identity_url)
+    """A connection as saved after Test & Save: its OData root known (.NET Framework)."""
+    return CreatioInstance(INSTANCE, CLIENT_ID, SECRET, identity_url, odata_root=ODATA)
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> httpx.Response:

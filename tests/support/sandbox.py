@@ -51,7 +51,8 @@ class Sandbox:
     auth: dict[str, str] = field(default_factory=dict)
 
     async def login(self) -> str:
-        token = await fetch_token(self.client)
+        on_root = self.store.config.platform == "netcore"  # no /0 prefix on .NET Core
+        token = await fetch_token(self.client, "/connect/token" if on_root else "/0/connect/token")
         self.auth = {"Authorization": f"Bearer {token}"}
         return token
 

@@ -2,6 +2,7 @@
 
 from app.adapters.creatio.batch import MAX_BATCH_SIZE, BatchOperation, BatchResult
 from app.adapters.creatio.client import CreatioClient
+from app.adapters.creatio.discovery import TokenEndpoint
 from app.adapters.creatio.errors import (
     AuthReason,
     CreatioAmbiguousNameError,
@@ -23,6 +24,7 @@ from app.adapters.creatio.odata import (
     odata_guid,
     odata_string,
 )
+from app.adapters.creatio.odata_root import ODataRootFound
 from app.adapters.creatio.token import TokenState
 from app.adapters.creatio.urls import (
     CheckedUrl,
@@ -50,6 +52,8 @@ __all__ = [
     "CreatioRetryableError",
     "InvalidCreatioUrl",
     "ODataPage",
+    "ODataRootFound",
+    "TokenEndpoint",
     "TokenState",
     "build_http_client",
     "check_identity_url",

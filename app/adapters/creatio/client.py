@@ -17,6 +17,7 @@ from app.adapters.creatio.batch import (
     run_batch,
 )
 from app.adapters.creatio.create import IdempotentCreator
+from app.adapters.creatio.discovery import TokenEndpoint
 from app.adapters.creatio.errors import CreatioAmbiguousNameError, error_for_response
 from app.adapters.creatio.http import encode_json
 from app.adapters.creatio.instance import CreatioInstance
@@ -35,6 +36,7 @@ from app.adapters.creatio.odata import (
     select_params,
     stable_orderby,
 )
+from app.adapters.creatio.odata_root import ODataRootFound
 from app.adapters.creatio.sender import ODataSender
 from app.adapters.creatio.token import TokenCache, TokenState
 from app.domain.creatio_ids import guid_or_none
@@ -72,9 +74,22 @@ class CreatioClient:
         """Token diagnostics for /ready (never the token)."""
         return self._tokens.state
 
+    @property
+    def odata_root(self) -> str | None:
+        """The OData root in use; None until detected (at the first request, or `detect_odata_root`)."""
+        return self._session.root
+
+    async def token_endpoint(self) -> TokenEndpoint:
+        """Where tokens come from and how that was found (Test & Save); found once, then kept."""
+        return await self._tokens.endpoint()
+
     async def authenticate(self) -> None:
         """Fetch a fresh token now (Test & Save); raises CreatioAuthError explaining what to fix."""
         await self._tokens.refresh()
+
+    async def detect_odata_root(self) -> ODataRootFound:
+        """Check which OData root answers (only the chosen one when the platform is set) and use it."""
+        return await self._session.detect_root()
 
     async def get(
         self, entity_set: str, entity_id: UUID, *, select: Sequence[str] | None = None

@@ -1,4 +1,5 @@
-"""Sends authorised OData requests: concurrency limit, Bearer token, one forced refresh on 401."""
+"""Sends authorised OData requests: the OData root (detected at the first request when not known yet),
+concurrency limit, Bearer token, one forced refresh on 401."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 from app.adapters.creatio.errors import CreatioAuthError, error_for_transport, is_html, unauthorized_error
 from app.adapters.creatio.http import odata_headers, query_string
 from app.adapters.creatio.instance import CreatioInstance
+from app.adapters.creatio.odata_root import ODataRootFound, detect_odata_root
 from app.adapters.creatio.token import TokenCache
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,9 @@ class ODataSender:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        self._instance = instance
         self._root = instance.odata_root
+        self._detecting = asyncio.Lock()
         self._host = urlsplit(instance.instance_url).netloc
         self._http = http
         self._tokens = tokens
@@ -41,8 +45,34 @@ class ODataSender:
         return f"ODataSender(root={self._root!r})"
 
     @property
-    def root(self) -> str:
+    def root(self) -> str | None:
+        """The OData root in use; None until the first request detects it."""
         return self._root
+
+    async def resolve_root(self) -> str:
+        if self._root is None:
+            async with self._detecting:
+                if self._root is None:
+                    return (await self.detect_root()).root
+        return self._root
+
+    async def detect_root(self) -> ODataRootFound:
+        """Try the instance's candidate roots (only the chosen one when the platform is set) and use the
+        first that answers."""
+        found = await detect_odata_root(self._instance, self._probe)
+        if found.root != self._root:
+            logger.info("Creatio OData root: %s", found.root)
+        self._root = found.root
+        return found
+
+    async def _probe(self, url: str) -> httpx.Response:
+        """An authorised GET of `url`, once more with a fresh token after a 401; redirects not followed."""
+        token = await self._tokens.get()
+        response = await self._send_once("GET", url, token, None, None, "GET (OData root check)")
+        if response.status_code != 401:
+            return response
+        token = await self._tokens.refresh(stale=token)
+        return await self._send_once("GET", url, token, None, None, "GET (OData root check)")
 
     async def send(
         self,
@@ -58,7 +88,8 @@ class ODataSender:
         Raises CreatioRetryableError on network failures and CreatioAuthError when a fresh token is
         still refused (401, or an HTML page instead of JSON).
         """
-        url = f"{self._root}/{path}" + (f"?{query_string(query)}" if query else "")
+        root = await self.resolve_root()
+        url = f"{root}/{path}" + (f"?{query_string(query)}" if query else "")
         what = f"{method} {path}"
         async with self._slots:
             token = await self._tokens.get()
@@ -71,7 +102,7 @@ class ODataSender:
             token = await self._tokens.refresh(stale=token)
             response = await self._send_once(method, url, token, body, extra_headers, what)
         if _token_refused(response):
-            raise _refused_error(response, what, self._root)
+            raise _refused_error(response, what, root)
         return response
 
     async def _send_once(

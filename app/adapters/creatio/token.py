@@ -1,5 +1,6 @@
 """OAuth 2.0 client-credentials tokens: one token request with every failure explained for an admin,
-and the cache (early refresh, single-flight fetching, a secret-free state for /ready)."""
+and the cache (the token endpoint found once, early refresh, single-flight fetching, a secret-free state
+for /ready)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from app.adapters.creatio.discovery import TokenEndpoint, fallback_token_endpoint, find_token_endpoint
 from app.adapters.creatio.errors import (
     CreatioAuthError,
     CreatioAuthUnavailableError,
@@ -32,7 +34,7 @@ REFRESH_MARGIN_SECONDS = 60.0
 class TokenState:
     """What /ready may show about authentication. Never contains the token or the secret."""
 
-    token_endpoint: str
+    token_endpoint: str  # the one found, else where it would be without a discovery document
     has_token: bool
     expires_at: datetime | None
     expires_in_seconds: float | None
@@ -54,6 +56,7 @@ class TokenCache:
         self._instance = instance
         self._http = http
         self._clock = clock
+        self._endpoint: TokenEndpoint | None = None
         self._token: str | None = None
         self._expires_at = 0.0
         self._refresh_at = 0.0
@@ -62,7 +65,19 @@ class TokenCache:
         self._last_error: CreatioAuthError | None = None
 
     def __repr__(self) -> str:
-        return f"TokenCache(token_endpoint={self._instance.token_endpoint!r}, requests={self._requests})"
+        return f"TokenCache(token_endpoint={self._endpoint_url()!r}, requests={self._requests})"
+
+    async def endpoint(self) -> TokenEndpoint:
+        """Where tokens are requested, found at the first call (cloud rule, discovery, fallback) and kept."""
+        if self._endpoint is None:
+            self._endpoint = await find_token_endpoint(self._http, self._instance)
+        return self._endpoint
+
+    def _endpoint_url(self) -> str:
+        if self._endpoint is not None:
+            return self._endpoint.url
+        known = self._instance.token_endpoint or self._instance.cloud_token_endpoint
+        return known or fallback_token_endpoint(self._instance)
 
     async def get(self) -> str:
         """A token that stays valid for at least the refresh margin; fetched only when needed."""
@@ -85,7 +100,7 @@ class TokenCache:
         remaining = self._expires_at - now if self._token is not None else None
         error = self._last_error
         return TokenState(
-            token_endpoint=self._instance.token_endpoint,
+            token_endpoint=self._endpoint_url(),
             has_token=valid,
             expires_at=datetime.now(UTC) + timedelta(seconds=remaining) if remaining is not None else None,
             expires_in_seconds=remaining,
@@ -104,9 +119,10 @@ class TokenCache:
     async def _fetch(self) -> str:
         self._requests += 1
         started = self._clock()
-        endpoint = self._instance.token_endpoint
+        endpoint = self._endpoint_url()
         try:
-            grant = await request_token(self._http, self._instance)
+            endpoint = (await self.endpoint()).url
+            grant = await request_token(self._http, self._instance, endpoint)
         except CreatioAuthError as exc:
             self._last_error = exc
             logger.warning("Creatio token request to %s failed (%s): %s", endpoint, exc.reason, exc.message)
@@ -132,7 +148,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_EXPIRES_IN = 3600.0
 _WHERE = (
     "Check the identity URL: Creatio cloud uses https://<site>-is.creatio.com; on-site installs use the "
-    "Identity Service address, or <instance>/0 (token endpoint <instance>/0/connect/token)."
+    "Identity Service address (its discovery document names the token endpoint), or leave it empty for "
+    "<instance>/0/connect/token."
 )
 _GRANT_CODES = frozenset({"unsupported_grant_type", "unauthorized_client"})
 
@@ -145,9 +162,8 @@ class TokenGrant:
     expires_in: float
 
 
-async def request_token(http: httpx.AsyncClient, instance: CreatioInstance) -> TokenGrant:
-    """POST the client-credentials grant to the token endpoint; raise CreatioAuthError on failure."""
-    endpoint = instance.token_endpoint
+async def request_token(http: httpx.AsyncClient, instance: CreatioInstance, endpoint: str) -> TokenGrant:
+    """POST the client-credentials grant to `endpoint`; raise CreatioAuthError on failure."""
     form = {
         "grant_type": "client_credentials",
         "client_id": instance.client_id,

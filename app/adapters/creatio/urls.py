@@ -43,7 +43,9 @@ def check_instance_url(raw: str, *, allow_insecure_loopback: bool = False) -> Ch
     if cut is not None:
         removed = "/" + "/".join(segments[cut:])
         segments = segments[:cut]
-        notes = (f"Removed '{removed}' from the end of the instance URL: Casebridge adds '/0/odata' itself.",)
+        notes = (
+            f"Removed '{removed}' from the end of the instance URL: Casebridge finds the OData root itself.",
+        )
         logger.info("Creatio instance URL: removed the suffix %r", removed)
     return CheckedUrl(base + "".join("/" + s for s in segments), notes)
 
@@ -69,6 +71,30 @@ def default_identity_base(instance_url: str) -> str:
     if match and is_plain_cloud and not match.group(1).endswith("-is"):
         return f"https://{match.group(1)}-is.creatio.com"
     return f"{instance_url.rstrip('/')}/0"
+
+
+def cloud_token_endpoint(instance_url: str) -> str | None:
+    """The token endpoint of a Creatio cloud site (`<site>-is.creatio.com`), None for other hosts."""
+    base = default_identity_base(instance_url)
+    return None if base.endswith("/0") else f"{base}/connect/token"
+
+
+def check_discovered_endpoint(url: object, document_url: str) -> str:
+    """A `token_endpoint` read from a discovery document, or InvalidCreatioUrl saying why it is not used:
+    https (http only on loopback when the document came over http), no metadata or link-local host, and
+    no loopback address advertised by a host that is not loopback itself (an internal address behind a
+    proxy)."""
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidCreatioUrl("it has no token_endpoint")
+    source = urlsplit(document_url)
+    loopback_source = is_loopback(source.hostname or "")
+    try:
+        base, path = _checked_base(url.strip(), "token endpoint", source.scheme == "http" and loopback_source)
+    except InvalidCreatioUrl as exc:
+        raise InvalidCreatioUrl(f"its token_endpoint {url[:200]!r} is not usable: {exc.message}") from exc
+    if is_loopback(urlsplit(base).hostname or "") and not loopback_source:
+        raise InvalidCreatioUrl(f"its token_endpoint {url[:200]!r} is a loopback address of that server")
+    return base + path
 
 
 def _suffix_start(segments: list[str]) -> int | None:

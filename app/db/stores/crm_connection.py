@@ -13,6 +13,7 @@ from sqlmodel import col, select, update
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
 from app.db.tables import IntegrationSettingsRow, utcnow
+from app.domain.creatio_platforms import as_platform_choice
 from app.domain.crm_connection import ConnectionSettings
 
 
@@ -57,6 +58,9 @@ class ConnectionStore:
             row.default_group_id = _guid_text(settings.default_group_id)
             row.resolved_status_id = _guid_text(settings.resolved_status_id)
             row.create_case_only_on_handoff = settings.create_case_only_on_handoff
+            row.platform = settings.platform
+            row.odata_root = settings.odata_root
+            row.token_endpoint = settings.token_endpoint
             row.verified_at = now if verified else None
             row.updated_at = now
             session.add(row)
@@ -78,6 +82,9 @@ class ConnectionStore:
             default_group_id=_guid(row.default_group_id),
             resolved_status_id=_guid(row.resolved_status_id),
             create_case_only_on_handoff=row.create_case_only_on_handoff,
+            platform=as_platform_choice(row.platform),
+            odata_root=row.odata_root,
+            token_endpoint=row.token_endpoint,
         )
 
 

@@ -30,6 +30,7 @@ class SettingsForm:
     default_group: str = ""
     resolved_status: str = ""
     create_case_only_on_handoff: bool = False
+    platform: str = "auto"
 
     @classmethod
     def parse(cls, form: Mapping[str, object]) -> SettingsForm:
@@ -40,6 +41,7 @@ class SettingsForm:
         return cls(
             **{name: text(name) for name in (*_TEXT_FIELDS, "client_secret")},
             create_case_only_on_handoff=text("create_case_only_on_handoff") in ("on", "true", "1"),
+            platform=text("platform") or "auto",
         )
 
     @classmethod
@@ -55,6 +57,7 @@ class SettingsForm:
             default_group=display_value(s.default_group_id, lists.groups if lists else None),
             resolved_status=display_value(s.resolved_status_id, lists.statuses if lists else None),
             create_case_only_on_handoff=s.create_case_only_on_handoff,
+            platform=s.platform,
         )
 
     def without_secret(self) -> SettingsForm:
@@ -122,15 +125,18 @@ def _name_not_guid(value: str) -> bool:
 
 def to_input(form: SettingsForm, ids: Mapping[str, UUID | None]) -> ConnectionSettingsInput:
     """Raises pydantic's ValidationError for values the admin API would refuse too."""
-    return ConnectionSettingsInput(
-        instance_url=form.instance_url,
-        identity_url=form.identity_url or None,
-        client_id=form.client_id,
-        client_secret=SecretStr(form.client_secret) if form.client_secret else None,
-        default_owner_id=ids.get("default_owner"),
-        default_group_id=ids.get("default_group"),
-        resolved_status_id=ids.get("resolved_status"),
-        create_case_only_on_handoff=form.create_case_only_on_handoff,
+    return ConnectionSettingsInput.model_validate(
+        {
+            "instance_url": form.instance_url,
+            "identity_url": form.identity_url or None,
+            "client_id": form.client_id,
+            "client_secret": SecretStr(form.client_secret) if form.client_secret else None,
+            "default_owner_id": ids.get("default_owner"),
+            "default_group_id": ids.get("default_group"),
+            "resolved_status_id": ids.get("resolved_status"),
+            "create_case_only_on_handoff": form.create_case_only_on_handoff,
+            "platform": form.platform,
+        }
     )
 
 

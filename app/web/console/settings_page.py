@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from app.crm_connection.checks import ConnectionTestReport
 from app.crm_connection.service import ConnectionInputError, ConnectionService, PickListsRead
 from app.db.stores.webhook_token import WebhookTokenStore
+from app.domain.creatio_platforms import as_platform_choice
 from app.web.console.context import page
 from app.web.console.settings_form import (
     PICK_FIELDS,
@@ -28,7 +29,9 @@ from app.web.sandbox_link import SandboxControl, SandboxUnavailable
 CHECK_LABELS = {
     "instance_url": "Instance URL",
     "identity_url": "Identity URL",
+    "token_endpoint": "Token endpoint",
     "authentication": "Authentication (client id and secret)",
+    "odata_root": "OData root (platform)",
     "odata_access": "OData access",
     "default_owner_id": "Default case owner",
     "default_group_id": "Default case group",
@@ -159,5 +162,9 @@ class SettingsController(Controller):
 
 async def _entered_lists(connection: ConnectionService, form: SettingsForm) -> PickListsRead:
     return await connection.entered_pick_lists(
-        form.instance_url, form.identity_url, form.client_id, form.client_secret
+        form.instance_url,
+        form.identity_url,
+        form.client_id,
+        form.client_secret,
+        as_platform_choice(form.platform),
     )

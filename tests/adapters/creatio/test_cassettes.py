@@ -10,7 +10,7 @@ loopback port and records again; see tests/support/cassettes.py for what is scru
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import unquote
 from uuid import UUID
@@ -80,10 +80,7 @@ class Creatio:
     statuses: list[int] = field(default_factory=list)  # of the answers received
 
     def client(self, secret: str = cs.CLIENT_SECRET) -> CreatioClient:
-        connection = CreatioInstance.from_input(
-            self.origin, cs.CLIENT_ID, secret, allow_insecure_loopback=True
-        )
-        return CreatioClient(connection, self.http)
+        return CreatioClient(saved_connection(self.origin, secret, allow_insecure_loopback=True), self.http)
 
     async def on_request(self, request: httpx.Request) -> None:
         target = unquote(request.url.raw_path.decode("ascii"))
@@ -330,7 +327,16 @@ def replay_vcr() -> VCR:
 
 
 def replay_client(http: httpx.AsyncClient, secret: str = cs.CLIENT_SECRET) -> CreatioClient:
-    return CreatioClient(CreatioInstance.from_input(cs.CREATIO_ORIGIN, cs.CLIENT_ID, secret), http)
+    return CreatioClient(saved_connection(cs.CREATIO_ORIGIN, secret), http)
+
+
+def saved_connection(origin: str, secret: str, *, allow_insecure_loopback: bool = False) -> CreatioInstance:
+    """The sandbox's connection as Test & Save stores it: the OData root and token endpoint known, so the
+    cassettes hold only the requests under test (detection and discovery are tested elsewhere)."""
+    entered = CreatioInstance.from_input(
+        origin, cs.CLIENT_ID, secret, allow_insecure_loopback=allow_insecure_loopback
+    )
+    return replace(entered, odata_root=f"{origin}/0/odata", token_endpoint=f"{origin}/0/connect/token")
 
 
 LOOKUPS_CASSETTE = "test_token_fetch_and_lookups_by_name.yaml"

@@ -267,7 +267,8 @@ async def test_wrong_identity_url_message_says_what_to_check(
     assert info.value.message == (
         f"POST {TOKEN_URL} answered 200 with an HTML page (probably the Creatio login page) instead of a "
         "token. Check the identity URL: Creatio cloud uses https://<site>-is.creatio.com; on-site installs "
-        "use the Identity Service address, or <instance>/0 (token endpoint <instance>/0/connect/token)."
+        "use the Identity Service address (its discovery document names the token endpoint), or leave it "
+        "empty for <instance>/0/connect/token."
     )
 
 

@@ -13,6 +13,7 @@ from app.adapters.creatio import (
     normalize_identity_url,
     normalize_instance_url,
 )
+from app.domain.creatio_platforms import PlatformChoice
 from tests.support.fake_creatio import SECRET
 
 GOOD_INSTANCE_URLS = [
@@ -108,7 +109,7 @@ def test_stripped_suffix_is_reported() -> None:
     checked = check_instance_url("https://acme.creatio.com/0/odata/")
     assert checked.url == "https://acme.creatio.com"
     assert checked.notes == (
-        "Removed '/0/odata' from the end of the instance URL: Casebridge adds '/0/odata' itself.",
+        "Removed '/0/odata' from the end of the instance URL: Casebridge finds the OData root itself.",
     )
     assert check_instance_url("https://acme.creatio.com").notes == ()
 
@@ -156,13 +157,31 @@ def test_default_identity_base(instance: str, expected: str) -> None:
 def test_connection_endpoints_and_repr() -> None:
     conn = CreatioInstance("https://acme.creatio.com/", "cid", SECRET)
     assert conn.instance_url == "https://acme.creatio.com"
-    assert conn.token_endpoint == "https://acme-is.creatio.com/connect/token"
-    assert conn.odata_root == "https://acme.creatio.com/0/odata"
+    assert conn.cloud_token_endpoint == "https://acme-is.creatio.com/connect/token"
+    assert (conn.odata_root, conn.token_endpoint) == (None, None)  # detected and discovered when used
+    assert conn.odata_root_candidates == (
+        "https://acme.creatio.com/0/odata",
+        "https://acme.creatio.com/odata",
+    )
     custom = CreatioInstance("https://crm.example.org", "cid", SECRET, "https://is.example.org/")
-    assert custom.token_endpoint == "https://is.example.org/connect/token"
+    assert (custom.identity_url, custom.cloud_token_endpoint) == ("https://is.example.org", None)
     assert SECRET not in repr(conn)
     assert SECRET not in str(conn)
     assert "cid" in repr(conn)
+
+
+@pytest.mark.parametrize(
+    ("platform", "root"),
+    [("netframework", "https://crm.example.org/0/odata"), ("netcore", "https://crm.example.org/odata")],
+)
+def test_a_chosen_platform_fixes_the_odata_root_over_a_stored_one(
+    platform: PlatformChoice, root: str
+) -> None:
+    stored = "https://crm.example.org/elsewhere/odata"
+    conn = CreatioInstance("https://crm.example.org", "cid", SECRET, platform=platform, odata_root=stored)
+    assert (conn.odata_root, conn.odata_root_candidates) == (root, (root,))
+    auto = CreatioInstance("https://crm.example.org", "cid", SECRET, odata_root=stored)
+    assert auto.odata_root_candidates == (stored,)
 
 
 def test_connection_from_input_normalises_and_validates() -> None:

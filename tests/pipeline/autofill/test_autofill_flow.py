@@ -18,7 +18,7 @@ from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.ports.errors import TemporaryFailure
 from app.settings import Settings
 from tests.support.autofill import agent_patches_case, autofill_settings, open_client
-from tests.support.casebridge import Client, activities_of, cases, drain, post
+from tests.support.casebridge import BOTH_PLATFORMS, Client, activities_of, cases, drain, post
 from tests.support.events import handoff, message
 from tests.support.openai_server import FakeOpenAI, mock_transport
 
@@ -38,6 +38,7 @@ def note_of(sandbox_app: Litestar, case_id: Any) -> dict[str, Any]:
     return note
 
 
+@BOTH_PLATFORMS
 async def test_handoff_fills_fields_and_writes_one_evidence_note(
     autofill_client: Client, sandbox_app: Litestar
 ) -> None:
@@ -93,6 +94,7 @@ async def test_an_agents_edit_before_the_handoff_is_kept(
     assert "kept 'Low'" in (priority.reason or "")
 
 
+@BOTH_PLATFORMS
 async def test_handoff_only_mode_fills_the_case_when_it_is_created(
     settings: Settings, sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
 ) -> None:

@@ -7,15 +7,29 @@ from sqlmodel import select
 
 from app.db.tables import JobRow
 from app.domain.creatio_ids import ActivityStatusIds, CaseOriginIds, CaseStatusIds, RoleIds
-from tests.support.casebridge import Client, activities_of, cases, conversation, drain, post, store_of
+from app.domain.creatio_platforms import ODATA_PATHS, CreatioPlatform
+from tests.support.casebridge import (
+    BOTH_PLATFORMS,
+    SANDBOX_URL,
+    Client,
+    activities_of,
+    cases,
+    conversation,
+    drain,
+    post,
+    store_of,
+)
 from tests.support.events import handoff, message, resolved
 
 
+@BOTH_PLATFORMS
 async def test_every_conversation_mode_creates_one_case_with_activities_in_order(
-    synced_client: Client, sandbox_app: Litestar
+    synced_client: Client, sandbox_app: Litestar, creatio_platform: CreatioPlatform
 ) -> None:
     await post(synced_client, message("c1", "m1", "My invoice is wrong. It says 300 but I paid 200.", t=0))
     await drain(synced_client)
+    connection = (await synced_client.get("/api/v1/admin/connection")).json()
+    assert connection["odata_root"] == SANDBOX_URL + ODATA_PATHS[creatio_platform]
     [case] = cases(sandbox_app)
     assert case["Subject"] == "My invoice is wrong."
     assert case["Symptoms"] == "My invoice is wrong. It says 300 but I paid 200."
@@ -42,6 +56,7 @@ async def test_every_conversation_mode_creates_one_case_with_activities_in_order
     assert (str(row.case_id), row.case_number) == (str(case["Id"]), case["Number"])
 
 
+@BOTH_PLATFORMS
 async def test_out_of_order_messages_are_dated_by_sent_at(
     synced_client: Client, sandbox_app: Litestar
 ) -> None:
@@ -57,6 +72,7 @@ async def test_out_of_order_messages_are_dated_by_sent_at(
     ]
 
 
+@BOTH_PLATFORMS
 async def test_handoff_updates_the_same_case_and_adds_the_summary(
     synced_client: Client, sandbox_app: Litestar
 ) -> None:
@@ -72,6 +88,7 @@ async def test_handoff_updates_the_same_case_and_adds_the_summary(
     assert row.handoff_pending is False
 
 
+@BOTH_PLATFORMS
 async def test_resolution_sets_the_resolved_status_and_a_new_message_reopens(
     synced_client: Client, sandbox_app: Litestar
 ) -> None:

@@ -15,6 +15,7 @@ from app.sandbox.ids import SandboxIds
 from app.settings import Settings
 from tests.support.casebridge import (
     ADMIN_TOKEN,
+    BOTH_PLATFORMS,
     SANDBOX_CLIENT_ID,
     SANDBOX_SECRET,
     activities_of,
@@ -36,6 +37,7 @@ async def _client(settings: Settings, sandbox_http: httpx.AsyncClient, **overrid
     return client
 
 
+@BOTH_PLATFORMS
 async def test_handoff_only_mode_writes_nothing_before_then_the_whole_transcript(
     settings: Settings, sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
 ) -> None:

@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
+from app.domain.creatio_platforms import CreatioPlatform
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
 from tests.support.casebridge import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, Client
@@ -23,8 +24,10 @@ def forward() -> ForwardToApp:
 
 
 @pytest.fixture
-def sandbox_config() -> SandboxConfig:
-    return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, webhook_retries=0)
+def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
+    return SandboxConfig(
+        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, webhook_retries=0, platform=creatio_platform
+    )
 
 
 @pytest.fixture

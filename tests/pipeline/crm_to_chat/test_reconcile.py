@@ -13,7 +13,7 @@ from app.bootstrap.crm_to_chat import CrmToChatSetup
 from app.db.stores.reconcile import ReconcileStore
 from app.db.tables import utcnow
 from app.pipeline.crm_to_chat.reconcile import ReconcileConfig, Reconciler
-from tests.support.casebridge import Client, conversation, drain, store_of
+from tests.support.casebridge import BOTH_PLATFORMS, Client, conversation, drain, store_of
 from tests.support.chat_platform import FakeChatPlatform
 from tests.support.crm_to_chat import connect_webhook, deliveries, linked_case, reply, set_status, settle
 
@@ -33,6 +33,7 @@ async def reconcile(client: Client) -> int | None:
     return queued
 
 
+@BOTH_PLATFORMS
 async def test_with_the_webhook_off_the_poll_delivers_replies_and_closures(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chat_platform: FakeChatPlatform
 ) -> None:

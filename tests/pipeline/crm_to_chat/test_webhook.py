@@ -19,6 +19,7 @@ from app.sandbox.ids import SandboxIds
 from app.settings import Settings
 from tests.support.casebridge import (
     ADMIN_TOKEN,
+    BOTH_PLATFORMS,
     Client,
     connected_settings,
     conversation,
@@ -40,6 +41,7 @@ from tests.support.events import message, resolved
 AGENT_MARIA = str(SandboxIds.AGENT_1_CONTACT)
 
 
+@BOTH_PLATFORMS
 async def test_an_agent_reply_reaches_the_chat_once_with_a_valid_signature(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chat_platform: FakeChatPlatform
 ) -> None:
@@ -105,6 +107,7 @@ async def test_the_bearer_header_form_and_replies_in_order(
     assert [r.json["message"]["text"] for r in chat_platform.accepted] == ["reply 0", "reply 1", "reply 2"]
 
 
+@BOTH_PLATFORMS
 async def test_a_closure_resolves_the_conversation_and_a_reopening_reopens_it(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chat_platform: FakeChatPlatform
 ) -> None:

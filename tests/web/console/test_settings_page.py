@@ -7,11 +7,18 @@ from typing import Any
 import httpx
 
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.domain.crm_connection import ConnectionSettings
 from app.sandbox.ids import SandboxIds
 from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL, Client
 from tests.support.console import form_token
 
 PAGE = "/console/settings/creatio"
+
+
+def entered(admin: Client) -> ConnectionSettings:
+    """The saved connection as entered: the seed's verification may meanwhile store what it found."""
+    saved: ConnectionSettings = admin.app.state.services.connection.saved.settings
+    return saved.model_copy(update={"odata_root": None, "token_endpoint": None})
 
 
 async def _submit(admin: Client, **fields: Any) -> httpx.Response:
@@ -53,8 +60,23 @@ async def test_the_saved_connection_shows_names_and_keeps_its_secret(admin: Clie
     assert "saved and active" in again.text
 
 
+async def test_the_platform_choice_is_kept_and_a_wrong_one_says_what_answered(admin: Client) -> None:
+    chosen = await _submit(admin, client_secret=SANDBOX_SECRET, platform="netframework")
+    page = await admin.get(PAGE)
+    wrong = await _submit(admin, client_secret=SANDBOX_SECRET, platform="netcore")
+    bogus = await _submit(admin, client_secret=SANDBOX_SECRET, platform="mono")
+
+    assert f"OData root used: <code>{SANDBOX_URL}/0/odata</code>" in chosen.text
+    assert '<option value="netframework" selected>' in page.text
+    assert wrong.status_code == 422
+    assert f"{SANDBOX_URL}/odata redirected (302) to /Login/NuiLogin.aspx" in wrong.text
+    assert '<option value="netcore" selected>' in wrong.text
+    assert (bogus.status_code, "platform" in bogus.text) == (422, True)
+    assert admin.app.state.services.connection.saved.settings.platform == "netframework"
+
+
 async def test_a_wrong_secret_fails_with_a_hint_and_saves_nothing(admin: Client) -> None:
-    before = admin.app.state.services.connection.saved.settings  # verified_at may change meanwhile
+    before = entered(admin)
 
     response = await _submit(admin, client_secret="wrong-secret")
 
@@ -63,7 +85,7 @@ async def test_a_wrong_secret_fails_with_a_hint_and_saves_nothing(admin: Client)
     assert "invalid_client" in response.text
     assert "How to fix:</span> Copy the Client ID and Client Secret again" in response.text
     assert "wrong-secret" not in response.text
-    assert admin.app.state.services.connection.saved.settings == before
+    assert entered(admin) == before
 
 
 async def test_an_unknown_name_is_reported_on_its_field(admin: Client) -> None:
@@ -76,10 +98,10 @@ async def test_an_unknown_name_is_reported_on_its_field(admin: Client) -> None:
 
 
 async def test_test_only_does_not_save(admin: Client) -> None:
-    before = admin.app.state.services.connection.saved.settings  # verified_at may change meanwhile
+    before = entered(admin)
     response = await _submit(admin, client_secret=SANDBOX_SECRET, action="test")
     assert "All checks passed (not saved: this was a test)" in response.text
-    assert admin.app.state.services.connection.saved.settings == before
+    assert entered(admin) == before
 
 
 async def test_names_load_through_the_entered_connection(admin: Client) -> None:
