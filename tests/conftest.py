@@ -146,6 +146,12 @@ async def synced_client(
     app = create_app(connected_settings(settings), Adapters(creatio_http=sandbox_http))
     async with AsyncTestClient(app=app) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        # The seeded connection is verified in the background, which also finds and stores the OData root;
+        # a test that turns Creatio's faults on must not have them hit that first look.
+        for _ in range(250):
+            if (await client.get("/api/v1/admin/connection")).json().get("verified_at"):
+                break
+            await asyncio.sleep(0.02)
         yield client
 
 

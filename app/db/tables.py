@@ -67,6 +67,13 @@ class ConversationRow(SQLModel, table=True):
     case_status_applied: str | None = None  # resolved | reopened, as last written to the case
     autofill_fields: str | None = None  # JSON of the values computed for one handoff, reused on retries
     autofill_for: datetime | None = None  # the handoff_at those values were computed for
+    # The case's Subject and Symptoms as Casebridge last wrote them (None: a case from before migration 0010,
+    # never rewritten), and those of a write whose outcome is not recorded yet (it may have reached Creatio).
+    subject_written: str | None = None
+    symptoms_written: str | None = None
+    subject_sending: str | None = None
+    symptoms_sending: str | None = None
+    case_text_edited_at: datetime | None = None  # when an agent's edit was seen: never rewritten from then on
     warning: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -51,9 +51,12 @@ class CaseChanges:
     group_id: UUID | None = None
     status_id: UUID | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    subject: str | None = None
+    symptoms: str | None = None
 
     def is_empty(self) -> bool:
-        return not (self.owner_id or self.group_id or self.status_id or self.fields)
+        written = (self.owner_id, self.group_id, self.status_id, self.fields)
+        return not any(written) and self.subject is None and self.symptoms is None
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,41 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from app.domain.case import ActivityKind
+from app.domain.transcript import Transcript
 
 SUBJECT_MAX = 100
 TITLE_PREVIEW = 60
 _WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CaseText:
+    """A case's Subject and Symptoms."""
+
+    subject: str
+    symptoms: str
+
+
+def case_text(
+    transcript: Transcript, handoff_summary: str | None, *, symptoms_from_handoff: bool
+) -> CaseText:
+    """From the first customer message by sent_at, whenever it arrived (before any: the handoff summary,
+    else a placeholder subject); with `symptoms_from_handoff` (handoff-only mode) Symptoms is the summary."""
+    first = transcript.first_customer_text()
+    fallback = f"Chat conversation {transcript.conversation_external_id}"
+    symptoms = handoff_summary if symptoms_from_handoff else first
+    return CaseText(subject_from(first or handoff_summary, fallback), symptoms or handoff_summary or "")
+
+
+def edited_by_others(current: CaseText, own: Iterable[CaseText]) -> bool:
+    """Whether the case's Subject or Symptoms holds a text other than one of Casebridge's own."""
+    texts = tuple(own)
+    subjects, symptoms = {t.subject for t in texts}, {t.symptoms for t in texts}
+    return current.subject not in subjects or current.symptoms not in symptoms
 
 
 def subject_from(text: str | None, fallback: str) -> str:

@@ -38,6 +38,11 @@ class ConversationState:
     autofill_fields: str | None
     autofill_for: datetime | None
     case_number: str | None
+    subject_written: str | None
+    symptoms_written: str | None
+    subject_sending: str | None
+    symptoms_sending: str | None
+    case_text_edited_at: datetime | None
 
     @property
     def handoff_pending(self) -> bool:

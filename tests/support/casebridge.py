@@ -4,6 +4,7 @@ the sandbox, posting signed events, running the jobs, and reading what reached t
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from litestar import Litestar
@@ -14,6 +15,8 @@ from sqlmodel import select
 from app.db.tables import ConversationRow
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxStore
+from app.sandbox.ids import SandboxIds
+from app.sandbox.repository import apply_changes
 from app.settings import Settings
 from tests.support.events import CHAT_SECRET, signed
 
@@ -84,3 +87,11 @@ def cases(sandbox_app: Litestar) -> list[dict[str, Any]]:
 def activities_of(sandbox_app: Litestar, case_id: Any) -> list[dict[str, Any]]:
     rows = [a for a in store_of(sandbox_app).rows("Activity") if str(a["CaseId"]) == str(case_id)]
     return sorted(rows, key=lambda a: (a["StartDate"], a["CreatedOn"]))
+
+
+def agent_edits_case(sandbox_app: Litestar, case_id: UUID | str, **columns: Any) -> None:
+    """A sandbox agent changes the case's columns, as in Creatio's UI."""
+    store = store_of(sandbox_app)
+    case = store.get("Case", case_id)
+    assert case is not None, case_id
+    apply_changes(store, "Case", case, columns, SandboxIds.AGENT_1_CONTACT)

@@ -158,7 +158,8 @@ CALL_NAMES = _port_methods(CrmPort, "crm") | _port_methods(CaseReaderPort, "read
 
 class InMemoryCreatio:
     """Creatio's records as the ports see them. What goes through the ports is written as the
-    integration user; `agent_reply`, `set_status` and `reassign` act as an agent in Creatio's UI."""
+    integration user; `agent_reply`, `set_status`, `reassign` and `edit_text` act as an agent in Creatio's
+    UI."""
 
     def __init__(self, *, integration_contact_id: UUID = INTEGRATION_CONTACT) -> None:
         self.integration_contact_id = integration_contact_id
@@ -284,6 +285,20 @@ class InMemoryCreatio:
         case.owner_id, case.group_id = owner_id, group_id
         case.modified_on, case.modified_by = self.stamp(), by
 
+    def edit_text(
+        self,
+        case_id: UUID | None,
+        *,
+        subject: str | None = None,
+        symptoms: str | None = None,
+        by: UUID = AGENT_MARIA,
+    ) -> None:
+        """An agent rewrites the case's Subject and/or Symptoms."""
+        case = self.case(case_id)
+        case.subject = subject if subject is not None else case.subject
+        case.symptoms = symptoms if symptoms is not None else case.symptoms
+        case.modified_on, case.modified_by = self.stamp(), by
+
 
 class InMemoryCrm:
     """CrmPort on an InMemoryCreatio, with the Creatio adapter's idempotency: records whose Id exists are
@@ -343,8 +358,10 @@ class InMemoryCrm:
                     modified_by=creatio.integration_contact_id,
                 )
             elif verify_existing:
-                changes = CaseChanges(case.owner_id, case.group_id, case.status_id, case.fields)
-                self._patch(existing, changes, subject=case.subject, symptoms=case.symptoms)
+                changes = CaseChanges(
+                    case.owner_id, case.group_id, case.status_id, case.fields, case.subject, case.symptoms
+                )
+                self._patch(existing, changes)
                 if case.contact_id is not None:
                     existing.contact_id = case.contact_id
             else:
@@ -460,17 +477,10 @@ class InMemoryCrm:
             modified_on=now,
         )
 
-    def _patch(
-        self,
-        case: CaseRecord,
-        changes: CaseChanges,
-        *,
-        subject: str | None = None,
-        symptoms: str | None = None,
-    ) -> None:
+    def _patch(self, case: CaseRecord, changes: CaseChanges) -> None:
         """Only the values given are written (the adapter leaves None out of the PATCH body)."""
-        case.subject = subject if subject is not None else case.subject
-        case.symptoms = symptoms if symptoms is not None else case.symptoms
+        case.subject = changes.subject if changes.subject is not None else case.subject
+        case.symptoms = changes.symptoms if changes.symptoms is not None else case.symptoms
         case.owner_id = changes.owner_id or case.owner_id
         case.group_id = changes.group_id or case.group_id
         case.status_id = changes.status_id or case.status_id

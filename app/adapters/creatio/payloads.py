@@ -48,6 +48,8 @@ def case_body(case: CaseDraft) -> dict[str, Any]:
 
 def case_changes_body(changes: CaseChanges) -> dict[str, Any]:
     body = {
+        "Subject": changes.subject[:SUBJECT_LIMIT] if changes.subject is not None else None,
+        "Symptoms": changes.symptoms,
         "OwnerId": _guid(changes.owner_id),
         "GroupId": _guid(changes.group_id),
         "StatusId": _guid(changes.status_id),

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from app.domain.case import ActivityDraft, ActivityKind, CaseChanges, CaseDraft, CustomerIdentity
-from app.domain.case_text import activity_body, activity_title, subject_from
+from app.domain.case_text import CaseText, activity_body, activity_title, case_text, edited_by_others
 from app.domain.events import internal_message_id
 from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.jobs import Ending
@@ -77,17 +77,13 @@ class ConversationSync:
             filled = await self._autofill_fields(snapshot, crm, decided, case_exists=False)
         # The ids this write creates are stored before it; messages that arrived meanwhile come along.
         snapshot = await self._prepare(snapshot, decided, filled)
-        transcript = _transcript(snapshot)
-        symptoms = (
-            conv.handoff_summary if settings.create_case_only_on_handoff else transcript.first_customer_text()
-        )
-        fallback = f"Chat conversation {conv.external_id}"
+        text = _case_text(snapshot, settings)
         # A conversation already resolved gets its status in the same write (one request fewer).
         status = await decide_status(snapshot.conversation, settings, crm)
         draft = CaseDraft(
             id=case_id,
-            subject=subject_from(transcript.first_customer_text() or conv.handoff_summary, fallback),
-            symptoms=symptoms or conv.handoff_summary or "",
+            subject=text.subject,
+            symptoms=text.symptoms,
             contact_id=contact_id,
             owner_id=settings.default_owner_id,
             group_id=settings.default_group_id,
@@ -100,7 +96,8 @@ class ConversationSync:
             draft, activities, new_contact=new_contact, verify_existing=run.verify_existing
         )
         logger.info("case created", extra={"conversation_id": str(conv.id), "activities": len(activities)})
-        applied = _applied(conv, status) | {"case_number": ref.number, "case_created_at": datetime.now(UTC)}
+        applied = _applied(conv, status) | _written(text)
+        applied |= {"case_number": ref.number, "case_created_at": datetime.now(UTC)}
         if new_contact:
             applied["contact_state"] = "created"
         await self._store.record_synced(conv.id, [m.id for m in pending], applied, run.job)
@@ -110,14 +107,16 @@ class ConversationSync:
     ) -> None:
         conv = snapshot.conversation
         assert conv.case_id is not None
-        changes: dict[str, Any] = {}
+        text = await self._new_case_text(snapshot, crm, settings)
+        changes: dict[str, Any] = dict(text.changes)
+        decided: dict[str, Any] = dict(text.sending)
+        filled = Filled()
         if conv.handoff_pending:
-            decided: dict[str, Any] = {}
             filled = await self._autofill_fields(snapshot, crm, decided, case_exists=True)
-            snapshot = await self._prepare(snapshot, decided, filled)
             changes.update(
                 owner_id=settings.default_owner_id, group_id=settings.default_group_id, fields=filled.fields
             )
+        snapshot = await self._prepare(snapshot, decided, filled)
         status = await decide_status(snapshot.conversation, settings, crm)
         if status.status_id is not None:
             changes["status_id"] = status.status_id
@@ -128,7 +127,50 @@ class ConversationSync:
                 pending, snapshot.conversation, conv.case_id, conv.contact_id, url_on_first=False
             )
             await crm.update_case(conv.case_id, case_changes, activities, verify_existing=run.verify_existing)
-        await self._store.record_synced(conv.id, [m.id for m in pending], _applied(conv, status), run.job)
+        applied = _applied(conv, status) | text.recorded
+        await self._store.record_synced(conv.id, [m.id for m in pending], applied, run.job)
+
+    async def _new_case_text(
+        self, snapshot: ConversationSnapshot, crm: CrmPort, settings: SyncSettings
+    ) -> TextUpdate:
+        """When the rule's Subject and Symptoms changed since Casebridge wrote them (a customer message sent
+        earlier arrived later), the new ones, unless an agent has edited them in Creatio meanwhile. Creatio
+        is read only then; what an unrecorded earlier attempt was writing counts as Casebridge's own."""
+        conv = snapshot.conversation
+        assert conv.case_id is not None
+        if (
+            conv.case_text_edited_at is not None
+            or conv.subject_written is None
+            or conv.symptoms_written is None
+        ):
+            return TextUpdate()  # an agent's text, or a case created before Casebridge recorded its own
+        written = CaseText(conv.subject_written, conv.symptoms_written)
+        sending = None
+        if conv.subject_sending is not None and conv.symptoms_sending is not None:
+            sending = CaseText(conv.subject_sending, conv.symptoms_sending)
+        wanted = _case_text(snapshot, settings)
+        if wanted == written and sending is None:
+            return TextUpdate()
+        found = await crm.read_case(conv.case_id, ("Subject", "Symptoms"))
+        if found is None:
+            return TextUpdate()  # the update meets the missing case
+        current = CaseText(found.get("Subject") or "", found.get("Symptoms") or "")
+        done_sending: dict[str, Any] = {"subject_sending": None, "symptoms_sending": None}
+        if edited_by_others(current, [t for t in (written, sending) if t is not None]):
+            logger.info(
+                "the case's subject or symptoms were edited in Creatio; Casebridge leaves them as they are",
+                extra={"conversation_id": str(conv.id)},
+            )
+            return TextUpdate(recorded=done_sending | {"case_text_edited_at": datetime.now(UTC)})
+        changes = {
+            name: value
+            for name, value in (("subject", wanted.subject), ("symptoms", wanted.symptoms))
+            if getattr(current, name) != value
+        }
+        if not changes:
+            return TextUpdate(recorded=done_sending | _written(wanted))
+        sending_now = {"subject_sending": wanted.subject, "symptoms_sending": wanted.symptoms}
+        return TextUpdate(changes, sending_now, done_sending | _written(wanted))
 
     async def _prepare(
         self, snapshot: ConversationSnapshot, decided: dict[str, Any], filled: Filled
@@ -192,6 +234,16 @@ class _Run:
 
 
 @dataclass(frozen=True)
+class TextUpdate:
+    """A new Subject and Symptoms for an existing case: the columns to change, what is stored before the
+    write (it may reach Creatio even if the answer is lost) and what is recorded after it."""
+
+    changes: dict[str, str] = field(default_factory=dict)
+    sending: dict[str, Any] = field(default_factory=dict)
+    recorded: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Filled:
     """What auto-fill decided for one handoff: case values, the note explaining them, the audit rows."""
 
@@ -208,6 +260,17 @@ def _applied(conv: ConversationState, status: StatusDecision) -> dict[str, Any]:
     if status.applied is not None:
         values["case_status_applied"] = status.applied
     return values
+
+
+def _case_text(snapshot: ConversationSnapshot, settings: SyncSettings) -> CaseText:
+    """What the rule gives for the conversation as it now stands."""
+    summary_only = settings.create_case_only_on_handoff
+    conv = snapshot.conversation
+    return case_text(_transcript(snapshot), conv.handoff_summary, symptoms_from_handoff=summary_only)
+
+
+def _written(text: CaseText) -> dict[str, Any]:
+    return {"subject_written": text.subject, "symptoms_written": text.symptoms}
 
 
 def _transcript(snapshot: ConversationSnapshot) -> Transcript:

@@ -13,6 +13,7 @@ from tests.support.casebridge import (
     SANDBOX_URL,
     Client,
     activities_of,
+    agent_edits_case,
     cases,
     conversation,
     drain,
@@ -101,6 +102,64 @@ async def test_resolution_sets_the_resolved_status_and_a_new_message_reopens(
     await drain(synced_client)
     [case] = cases(sandbox_app)
     assert case["StatusId"] == CaseStatusIds.REOPENED
+    assert len(activities_of(sandbox_app, case["Id"])) == 2
+
+
+def case_reads(sandbox_app: Litestar) -> int:
+    gets: dict[str, int] = store_of(sandbox_app).stats.snapshot()["odata"].get("GET", {})
+    return gets.get("Case", 0)
+
+
+async def test_the_customer_message_sent_first_gives_subject_and_symptoms_whenever_it_arrives(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    await post(synced_client, message("s1", "m2", "Let me look at your invoice.", author="ai", t=5))
+    await post(synced_client, resolved("s1", t=90))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert (case["Subject"], case["Symptoms"]) == ("Chat conversation s1", "")
+    reads = case_reads(sandbox_app)
+
+    await post(synced_client, message("s1", "m3", "Thanks, it works now.", t=60))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert (case["Subject"], case["Symptoms"]) == ("Thanks, it works now.", "Thanks, it works now.")
+
+    await post(synced_client, message("s1", "m1", "My invoice is wrong. It says 300 but I paid 200.", t=0))
+    await post(synced_client, message("s1", "m4", "Bye", t=80))  # sent later: changes nothing
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert (case["Subject"], case["Symptoms"]) == (
+        "My invoice is wrong.",
+        "My invoice is wrong. It says 300 but I paid 200.",
+    )
+    assert case["StatusId"] == CaseStatusIds.RESOLVED
+    assert case_reads(sandbox_app) == reads + 2  # one agent-edit check per change of text
+    row = await conversation(synced_client, "s1")
+    assert (row.subject_written, row.symptoms_written) == (case["Subject"], case["Symptoms"])
+    assert (row.subject_sending, row.case_text_edited_at) == (None, None)
+    assert [a["DetailedResult"].split("\n")[0] for a in activities_of(sandbox_app, case["Id"])] == [
+        "My invoice is wrong. It says 300 but I paid 200.",
+        "Let me look at your invoice.",
+        "Thanks, it works now.",
+        "Bye",
+    ]
+
+
+async def test_a_subject_an_agent_edited_stays_when_an_earlier_customer_message_arrives(
+    synced_client: Client, sandbox_app: Litestar
+) -> None:
+    await post(synced_client, message("s2", "m2", "Are you still there?", t=30))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    agent_edits_case(sandbox_app, case["Id"], Subject="Invoice INV-42 disputed")
+
+    await post(synced_client, message("s2", "m1", "My invoice is wrong. It says 300 but I paid 200.", t=0))
+    await drain(synced_client)
+    [case] = cases(sandbox_app)
+    assert (case["Subject"], case["Symptoms"]) == ("Invoice INV-42 disputed", "Are you still there?")
+    row = await conversation(synced_client, "s2")
+    assert row.case_text_edited_at is not None
     assert len(activities_of(sandbox_app, case["Id"])) == 2
 
 

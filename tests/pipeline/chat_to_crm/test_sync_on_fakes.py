@@ -354,3 +354,158 @@ async def test_a_job_out_of_attempts_is_dead_lettered() -> None:
     assert (job.state, job.attempts) == ("dead", 3)
     assert app.creatio.pending_faults == 0
     assert app.creatio.cases == {}
+
+
+def case_text(app: InMemoryApp) -> tuple[str, str]:
+    case = only_case(app)
+    return case.subject, case.symptoms
+
+
+async def test_an_earlier_customer_message_received_later_gives_the_subject_and_symptoms() -> None:
+    app = build_app()
+    app.receive(message("e1", "m2", "Let me check.", author="ai", t=5))  # the AI's reply arrives first
+    await app.drain()
+    assert case_text(app) == ("Chat conversation e1", "")
+
+    app.receive(message("e1", "m1", "My invoice is wrong. It says 300 but I paid 200.", t=0))
+    await app.drain()
+    assert case_text(app) == (
+        "My invoice is wrong.",
+        "My invoice is wrong. It says 300 but I paid 200.",
+    )
+    assert app.creatio.calls.count("crm.read_case") == 1  # the agent-edit check, only now
+    row = conversation(app, "e1")
+    assert (row["subject_written"], row["symptoms_written"]) == case_text(app)
+    assert (row["subject_sending"], row["symptoms_sending"], row["case_text_edited_at"]) == (None,) * 3
+
+    app.receive(message("e1", "m3", "Also, the due date is wrong.", t=10))  # sent later: changes nothing
+    await app.drain()
+    assert case_text(app)[0] == "My invoice is wrong."
+    assert app.creatio.calls.count("crm.read_case") == 1
+    assert [w for w, _ in app.creatio.writes] == ["crm.create_case", "crm.update_case", "crm.update_case"]
+
+
+async def test_a_customer_message_sent_before_the_one_that_created_the_case_replaces_its_text() -> None:
+    app = build_app()
+    app.receive(message("e2", "m2", "Still waiting", t=60), resolved("e2", t=90))
+    await app.drain()
+    assert case_text(app) == ("Still waiting", "Still waiting")
+
+    app.receive(message("e2", "m1", "Where is my parcel now? It is a week late.", t=0))
+    await app.drain()
+    assert case_text(app) == ("Where is my parcel now?", "Where is my parcel now? It is a week late.")
+    assert only_case(app).status_id == STATUS_RESOLVED
+
+
+async def test_without_a_change_of_text_creatio_is_not_read() -> None:
+    app = build_app()
+    app.receive(message("e3", "m1", "Hello", t=0))
+    await app.drain()
+    app.receive(message("e3", "m2", "Hi!", author="ai", t=5), handoff("e3", "Wants a human", t=20))
+    await app.drain()
+    app.receive(message("e3", "m3", "Thanks", t=30), resolved("e3", t=40))
+    await app.drain()
+    assert "crm.read_case" not in app.creatio.calls
+    assert case_text(app) == ("Hello", "Hello")
+
+
+async def test_an_agents_edit_is_kept_and_casebridge_never_rewrites_the_text_again() -> None:
+    app = build_app()
+    app.receive(message("e4", "m2", "And it is late", t=30))
+    await app.drain()
+    case = only_case(app)
+    app.creatio.edit_text(case.id, subject="Late parcel, order AB-1")
+
+    app.receive(message("e4", "m1", "My parcel is damaged", t=0))
+    await app.drain()
+    assert case_text(app) == ("Late parcel, order AB-1", "And it is late")  # neither is touched
+    row = conversation(app, "e4")
+    assert row["case_text_edited_at"] is not None
+    assert row["subject_written"] == "And it is late"  # what Casebridge wrote, kept for the record
+    reads = app.creatio.calls.count("crm.read_case")
+
+    app.creatio.edit_text(case.id, subject="And it is late")  # even back to Casebridge's own text
+    app.receive(message("e4", "m0", "Hello?", t=-10))
+    await app.drain()
+    assert case_text(app) == ("And it is late", "And it is late")
+    assert app.creatio.calls.count("crm.read_case") == reads  # the decision is recorded: no more reads
+    assert len(app.creatio.activities_of(case.id)) == 3
+
+
+@pytest.mark.parametrize("after_write", [False, True])
+async def test_a_failed_rewrite_is_retried_and_never_mistaken_for_an_agents_edit(after_write: bool) -> None:
+    """The answer of the write is lost (after_write: Creatio wrote it), and before the retry a customer
+    message sent even earlier arrives."""
+    app = build_app()
+    app.receive(message("e5", "m3", "third", t=30))
+    await app.drain()
+    app.creatio.fail_next(
+        1, TemporaryFailure("Creatio timed out"), calls=["crm.update_case"], after_write=after_write
+    )
+    app.receive(message("e5", "m2", "second", t=20))
+    await app.drain()
+    assert case_text(app) == (("second",) * 2 if after_write else ("third",) * 2)
+    row = conversation(app, "e5")
+    assert (row["subject_written"], row["subject_sending"]) == ("third", "second")
+
+    app.receive(message("e5", "m1", "first", t=10))
+    await app.drain_later()
+    assert case_text(app) == ("first", "first")
+    row = conversation(app, "e5")
+    assert (row["subject_written"], row["symptoms_written"]) == ("first", "first")
+    assert (row["subject_sending"], row["case_text_edited_at"]) == (None, None)
+    assert app.creatio.duplicate_creates == []
+    assert [job.state for job in app.db.jobs.values()] == ["done"] * 2
+
+
+async def test_a_retry_finding_its_text_already_written_only_records_it() -> None:
+    app = build_app()
+    app.receive(message("e6", "m2", "second", t=20))
+    await app.drain()
+    app.creatio.fail_next(
+        1, TemporaryFailure("Creatio timed out"), calls=["crm.update_case"], after_write=True
+    )
+    app.receive(message("e6", "m1", "first", t=10))
+    await app.drain()
+    await app.drain_later()
+
+    assert case_text(app) == ("first", "first")
+    row = conversation(app, "e6")
+    assert (row["subject_written"], row["subject_sending"], row["case_text_edited_at"]) == (
+        "first",
+        None,
+        None,
+    )
+    assert app.creatio.writes == [
+        ("crm.create_case", False),
+        ("crm.update_case", False),
+        ("crm.update_case", True),  # the activity: Creatio has it already, so nothing is written twice
+    ]
+    assert app.creatio.duplicate_creates == []
+
+
+async def test_handoff_only_mode_keeps_the_summary_as_symptoms_and_takes_the_subject_when_it_arrives() -> (
+    None
+):
+    app = build_app(replace(DEFAULT_SETTINGS, create_case_only_on_handoff=True))
+    app.receive(message("e7", "m2", "Let me connect you.", author="ai", t=5), handoff("e7", "Refund wanted"))
+    await app.drain()
+    assert case_text(app) == ("Refund wanted", "Refund wanted")
+
+    app.receive(message("e7", "m1", "I want my money back for order AB-1", t=0))
+    await app.drain()
+    assert case_text(app) == ("I want my money back for order AB-1", "Refund wanted")
+
+
+async def test_a_case_created_before_casebridge_recorded_its_text_is_left_as_it_is() -> None:
+    app = build_app()
+    app.receive(message("e8", "m2", "second", t=20))
+    await app.drain()
+    app.db.update_conversation(
+        conversation(app, "e8")["id"], {"subject_written": None, "symptoms_written": None}
+    )
+
+    app.receive(message("e8", "m1", "first", t=10))
+    await app.drain()
+    assert case_text(app) == ("second", "second")
+    assert "crm.read_case" not in app.creatio.calls
