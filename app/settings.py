@@ -18,6 +18,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = Field(default=None, description="Base URL others use to reach Casebridge.")
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        le=1_048_576,
+        description="The request line and header fields of one request, together; more: 431.",
+    )
+    max_headers: int = Field(
+        default=100, ge=10, le=1000, description="Header fields of one request; more: 431."
+    )
     data_dir: Path = Path("var")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default SQLite under data_dir."
