@@ -1,9 +1,10 @@
 """How uvicorn serves Casebridge (`casebridge serve`, `casebridge dev`): a bound on each request's head, read
-before the app sees the request."""
+before the app sees the request, and whose forwarded headers are believed."""
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import httptools
@@ -117,11 +118,21 @@ def head_limited_protocol(max_head_bytes: int, max_headers: int) -> type[HeadLim
 
 
 def server_config(app: Any, settings: Settings) -> uvicorn.Config:
+    """Forwarded headers (X-Forwarded-For, -Proto) count only from CASEBRIDGE_TRUSTED_PROXIES: uvicorn's
+    own default trusts 127.0.0.1, which lets any local client pick its address (the admin-token throttle
+    counts per address)."""
+    if os.environ.get("FORWARDED_ALLOW_IPS") and not settings.trusted_proxies:
+        logger.warning(
+            "FORWARDED_ALLOW_IPS is not read: set CASEBRIDGE_TRUSTED_PROXIES to the reverse proxy's address"
+        )
+    trusted = settings.trusted_proxy_list
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         http=head_limited_protocol(settings.max_header_bytes, settings.max_headers),
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
         log_config=None,
         access_log=False,
     )

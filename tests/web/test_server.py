@@ -1,8 +1,11 @@
-"""`casebridge serve` as a real process: the request head is bounded before the app sees it."""
+"""`casebridge serve` as a real process: the request head is bounded before the app sees it, and forwarded
+headers count only from a configured proxy (else any local client picks its address and escapes the
+admin-token throttle)."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -12,6 +15,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from app.settings import Settings
+from app.web.auth_throttle import MAX_FAILURES
+from app.web.server import server_config
 from tests.support.casebridge import ADMIN_TOKEN
 from tests.support.processes import casebridge_process
 
@@ -21,7 +27,7 @@ MiB = 1 << 20
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Default settings: 16 KiB of request head, 100 header fields."""
+    """Default settings: 16 KiB of request head, 100 header fields, no trusted proxy."""
     data = tmp_path_factory.mktemp("serve")
     with casebridge_process(data, data / "serve.log", {"CASEBRIDGE_ADMIN_TOKEN": ADMIN_TOKEN}) as server:
         yield server
@@ -86,3 +92,36 @@ def test_heads_within_the_limits_and_large_bodies_are_served(served: Served) -> 
     assert httpx.get(f"{url}/health", headers=fields).status_code == 200
     body = httpx.post(f"{url}/api/v1/events", content=b"{" + b" " * 100_000 + b"}")
     assert body.status_code != 431  # the body is not part of the head (401: unsigned)
+
+
+def wrong_token(url: str, forwarded_for: str | None = None) -> int:
+    headers = {"Authorization": "Bearer wrong-token"}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    return httpx.get(f"{url}/api/v1/admin/jobs", headers=headers).status_code
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_does_not_escape_the_throttle(served: Served) -> None:
+    """The only test here that guesses the admin token: the lockout of 127.0.0.1 it causes is its own."""
+    url, _ = served
+    statuses = [wrong_token(url, f"203.0.113.{n}") for n in range(MAX_FAILURES + 2)]
+    assert statuses == [401] * MAX_FAILURES + [429, 429]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_counted(tmp_path: Path) -> None:
+    env = {"CASEBRIDGE_ADMIN_TOKEN": ADMIN_TOKEN, "CASEBRIDGE_TRUSTED_PROXIES": "127.0.0.1"}
+    with casebridge_process(tmp_path, tmp_path / "serve.log", env) as (url, _):
+        statuses = [wrong_token(url, "203.0.113.7") for _ in range(MAX_FAILURES + 1)]
+        assert statuses == [401] * MAX_FAILURES + [429]
+        assert wrong_token(url, "203.0.113.8") == 401  # another client behind the proxy
+        assert wrong_token(url) == 401  # the proxy's own address
+
+
+def test_uvicorns_forwarded_allow_ips_is_not_read_and_a_warning_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    with caplog.at_level(logging.WARNING, logger="casebridge.http"):
+        config = server_config(object(), Settings(trusted_proxies=""))
+    assert config.proxy_headers is False
+    assert "CASEBRIDGE_TRUSTED_PROXIES" in caplog.text
