@@ -79,6 +79,8 @@ class HeadLimitedProtocol(HttpToolsProtocol):
                 self.send_400_response(msg)
             return
         if self._reading_head:
+            # The parser keeps an unfinished header whole: counting reads bounds it to the limit plus one
+            # read. A read that also ended the previous request (pipelining) counts whole: refused early.
             self._received += len(data)
             if self._received > self.max_head_bytes:
                 self._refuse(f"the request head is over {self.max_head_bytes} bytes")
