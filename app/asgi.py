@@ -20,6 +20,7 @@ from app.web.console.templating import template_config
 from app.web.crm_to_chat_status import Reconciliation
 from app.web.dev_chat_inbox import DevChatInbox
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.nul_refusal import RefuseNulMiddleware
 from app.web.request_log import RequestLogMiddleware
 from app.web.routes import route_handlers
 from app.web.sandbox_link import SandboxControl
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         route_handlers=route_handlers(settings),
         dependencies=dependencies(),
         lifespan=[lifespan],
-        middleware=[RequestLogMiddleware(metrics)],
+        middleware=[RequestLogMiddleware(metrics), RefuseNulMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_config(),
         openapi_config=OpenAPIConfig(title="Casebridge", version="0.1.0", path="/schema"),

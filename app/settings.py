@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 from uuid import UUID
@@ -19,6 +20,21 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = Field(default=None, description="Base URL others use to reach Casebridge.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated; '*': any) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none, the connection's own address "
+        "is the client's.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        le=1_048_576,
+        description="The request line and header fields of one request, together; more: 431.",
+    )
+    max_headers: int = Field(
+        default=100, ge=10, le=1000, description="Header fields of one request; more: 431."
+    )
     data_dir: Path = Path("var")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default SQLite under data_dir."
@@ -176,6 +192,22 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown field(s) {unknown}: use 'email', 'phone', 'email,phone' or 'off'")
         return ",".join(fields)
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        if "*" in entries:
+            return "*"
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network: give e.g. '10.0.0.5' or '10.0.0.0/24' "
+                    "(comma-separated), or '*'"
+                ) from None
+        return ",".join(entries)
+
     @field_validator("chat_webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -188,6 +220,10 @@ class Settings(BaseSettings):
     @property
     def reply_activity_type_names(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.reply_activity_types.split(",") if part.strip())
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return self.trusted_proxies.split(",") if self.trusted_proxies else []
 
     @property
     def contact_match_on(self) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import sys
 from collections.abc import Sequence
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 from app.cli.autofill import HANDLERS as AUTOFILL_HANDLERS
 from app.cli.autofill import add_parsers as add_autofill_parsers
 from app.db.crypto import SecretBox
+
+STARTUP_FAILURE = 3  # as uvicorn.run exits when the server could not start
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,14 +72,16 @@ def _serve(ns: argparse.Namespace) -> int:
     from app.asgi import create_app
     from app.observability.logs import configure_logging
     from app.settings import Settings
+    from app.web.server import server_config
 
     overrides = {k: v for k, v in (("host", ns.host), ("port", ns.port)) if v is not None}
     settings = Settings(**overrides)
     configure_logging(settings.log_level)
-    app = create_app(settings)
+    server = uvicorn.Server(server_config(create_app(settings), settings))
     _freeze_startup_objects()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
-    return 0
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it shut down on
+        server.run()
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def _dev(ns: argparse.Namespace) -> int:

@@ -88,6 +88,24 @@ class AdminQueries:
             ).all()
         return ConversationDetail(await self._summary(row), list(messages), list(jobs))
 
+    async def conversation_id_of(self, reference: str) -> UUID | None:
+        """The conversation `reference` names: a UUID that is a conversation's Casebridge id names that one;
+        otherwise the conversation whose chat-platform id is `reference` exactly. A chat-platform id may look
+        like a UUID itself: it is found whenever it is not also some conversation's Casebridge id."""
+        try:
+            as_id: UUID | None = UUID(reference)
+        except ValueError:
+            as_id = None
+        named = col(ConversationRow.external_id) == reference
+        query = select(ConversationRow.id).where(
+            or_(named, col(ConversationRow.id) == as_id) if as_id else named
+        )
+        async with self._sessions() as session:
+            found = list((await session.exec(query)).all())
+        if as_id in found:
+            return as_id
+        return found[0] if found else None
+
     async def by_external_id(self, external_id: str) -> ConversationRow | None:
         """The conversation of a chat-platform conversation id."""
         async with self._sessions() as session:

@@ -21,6 +21,7 @@ from app.sandbox import SandboxConfig, create_sandbox_app
 from app.sandbox.ids import SandboxIds
 from app.sandbox.store import SandboxStore
 from app.settings import Settings
+from app.web.server import server_config
 
 SANDBOX_CLIENT_ID = "casebridge-sandbox"
 
@@ -30,6 +31,7 @@ def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: s
     return base.model_copy(
         update={
             "environment": "development",
+            "host": "127.0.0.1",
             "port": port,
             "creatio_instance_url": f"http://127.0.0.1:{sandbox_port}",
             "creatio_client_id": SANDBOX_CLIENT_ID,
@@ -56,7 +58,7 @@ async def run_dev(*, port: int, sandbox_port: int) -> int:
     casebridge = create_app(settings)
     servers = [
         _server(sandbox, sandbox_port),
-        _server(casebridge, port),
+        uvicorn.Server(server_config(casebridge, settings)),
     ]
     _print_banner(settings, base.data_dir, sandbox_port)
     connect = connect_business_process(casebridge, servers[1], sandbox)

@@ -84,5 +84,6 @@ def _provider(name: str) -> Callable[[State], Any]:
 
 
 def client_address(scope_client: tuple[str, int] | None) -> str:
-    """The caller's address as the server sees it (behind a trusted proxy, from its forwarded header)."""
+    """The caller's address: the connection's, or the X-Forwarded-For one when the connection comes from a
+    proxy in CASEBRIDGE_TRUSTED_PROXIES (app/web/server.py; no proxy is trusted by default)."""
     return scope_client[0] if scope_client else "unknown"

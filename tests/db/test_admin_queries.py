@@ -119,3 +119,30 @@ async def test_conversation_rows_by_chat_id_by_case_and_by_prefix(sessions: Sess
     recent = await queries.recent_with_prefix("demo_", limit=10)
     assert [r.external_id for r in recent] == ["demo_new", "demo_old"]
     assert [r.external_id for r in await queries.recent_with_prefix("demo_", limit=1)] == ["demo_new"]
+
+
+async def test_a_conversation_is_named_by_its_casebridge_id_or_its_chat_platform_id(
+    sessions: SessionFactory,
+) -> None:
+    uuid_like = str(uuid4())
+    async with sessions() as session, session.begin():
+        plain = ConversationRow(external_id="conv_42")
+        looks_like_uuid = ConversationRow(external_id=uuid_like)
+        with_slash = ConversationRow(external_id="team/7/conv 1")
+        session.add_all([plain, looks_like_uuid, with_slash])
+        await session.flush()
+        # A chat id that is another conversation's Casebridge id: the Casebridge id wins.
+        shadowed = ConversationRow(external_id=str(plain.id))
+        session.add(shadowed)
+    queries = AdminQueries(sessions)
+
+    assert await queries.conversation_id_of(str(plain.id)) == plain.id
+    assert await queries.conversation_id_of(str(plain.id).upper()) == plain.id  # any spelling of a UUID
+    assert await queries.conversation_id_of("conv_42") == plain.id
+    assert await queries.conversation_id_of(uuid_like) == looks_like_uuid.id
+    assert await queries.conversation_id_of("team/7/conv 1") == with_slash.id
+    assert await queries.conversation_id_of(str(plain.id)) != shadowed.id
+    assert await queries.conversation_id_of(uuid_like.upper()) is None  # a chat id is matched exactly
+    assert await queries.conversation_id_of("CONV_42") is None
+    assert await queries.conversation_id_of(str(uuid4())) is None
+    assert await queries.conversation_id_of("") is None

@@ -1,4 +1,5 @@
-"""Real processes for end-to-end tests: the sandbox and `casebridge worker`, on free loopback ports."""
+"""Real processes for end-to-end tests: the sandbox, `casebridge serve` and `casebridge worker`, on free
+loopback ports."""
 
 from __future__ import annotations
 
@@ -61,5 +62,27 @@ def sandbox_process(secret: str, log: Path, *extra: str) -> Iterator[str]:
     try:
         wait_until_serving(f"{url}/__sandbox/faults", process)
         yield url
+    finally:
+        stop(process)
+
+
+@contextmanager
+def casebridge_process(
+    data_dir: Path, log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`casebridge serve` on a free port (development secrets in `data_dir`, no workers, no Creatio);
+    yields its base URL and the process."""
+    port = free_port()
+    base = {
+        "CASEBRIDGE_ENVIRONMENT": "development",
+        "CASEBRIDGE_DATA_DIR": str(data_dir),
+        "CASEBRIDGE_FIELD_MAPPINGS_DIR": str(data_dir / "no-mappings"),
+        "CASEBRIDGE_WORKERS": "0",
+    }
+    process = start(["app.cli", "serve", "--port", str(port)], base | dict(env or {}), log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(f"{url}/health", process)
+        yield url, process
     finally:
         stop(process)

@@ -10,14 +10,21 @@ from uuid import UUID
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from app.db.admin import AdminQueries, ConversationSummary, DeliveryAdmin, SyncState
 from app.db.stores.jobs import JobQueue
 from app.web.admin_auth import require_admin
 from app.web.api.deliveries import DeliveryView
-from app.web.api.paging import JobId, Limit, Offset
+from app.web.api.paging import (
+    ConversationRef,
+    JobId,
+    Limit,
+    Offset,
+    conversation_reference,
+    no_such_conversation,
+)
 from app.web.services import WakeWorkers
 
 
@@ -112,18 +119,21 @@ class OperationsController(Controller):
         return [ConversationView.of(s) for s in found]
 
     @get(
-        "/conversations/{conversation_id:uuid}",
-        summary="One conversation: messages (with sync time) and jobs.",
+        "/conversations/{conversation:path}",
+        summary="One conversation, by Casebridge's id or the chat platform's: messages (with sync time), "
+        "jobs and deliveries.",
     )
     async def conversation(
         self,
         admin_queries: NamedDependency[AdminQueries],
         delivery_admin: NamedDependency[DeliveryAdmin],
-        conversation_id: FromPath[UUID],
+        conversation: ConversationRef,
     ) -> ConversationDetailView:
-        detail = await admin_queries.conversation(conversation_id)
-        if detail is None:
-            raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
+        reference = conversation_reference(conversation)
+        conversation_id = await admin_queries.conversation_id_of(reference)
+        detail = await admin_queries.conversation(conversation_id) if conversation_id else None
+        if conversation_id is None or detail is None:
+            raise NotFoundException(detail=no_such_conversation(reference))
         deliveries = await delivery_admin.for_conversation(conversation_id)
         return ConversationDetailView(
             conversation=ConversationView.of(detail.summary),

@@ -15,7 +15,13 @@ from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries, DeliveryAdmin, SyncState
 from app.db.stores.jobs import JobQueue
 from app.settings import Settings
-from app.web.api.paging import JobId, Offset
+from app.web.api.paging import (
+    ConversationRef,
+    JobId,
+    Offset,
+    conversation_reference,
+    no_such_conversation,
+)
 from app.web.console.context import page
 from app.web.console.timeline import TIMELINES, Timelines, case_link
 from app.web.services import WakeWorkers
@@ -61,16 +67,20 @@ class ConversationsController(Controller):
             page_size=PAGE_SIZE,
         )
 
-    @get("/conversations/{conversation_id:uuid}")
+    @get("/conversations/{conversation:path}")
     async def detail(
         self,
         request: Request[Any, Any, Any],
+        admin_queries: NamedDependency[AdminQueries],
         timelines: NamedDependency[Timelines],
-        conversation_id: FromPath[UUID],
+        conversation: ConversationRef,
     ) -> Template:
-        timeline = await timelines.load(conversation_id)
+        """By Casebridge's id (the list links to it) or the chat platform's, which support staff have."""
+        reference = conversation_reference(conversation)
+        conversation_id = await admin_queries.conversation_id_of(reference)
+        timeline = await timelines.load(conversation_id) if conversation_id else None
         if timeline is None:
-            raise NotFoundException(detail=f"No conversation with id {conversation_id}.")
+            raise NotFoundException(detail=no_such_conversation(reference))
         return page(request, "conversation.html", t=timeline, c=timeline.detail.summary.conversation)
 
     @post("/jobs/{job_id:int}/retry", status_code=303)

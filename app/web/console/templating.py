@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar.file_system import BaseLocalFileSystem
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import PathType
+from litestar.types.file_types import FileInfo
 
 WEB_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -56,7 +61,30 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
 
 
+# stat() errors that only say no file has this name: a path through a file, a name too long, a symlink loop.
+NO_SUCH_NAME = frozenset({errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP})
+
+
+class StaticFileSystem(BaseLocalFileSystem):
+    """Litestar's local file system, except that a path no file can have is not found (404). Litestar lets
+    stat()'s ValueError for a NUL in the path escape, and turns the OSErrors above into a 500."""
+
+    async def info(self, path: PathType, **kwargs: Any) -> FileInfo:
+        if "\x00" in str(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+        try:
+            return await super().info(path, **kwargs)
+        except OSError as exc:
+            if exc.errno in NO_SUCH_NAME:
+                raise FileNotFoundError(errno.ENOENT, "no such file", str(path)) from exc
+            raise
+
+
 def static_router() -> Router:
     return create_static_files_router(
-        path="/static", directories=[STATIC_DIR], include_in_schema=False, name="static"
+        path="/static",
+        directories=[STATIC_DIR],
+        file_system=StaticFileSystem(),
+        include_in_schema=False,
+        name="static",
     )

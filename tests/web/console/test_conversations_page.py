@@ -121,3 +121,18 @@ async def test_numbers_past_the_database_integer_are_a_400_page(admin: Client) -
     )
     assert (listing.status_code, retry.status_code) == (400, 400)
     assert "offset" in listing.text
+
+
+async def test_the_conversation_page_opens_by_the_chat_platforms_id_too(admin: Client) -> None:
+    await _post(admin, message("conv_support", "m1", "My invoice is wrong"))
+    own_id = await _conversation_id(admin, "conv_support")
+
+    by_chat_id = await admin.get("/console/conversations/conv_support")
+    by_own_id = await admin.get(f"/console/conversations/{own_id}")
+    assert by_chat_id.status_code == by_own_id.status_code == 200
+    assert "My invoice is wrong" in by_chat_id.text
+    assert "My invoice is wrong" in by_own_id.text
+
+    missing = await admin.get("/console/conversations/conv_nobody")
+    assert missing.status_code == 404
+    assert "conv_nobody" in missing.text
