@@ -155,6 +155,7 @@ def _runner_config(settings: Settings) -> RunnerConfig:
         poll_seconds=settings.job_poll_seconds,
         lease_seconds=settings.job_lease_seconds,
         job_timeout_seconds=settings.job_timeout_seconds,
+        max_attempts=settings.job_max_attempts,
         policy=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
     )
 

@@ -47,7 +47,9 @@ async def test_vacant_slots_are_those_whose_holders_are_gone_and_stay_locked_whi
             first = claim_worker_slot(tmp_path, dead)
         second = claim_worker_slot(tmp_path, alive)  # the lowest free slot: the dead one's
         third = claim_worker_slot(tmp_path, alive)
-        assert first is not None and second is not None and third is not None
+        assert first is not None
+        assert second is not None
+        assert third is not None
         assert second.prefix == first.prefix
         with vacant_slots(tmp_path) as vacant:
             assert vacant == []  # both used slots are held
