@@ -13,13 +13,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     CASEBRIDGE_HOST=0.0.0.0 \
     CASEBRIDGE_PORT=8000 \
     CASEBRIDGE_DATA_DIR=/var/lib/casebridge
-RUN groupadd --system casebridge && useradd --system --gid casebridge --home-dir /var/lib/casebridge casebridge \
+# A fixed numeric user, so that Kubernetes' runAsNonRoot can verify it (deploy/kubernetes/).
+RUN groupadd --system --gid 10001 casebridge \
+    && useradd --system --uid 10001 --gid casebridge --home-dir /var/lib/casebridge casebridge \
     && mkdir -p /var/lib/casebridge && chown casebridge:casebridge /var/lib/casebridge
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY prompts ./prompts
 COPY field_mappings ./field_mappings
-USER casebridge
+USER 10001:10001
 EXPOSE 8000
 VOLUME ["/var/lib/casebridge"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \

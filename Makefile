@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit sandbox record-cassettes bench clean
+.PHONY: run test lint typecheck unit sandbox record-cassettes bench chaos clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Casebridge needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -51,6 +51,11 @@ record-llm-cassettes: $(STAMP)
 ## make bench: intake and end-to-end benchmarks (docs/performance.md); BENCH_ARGS="--only intake --seconds 5"
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make chaos: kill -9, faults, revoked tokens, repeated and out-of-order events, then a check of what reached
+## Creatio (docs/reliability.md); CHAOS_ARGS="--databases sqlite --conversations 50"
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

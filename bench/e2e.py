@@ -28,7 +28,7 @@ from bench.floor import measure_floor
 from bench.intake import database_url
 from bench.machine import CpuTicks, cpu_ticks, steal_percent
 from bench.postgres import PostgresUnavailable
-from bench.servers import CHAT_SECRET, CasebridgeOptions, start_casebridge, start_sandbox
+from bench.servers import CHAT_SECRET, CasebridgeOptions, start_casebridge, start_sandbox, wait_verified
 
 __all__ = ["E2EOptions", "run_e2e"]
 
@@ -137,7 +137,7 @@ async def _drain(run: Run, baseline: set[str], ready: float) -> dict[str, Any]:
 
 async def _prepare(run: Run, sandbox: httpx.AsyncClient) -> set[str]:
     """Wait for the seeded connection's test, note the cases already there, zero the counters."""
-    await _wait_verified(run.casebridge_url)
+    await wait_verified(run.casebridge_url)
     baseline = {c["Id"] for c in (await sandbox.get("/__sandbox/cases")).json()["cases"]}
     (await sandbox.delete("/__sandbox/stats")).raise_for_status()
     return baseline
@@ -178,13 +178,3 @@ async def _finish(
         "check": check,
         "timeline": watcher.timeline,
     }
-
-
-async def _wait_verified(casebridge_url: str) -> None:
-    """The env seed is tested in the background at start; wait until it passed, so counts start clean."""
-    async with httpx.AsyncClient(base_url=casebridge_url, timeout=10) as http:
-        for _ in range(300):
-            if (await http.get("/ready")).json().get("creatio", {}).get("verified_at"):
-                return
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the Creatio connection seeded from the environment was not verified within 60 s")

@@ -32,8 +32,9 @@ async def _admin_execute(dsn: str, statement: str) -> None:
 
 
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """Yield the SQLAlchemy URL of a new empty database; raise PostgresUnavailable when unreachable."""
+def fresh_database(*, keep: bool = False) -> Iterator[str]:
+    """Yield the SQLAlchemy URL of a new empty database, dropped afterwards unless `keep`; raise
+    PostgresUnavailable when unreachable."""
     url = make_url(server_url())
     if url.host not in {"127.0.0.1", "localhost", "::1"}:
         raise PostgresUnavailable(f"{url.host} is not a loopback address; benchmarks only use 127.0.0.1")
@@ -48,4 +49,5 @@ def fresh_database() -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            asyncio.run(_admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -120,12 +120,14 @@ def targets_table(checks: Sequence[Check]) -> str:
     return table(["target (2-core machine)", "target", "measured", "result"], rows)
 
 
-def save(results: dict[str, Any], directory: Path) -> Path:
-    """Write `bench-<UTC timestamp>.json` and `latest.json`; return the first path."""
+def save(results: dict[str, Any], directory: Path, prefix: str = "bench") -> Path:
+    """Write `<prefix>-<UTC timestamp>.json` and `latest.json` (`<prefix>-latest.json` for another
+    prefix than bench); return the first path."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"bench-{stamp}.json"
+    path = directory / f"{prefix}-{stamp}.json"
     text = json.dumps(results, indent=2, sort_keys=True)
     path.write_text(text + "\n")
-    (directory / "latest.json").write_text(text + "\n")
+    latest = "latest.json" if prefix == "bench" else f"{prefix}-latest.json"
+    (directory / latest).write_text(text + "\n")
     return path

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from bench.procs import Child, ensure_port_free, start, wait_until_up
@@ -57,14 +60,31 @@ def casebridge_env(options: CasebridgeOptions) -> dict[str, str]:
     return env
 
 
-def start_casebridge(options: CasebridgeOptions, log_dir: Path) -> Child:
+def casebridge_args(command: str) -> list[str]:
+    """The arguments after the interpreter for `casebridge <command>` (serve, worker, migrate)."""
+    script = Path(sys.executable).parent / "casebridge"  # the console script; `-m app.cli` is the same
+    return [str(script), command] if script.exists() else ["-m", "app.cli", command]
+
+
+def start_casebridge(options: CasebridgeOptions, log_dir: Path, name: str = "casebridge") -> Child:
     """`casebridge serve` (uvicorn, one process), waiting until /health answers."""
     ensure_port_free(options.port)
-    script = Path(sys.executable).parent / "casebridge"  # the console script; `-m app.cli.main` is the same
-    args = [str(script), "serve"] if script.exists() else ["-m", "app.cli", "serve"]
-    child = start("casebridge", args, casebridge_env(options), log_dir)
+    child = start(name, casebridge_args("serve"), casebridge_env(options), log_dir)
     wait_until_up(child, f"http://127.0.0.1:{options.port}/health")
     return child
+
+
+async def wait_verified(casebridge_url: str, within: float = 60.0) -> None:
+    """The env seed is tested in the background at start; wait until it passed (`/ready` shows it)."""
+    async with httpx.AsyncClient(base_url=casebridge_url, timeout=10) as http:
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            if (await http.get("/ready")).json().get("creatio", {}).get("verified_at"):
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(
+        f"the Creatio connection seeded from the environment was not verified within {within:g} s"
+    )
 
 
 def start_sandbox(port: int, latency_ms: int, log_dir: Path) -> Child:

@@ -8,6 +8,7 @@ import logging
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +17,7 @@ from app.adapters.creatio import build_http_client
 from app.bootstrap.autofill import build_autofill
 from app.bootstrap.crm_to_chat import CrmToChatSetup, build_crm_to_chat
 from app.bootstrap.secrets import resolve_secret
-from app.bootstrap.worker_slot import claim_worker_slot
+from app.bootstrap.worker_slot import claim_worker_slot, vacant_slots
 from app.crm_connection.service import ConnectionService
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
@@ -110,10 +111,8 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         _runner_config(settings),
         worker_id=slot.worker_id if slot else None,
     )
-    if slot is not None and (released := await queue.release_leases(slot.prefix)):
-        logger.info(
-            "jobs left running by this worker's previous process queued again", extra={"count": released}
-        )
+    if slot is not None:
+        await _take_back_orphans(queue, settings.data_dir, slot.prefix)
     _follow_connection(connection, settings.connection_refresh_seconds, stack)
     return Runtime(
         settings,
@@ -156,14 +155,28 @@ def _runner_config(settings: Settings) -> RunnerConfig:
         poll_seconds=settings.job_poll_seconds,
         lease_seconds=settings.job_lease_seconds,
         job_timeout_seconds=settings.job_timeout_seconds,
+        max_attempts=settings.job_max_attempts,
         policy=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
     )
+
+
+async def _take_back_orphans(queue: JobQueue, data_dir: Path, own_prefix: str) -> None:
+    """Queue again, at once, the jobs left running by dead processes of this data directory: this slot's
+    previous holder and those of every other slot no live process holds (app/bootstrap/worker_slot.py)."""
+    with vacant_slots(data_dir) as others:
+        for prefix in (own_prefix, *others):
+            if released := await queue.release_leases(prefix):
+                logger.info(
+                    "jobs left running by a dead process queued again",
+                    extra={"count": released, "slot": prefix, "own_slot": prefix == own_prefix},
+                )
 
 
 def start_runner(runtime: Runtime, stack: AsyncExitStack) -> None:
     """Run jobs in this process until the stack closes; in-flight jobs finish first."""
     stop = asyncio.Event()
     task = asyncio.create_task(runtime.runner.run(stop), name="casebridge-jobs")
+    logger.info("job runner started", extra={"worker_id": runtime.runner.worker_id})
 
     async def shutdown() -> None:
         stop.set()

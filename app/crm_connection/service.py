@@ -200,9 +200,16 @@ class ConnectionService:
         if normalised is None:
             raise ConnectionInputError(f"CASEBRIDGE_CREATIO_{checks[-1].name.upper()}: {checks[-1].message}")
         async with self._lock:
-            if self._saved is not None and not overwrite:
+            if overwrite:
+                self._activate(await self._store.save(normalised, verified=False))
+                return True
+            if self._saved is not None:
                 return False
-            self._activate(await self._store.save(normalised, verified=False))
+            saved = await self._store.save_if_absent(normalised)
+            if saved is None:  # another process saved one first (several starting at once, one seed)
+                self._activate(await self._store.load())
+                return False
+            self._activate(saved)
             return True
 
     async def verify_saved(self) -> ConnectionTestReport | None:

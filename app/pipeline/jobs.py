@@ -10,7 +10,7 @@ import random
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -51,6 +51,7 @@ class RunnerConfig:
     lease_seconds: float = 30.0  # renewed every third of it while the job runs (the heartbeat)
     job_timeout_seconds: float = 240.0  # the longest a job may run
     keep_done_days: float = 7.0
+    max_attempts: int | None = None  # when set, every job's budget (CASEBRIDGE_JOB_MAX_ATTEMPTS)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -133,12 +134,15 @@ class JobRunner:
 
     async def _claim(self, limit: int) -> list[ClaimedJob]:
         try:
-            return await self._queue.claim(
+            jobs = await self._queue.claim(
                 self.worker_id, limit=limit, lease=timedelta(seconds=self._config.lease_seconds)
             )
         except Exception:
             logger.exception("claiming jobs failed; will try again")
             return []
+        if (budget := self._config.max_attempts) is not None:  # also for jobs queued before a change
+            jobs = [replace(job, max_attempts=budget) for job in jobs]
+        return jobs
 
     async def _wait(self, in_flight: set[asyncio.Task[None]], stop: asyncio.Event) -> set[asyncio.Task[None]]:
         waiters = {asyncio.create_task(self._wakeup.wait()), asyncio.create_task(stop.wait())}

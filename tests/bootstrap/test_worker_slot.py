@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from app.asgi import create_app
-from app.bootstrap.worker_slot import claim_worker_slot
+from app.bootstrap.worker_slot import claim_worker_slot, vacant_slots
 from app.db.engine import create_engine, create_session_factory
 from app.db.tables import JobRow
 from app.settings import Settings
@@ -37,6 +37,31 @@ async def test_a_slot_is_held_until_released_and_keeps_its_name(tmp_path: Path) 
             again = claim_worker_slot(tmp_path, third)
             assert again is not None
             assert (again.prefix, again.worker_id != two.worker_id) == (two.prefix, True)  # freed: reused
+
+
+async def test_vacant_slots_are_those_whose_holders_are_gone_and_stay_locked_while_looked_at(
+    tmp_path: Path,
+) -> None:
+    async with AsyncExitStack() as alive:
+        async with AsyncExitStack() as dead:
+            first = claim_worker_slot(tmp_path, dead)
+        second = claim_worker_slot(tmp_path, alive)  # the lowest free slot: the dead one's
+        third = claim_worker_slot(tmp_path, alive)
+        assert first is not None
+        assert second is not None
+        assert third is not None
+        assert second.prefix == first.prefix
+        with vacant_slots(tmp_path) as vacant:
+            assert vacant == []  # both used slots are held
+        async with AsyncExitStack() as gone:
+            fourth = claim_worker_slot(tmp_path, gone)
+        assert fourth is not None
+        with vacant_slots(tmp_path) as vacant:
+            assert vacant == [fourth.prefix]  # its holder is gone: its jobs are orphans
+            async with AsyncExitStack() as starting:
+                newcomer = claim_worker_slot(tmp_path, starting)
+                assert newcomer is not None
+                assert newcomer.prefix != fourth.prefix  # locked while its jobs are queued again
 
 
 SECRET = "slot-test-sandbox-secret"

@@ -6,11 +6,17 @@ from contextlib import AsyncExitStack
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from pydantic import SecretStr
 
 from app.asgi import Adapters, create_app
 from app.bootstrap.runtime import build_runtime
 from app.bootstrap.secrets import MissingSecretError
+from app.crm_connection.service import ConnectionService
+from app.db.crypto import SecretBox
+from app.db.engine import SessionFactory
+from app.db.stores.crm_connection import ConnectionStore
 from app.domain.creatio_platforms import CreatioPlatform
+from app.domain.crm_connection import ConnectionSettings
 from app.settings import Settings
 from tests.support.casebridge import ADMIN_TOKEN, BOTH_PLATFORMS, connected_settings
 
@@ -64,3 +70,29 @@ async def test_production_refuses_to_start_without_secrets(settings: Settings) -
         with pytest.raises(MissingSecretError, match="CASEBRIDGE_ADMIN_TOKEN must be set in production"):
             await build_runtime(production, Adapters(), stack)
     assert not (settings.data_dir / "admin-token").exists()
+
+
+async def test_processes_starting_together_seed_once_and_none_fails(
+    sessions: SessionFactory, sandbox_http: httpx.AsyncClient
+) -> None:
+    """Serve and workers started at once on an empty database all seed from the same environment: one
+    saves, the others take up what it saved (the chaos run saw a worker die of the duplicate row)."""
+    box = SecretBox(SecretBox.generate_key())
+    services = [
+        ConnectionService(
+            ConnectionStore(sessions, box), sandbox_http, allow_insecure_loopback=True, max_concurrency=2
+        )
+        for _ in range(3)
+    ]
+    for service in services:
+        await service.load()  # each saw nothing saved when it started
+    seed = ConnectionSettings(
+        instance_url="http://127.0.0.1:8100", client_id="casebridge-sandbox", client_secret=SecretStr("s")
+    )
+    applied = await asyncio.gather(*(s.seed(seed, overwrite=False) for s in services))
+    assert sorted(applied) == [False, False, True]
+    versions = {s.saved.version if s.saved else None for s in services}
+    assert len(versions) == 1
+    assert None not in versions
+    store = ConnectionStore(sessions, box)
+    assert await store.save_if_absent(seed) is None  # a row exists: nothing written

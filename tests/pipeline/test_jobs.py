@@ -148,6 +148,21 @@ async def test_attempts_cap_dead_letters_with_last_error(sessions: SessionFactor
     assert (job.state, job.attempts, job.last_error) == ("dead", 3, "TemporaryFailure: down (attempt 3)")
 
 
+async def test_the_configured_attempts_budget_applies_to_every_job(sessions: SessionFactory) -> None:
+    """CASEBRIDGE_JOB_MAX_ATTEMPTS reaches the runner, and applies to jobs queued before it changed."""
+
+    async def handler(job: ClaimedJob) -> None:
+        raise TemporaryFailure(f"down (attempt {job.attempts})")
+
+    await _enqueue(sessions, "k", {})  # stored with the table's default budget, 12
+    runner = _runner(sessions, {"k": handler}, max_attempts=2)
+    for _ in range(10):
+        await runner.run_until_idle()
+        await asyncio.sleep(0.06)
+    [job] = await _jobs(sessions)
+    assert (job.state, job.attempts) == ("dead", 2)
+
+
 async def test_not_connected_waits_without_spending_attempts(sessions: SessionFactory) -> None:
     async def handler(job: ClaimedJob) -> None:
         raise NotConnected("Creatio is not connected yet")

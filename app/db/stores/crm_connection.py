@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic import SecretStr
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
 from app.db.crypto import SecretBox
@@ -45,9 +46,29 @@ class ConnectionStore:
             return (await session.exec(query)).first()
 
     async def save(self, settings: ConnectionSettings, *, verified: bool) -> SavedConnection:
+        try:
+            saved = await self._write(settings, verified=verified, only_if_absent=False)
+        except IntegrityError:  # another process inserted the row an instant ago: now it is an update
+            saved = await self._write(settings, verified=verified, only_if_absent=False)
+        assert saved is not None
+        return saved
+
+    async def save_if_absent(self, settings: ConnectionSettings) -> SavedConnection | None:
+        """Save (unverified) only while no connection is saved: the seed from the environment at start.
+        None when one is, including one another process starting at the same time saved first."""
+        try:
+            return await self._write(settings, verified=False, only_if_absent=True)
+        except IntegrityError:
+            return None
+
+    async def _write(
+        self, settings: ConnectionSettings, *, verified: bool, only_if_absent: bool
+    ) -> SavedConnection | None:
         now = utcnow()
         async with self._sessions() as session, session.begin():
             row = await session.get(IntegrationSettingsRow, 1)
+            if row is not None and only_if_absent:
+                return None
             if row is None:
                 row = IntegrationSettingsRow(id=1, instance_url="", client_id="", client_secret_encrypted="")
             row.instance_url = settings.instance_url

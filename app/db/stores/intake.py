@@ -196,21 +196,34 @@ _JOB_COLUMNS = (
 )
 
 
-def _enqueue_statement() -> Any:
-    """INSERT … SELECT … WHERE NOT EXISTS (a queued twin): built once, run with parameters."""
-    queued_twin = exists().where(
-        and_(
-            JOBS.c.queue_key == bindparam("queue_key"),
-            JOBS.c.kind == bindparam("kind"),
-            JOBS.c.state == "queued",
-        )
+def _enqueue_statement(*, lock_twin: bool) -> Any:
+    """INSERT … SELECT … WHERE NOT EXISTS (a queued twin): built once, run with parameters.
+
+    With `lock_twin` (PostgreSQL) the twin is locked first (FOR UPDATE). Without the lock, an event
+    stored while a worker claims the twin would count it as queued and add no job, while the worker may
+    read the conversation before the event commits: the event would never be synced (the chaos run
+    found conversations whose last event, a handoff, never reached Creatio). With it, a twin being
+    claimed is waited for, then no longer counts (it is running), so a job is queued; and a twin
+    locked here is skipped by the claims (SKIP LOCKED) until this transaction commits, so the worker
+    that runs it reads this event. SQLite runs every write in one thread, one after the other: the
+    claim and the event cannot overlap there."""
+    twin = and_(
+        JOBS.c.queue_key == bindparam("queue_key"),
+        JOBS.c.kind == bindparam("kind"),
+        JOBS.c.state == "queued",
     )
     values = [bindparam(name, type_=JOBS.c[name].type) for name in _JOB_COLUMNS]
-    row = select(*values, bindparam("updated_at", type_=JOBS.c.updated_at.type)).where(~queued_twin)
+    row = select(*values, bindparam("updated_at", type_=JOBS.c.updated_at.type))
+    if lock_twin:
+        locked = select(JOBS.c.id).where(twin).with_for_update().cte("queued_twin")
+        row = row.where(~exists(select(locked.c.id)))
+    else:
+        row = row.where(~exists().where(twin))
     return insert(JOBS).from_select([*_JOB_COLUMNS, "updated_at"], row)
 
 
-_ENQUEUE = Prepared(_enqueue_statement())
+_ENQUEUE = Prepared(_enqueue_statement(lock_twin=False))
+_ENQUEUE_LOCKING_TWIN = Prepared(_enqueue_statement(lock_twin=True))
 
 
 def enqueue_sync(conn: Connection, conversation_id: UUID, delay: timedelta = timedelta(0)) -> None:
@@ -228,7 +241,7 @@ def enqueue_sync(conn: Connection, conversation_id: UUID, delay: timedelta = tim
         "created_at": now,
         "updated_at": now,
     }
-    _ENQUEUE.execute(conn, params)
+    (_ENQUEUE_LOCKING_TWIN if conn.dialect.name == "postgresql" else _ENQUEUE).execute(conn, params)
 
 
 _HURRY = Prepared(

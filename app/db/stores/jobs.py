@@ -43,7 +43,10 @@ async def enqueue(
     coalesce: bool = False,
     run_after: datetime | None = None,
 ) -> None:
-    """Add a job inside the caller's transaction. With coalesce, a queued twin makes this a no-op."""
+    """Add a job inside the caller's transaction. With coalesce, a queued twin makes this a no-op. The
+    twin is locked (FOR UPDATE, on PostgreSQL): one being claimed right now is waited for and then no
+    longer counts, so the work this job stands for is not left to a worker that already read the
+    state it comes from (app/db/stores/intake.py, `_enqueue_statement`)."""
     body = json.dumps(payload, sort_keys=True)
     if coalesce:
         twin = orm_select(JobRow.id).where(
@@ -52,6 +55,7 @@ async def enqueue(
             col(JobRow.payload) == body,
             col(JobRow.state) == "queued",
         )
+        twin = twin.with_for_update()
         if (await session.exec(twin.limit(1))).first() is not None:
             return
     session.add(JobRow(kind=kind, queue_key=queue_key, payload=body, run_after=run_after or utcnow()))
