@@ -22,20 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.events import AI_LINES, CUSTOMER_LINES
+
 EMAIL_DOMAIN = "chaos.example"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MARKER = re.compile(r"\[([A-Za-z0-9_-]+)#m(\d+)\]")
-
-CUSTOMER_LINES = (
-    "Hi, my invoice for November is wrong: it says 300 EUR but my plan costs 200 EUR.",
-    "I checked the plan page, it still says Basic. Order number is AB-{n:06d}.",
-    "No, I never upgraded. Can someone refund the difference please?",
-)
-AI_LINES = (
-    "Sorry to hear that. Let me look at your invoice and your current plan.",
-    "I can see the invoice shows the Pro plan. Did you change your plan recently?",
-    "I understand. A refund needs a human agent; I am handing you over now.",
-)
 
 
 @dataclass(frozen=True)
