@@ -1,5 +1,5 @@
 """Query and path parameters for admin lists and rows, bounded so every accepted value fits the database's
-integers (a larger one used to reach the driver and end in a 500), and how a conversation is named in a
+integers (a larger one would reach the driver and end in a 500), and how a conversation is named in a
 URL."""
 
 from __future__ import annotations
