@@ -66,7 +66,6 @@ class FieldScore:
     applied_correct: int = 0
     suggested: int = 0  # answered, but only suggested in the note
     suggested_correct: int = 0
-    applied_expected: Counter[str] = field(default_factory=Counter)  # the right values where one was applied
     labelled_values: Counter[str] = field(default_factory=Counter)  # every expected value (not "unknown")
     bands: list[Band] = field(default_factory=_bands)
 
@@ -102,13 +101,11 @@ class FieldScore:
         return self.labelled_values.most_common(1)[0][0] if self.labelled_values else None
 
     @property
-    def applied_baseline(self) -> float | None:
-        """How often always answering the majority value would be right on the conversations where a value
-        was applied: the applied precision has to beat it to be worth anything."""
+    def baseline(self) -> float | None:
+        """How often always answering the majority value would be right, over every labelled conversation
+        (an "unknown" label included): precision has to beat it to be worth anything."""
         majority = self.majority_value
-        if majority is None or not self.applied:
-            return None
-        return self.applied_expected[majority] / self.applied
+        return self.labelled_values[majority] / self.total if majority is not None else None
 
     def count(self, expected: str | None, got: str | None, confidence: float, applies: bool) -> None:
         self.total += 1
@@ -121,7 +118,6 @@ class FieldScore:
             if applies:
                 self.applied += 1
                 self.applied_correct += right
-                self.applied_expected[expected or NONE] += 1
             else:
                 self.suggested += 1
                 self.suggested_correct += right

@@ -48,7 +48,7 @@ def _row(s: FieldScore, width: int) -> str:
 def _trust_row(s: FieldScore, width: int) -> str:
     return (
         f"{s.name:<{width}} {s.applied:>7} {_pct(s.applied_precision):>9} {_pct(s.coverage):>9} "
-        f"{_pct(s.applied_baseline):>9} {s.suggested:>9} {_pct(s.suggested_precision):>9} {s.abstained:>7}"
+        f"{_pct(s.baseline):>9} {s.suggested:>9} {_pct(s.suggested_precision):>9} {s.abstained:>7}"
     )
 
 
@@ -89,7 +89,7 @@ def format_report(report: EvalReport, examples: int) -> str:
         lines.append("  none")
     lines.append("(accuracy counts a correct 'unknown' as right; answered: accuracy where a value was given;")
     lines.append(" coverage: share of conversations where a value is written; baseline: how often always")
-    lines.append(" answering the most common value would be right where a value was written)")
+    lines.append(" answering the most common value would be right)")
     return "\n".join(lines)
 
 
@@ -115,7 +115,7 @@ def _field_figures(s: FieldScore) -> dict[str, object]:
         "applied_precision": s.applied_precision,
         "coverage": s.coverage,
         "majority_value": s.majority_value,
-        "applied_baseline": s.applied_baseline,
+        "baseline": s.baseline,
         "suggested": s.suggested,
         "suggested_precision": s.suggested_precision,
         "abstained": s.abstained,

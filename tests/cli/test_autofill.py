@@ -62,7 +62,7 @@ def test_autofill_preview_of_a_text_file(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "Extractor: offline (0 request(s), 0+0 tokens," in out
     assert "  order_number   AB-123456          WOULD FILL  confidence 0.90" in out
-    assert "  priority       High               skip        confidence 0.95" in out
+    assert "  category       Incident           skip        confidence 0.90" in out
     assert "no GUID for 'High' (not looked up in CasePriority yet); not sent" not in out
     assert "Nothing was written to Creatio." in out
     assert main(["autofill", "preview", str(transcript), "--offline", "--json"]) == 0
@@ -84,9 +84,14 @@ def test_eval_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures["extractor"] == "offline"
     assert set(figures["fields"]) == {"priority", "category", "order_number", "product"}
     assert all(f["n"] >= 30 for f in figures["fields"].values())
+    for field in figures["fields"].values():
+        assert field["applied"] + field["suggested"] + field["abstained"] == field["n"]
+        assert sum(band["answered"] for band in field["calibration"]) == field["applied"] + field["suggested"]
     assert captured.err.endswith("/37\n")
     assert main(["eval", str(dataset)]) == 0
-    assert "Most common confusions (expected -> predicted):" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Most common confusions (expected -> predicted):" in out
+    assert "Calibration (confidence band: right/answered, share right):" in out
 
 
 def test_eval_fails_under_an_applied_precision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -126,7 +126,7 @@ async def test_applied_and_suggested_precision_and_calibration(tmp_path: Path, m
     assert (priority.suggested, priority.suggested_correct, priority.suggested_precision) == (2, 1, 0.5)
     assert priority.abstained == 1
     assert priority.majority_value == "high"  # 3 of the 5 labelled values
-    assert priority.applied_baseline == 1 / 3  # "always High" is right on a only, of a, b, f
+    assert priority.baseline == 0.5  # "always High" is right on a, c and e of the six
     bands = {(b.low, b.high): (b.right, b.answered) for b in priority.bands}
     assert bands == {
         (0.0, 0.5): (0, 0),
@@ -151,7 +151,7 @@ async def test_the_trust_figures_are_printed_and_in_the_json(tmp_path: Path, map
     report = await run_eval(extractor, mapping, examples)
     text = format_report(report, len(examples))
     assert "field        applied precision  coverage  baseline suggested precision abstain" in text
-    assert "priority           3     33.3%     50.0%     33.3%         2     50.0%       1" in text
+    assert "priority           3     33.3%     50.0%     50.0%         2     50.0%       1" in text
     assert "  priority: 0.5-0.6: 0/1 0%; 0.6-0.7: 1/1 100%; 0.7-0.8: 0/1 0%; 0.9-1.0: 1/2 50%" in text
     assert "  category: no answers" in text
     data = json.loads(json.dumps(figures(report)))
