@@ -24,7 +24,7 @@ _INJECTION = re.compile(
     r"|system\s+prompt|disregard\s+(?:all|any|the|your)|you\s+are\s+now\b"
     r"|\b(?:set|change|make|mark|put|update|classify|categori[sz]e|flag|tag|file)\s+(?:the\s+|my\s+|this\s+|"
     r"every\s+|it\s+|ticket\s+|case\s+)?[\w' ]{0,30}?\b(?:priority|category|fields?|product|order\s+number)"
-    r"\s+(?:to|=|as|at)\b"
+    r"(?:\s+[\w']+){0,4}?\s+(?:to|=|as|at)\b"
     r"|\b(?:mark|flag|classify|tag|file|treat)\s+(?:this|it|the\s+(?:case|ticket))\s+(?:as|under)\b"
     r"|\b(?:priority|category|product|order[\s_]number)\s*[:=]\s*\S"
     r"|\b(?:setze|stelle)\s+(?:die\s+)?(?:priorit\w+|kategorie)\s+auf"
@@ -52,6 +52,19 @@ _QUOTES = re.compile(
 def steers(text: str) -> bool:
     """Whether the text tries to dictate the extraction ("set the priority to Critical")."""
     return _INJECTION.search(text) is not None
+
+
+def only_in_steering(quote: str, text: str) -> bool:
+    """Whether the quote occurs in the text, and only ever inside sentences that try to steer the extraction
+    (so it is an instruction typed into the chat, not evidence)."""
+    starts = [m.start() for m in re.finditer(re.escape(quote), text)] if quote else []
+    return bool(starts) and all(steers(_sentence_around(text, i, i + len(quote))) for i in starts)
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    rights = [i for i in (text.find(mark, end) for mark in ".!?\n") if i >= 0]
+    return text[left : min(rights, default=len(text))]
 
 
 @dataclass(frozen=True)
