@@ -35,6 +35,10 @@ class Example:
     tags: tuple[str, ...] = ()
 
 
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 @dataclass
 class Band:
     """Answers whose confidence is in [low, high): how many, and how many were right."""
@@ -46,7 +50,7 @@ class Band:
 
     @property
     def share_right(self) -> float | None:
-        return self.right / self.answered if self.answered else None
+        return share(self.right, self.answered)
 
 
 def _bands() -> list[Band]:
@@ -71,29 +75,28 @@ class FieldScore:
 
     @property
     def accuracy(self) -> float | None:
-        return self.correct / self.total if self.total else None
+        return share(self.correct, self.total)
 
     @property
     def abstain_rate(self) -> float | None:
-        return self.abstained / self.total if self.total else None
+        return share(self.abstained, self.total)
 
     @property
     def answered_accuracy(self) -> float | None:
-        answered = self.total - self.abstained
-        return self.answered_correct / answered if answered else None
+        return share(self.answered_correct, self.total - self.abstained)
 
     @property
     def applied_precision(self) -> float | None:
-        return self.applied_correct / self.applied if self.applied else None
+        return share(self.applied_correct, self.applied)
 
     @property
     def coverage(self) -> float | None:
         """The share of conversations where a value is written."""
-        return self.applied / self.total if self.total else None
+        return share(self.applied, self.total)
 
     @property
     def suggested_precision(self) -> float | None:
-        return self.suggested_correct / self.suggested if self.suggested else None
+        return share(self.suggested_correct, self.suggested)
 
     @property
     def majority_value(self) -> str | None:
@@ -105,7 +108,7 @@ class FieldScore:
         """How often always answering the majority value would be right, over every labelled conversation
         (an "unknown" label included): precision has to beat it to be worth anything."""
         majority = self.majority_value
-        return self.labelled_values[majority] / self.total if majority is not None else None
+        return share(self.labelled_values[majority], self.total) if majority is not None else None
 
     def count(self, expected: str | None, got: str | None, confidence: float, applies: bool) -> None:
         self.total += 1
