@@ -61,12 +61,10 @@ def confidence(field: MappedField, value: str, evidence: Evidence, fallback: flo
     known = {key: counts for key, counts in MEASURED.items() if key[0] == field.name and key[1] == mark}
     if not known:
         return fallback
-    for matches in (
-        lambda k: k[2] == value and k[3] == evidence,
-        lambda k: k[3] == evidence,
-        lambda k: True,
-    ):
-        counts = [c for k, c in known.items() if matches(k)]
-        if counts:
-            return round(lower_bound(sum(r for r, _ in counts), sum(n for _, n in counts)), 2)
-    return fallback  # unreachable: `known` is not empty
+    tiers = (
+        [counts for key, counts in known.items() if key[2] == value and key[3] == evidence],
+        [counts for key, counts in known.items() if key[3] == evidence],
+        list(known.values()),
+    )
+    counts = next(tier for tier in tiers if tier)
+    return round(lower_bound(sum(r for r, _ in counts), sum(n for _, n in counts)), 2)
