@@ -106,6 +106,10 @@ class StepFailed(Exception):
     """A request worked, but what came back is not what Casebridge relies on."""
 
 
+class StepSkipped(Exception):
+    """Nothing to check in this step (the message says why)."""
+
+
 @dataclass
 class _Created:
     contact: UUID = field(default_factory=uuid4)
@@ -209,6 +213,8 @@ class _SelfTest:
         status: StepStatus = "failed"
         try:
             detail, status = await action(), "passed"
+        except StepSkipped as exc:
+            detail, status = str(exc), "skipped"
         except StepFailed as exc:
             detail = str(exc)
         except (CreatioError, PipelineError) as exc:
@@ -243,7 +249,12 @@ class _SelfTest:
         return await self.by_name("SysAdminUnit", self.settings.default_group_id, "default case group")
 
     async def statuses(self) -> str:
-        resolved = await self.by_name("CaseStatus", self.settings.resolved_status_id, "resolved status")
+        status_id = self.settings.resolved_status_id
+        resolved = (
+            await self.by_name("CaseStatus", status_id, "resolved status")
+            if status_id
+            else "no resolved status is saved"
+        )
         name = self.options.reopen_status_name
         reopen = await self.crm.status_id_by_name(name)
         if reopen is None:
@@ -256,7 +267,7 @@ class _SelfTest:
     async def by_name(self, entity_set: str, record_id: UUID | None, what: str) -> str:
         """The saved GUID's record, then the same record looked up by its name (as the auto-fill does)."""
         if record_id is None:
-            return f"no {what} saved: nothing to look up"
+            raise StepSkipped(f"no {what} is saved: nothing to look up")
         row = await self.client.get(entity_set, record_id, select=["Id", "Name"])
         if row is None:
             raise StepFailed(f"the saved {what} {record_id} is not a {entity_set} record (any more)")
