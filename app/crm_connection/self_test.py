@@ -348,7 +348,9 @@ class _SelfTest:
             raise StepFailed(
                 f"Creatio accepted the PATCH, but the case's status is {written}, not {status_id}"
             )
-        return f"status of Case {case_id} set to {status_id} and read back"
+        status = await self.reader.status(status_id)
+        shown = repr(status.name) if status else str(status_id)
+        return f"status of Case {case_id} set to {shown} and read back"
 
     async def read_created_case(self) -> str:
         detail, ids = await self.read_case(self.created.case)

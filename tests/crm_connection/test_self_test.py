@@ -99,7 +99,7 @@ async def test_with_writes_every_step_passes_and_nothing_is_left_behind(
     assert report.marker.startswith("Casebridge self-test 20")
     assert "the self-test's case among them" in text  # the reconciliation's scan saw the new case
     assert "status of Case " in text
-    assert "set to " + str(CaseStatusIds.RESOLVED) in text
+    assert "set to 'Resolved' and read back" in text
     assert "2 activities (Case/Id eq)" in text
     assert text.splitlines()[-1] == f"PASSED: {len(names)} steps, 0 failed, 0 skipped"
     assert_no_secrets(text, seen.tokens)
