@@ -6,22 +6,21 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
-from pydantic import SecretStr
 
 from app.cli.main import main
 from app.db.crypto import SecretBox
 from app.db.engine import create_engine, create_session_factory, upgrade_to_head
 from app.db.stores.crm_connection import ConnectionStore
-from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.domain.creatio_platforms import CreatioPlatform
-from app.domain.crm_connection import ConnectionSettings
 from app.sandbox import SandboxConfig, create_sandbox_app
-from app.sandbox.ids import SandboxIds
-from tests.support.casebridge import BOTH_PLATFORMS, store_of
+from tests.support.casebridge import (
+    BOTH_PLATFORMS,
+    sandbox_connection,
+    written_ids,
+)
 from tests.support.sandbox import served
 
 CLIENT, READ_ONLY, SECRET = "casebridge-cli", "casebridge-cli-reader", "cli-check-secret"
@@ -44,14 +43,7 @@ def sandbox(platform: CreatioPlatform = "netframework") -> Litestar:
 
 
 def save_connection(tmp_path: Path, url: str, client_id: str) -> None:
-    settings = ConnectionSettings(
-        instance_url=url,
-        client_id=client_id,
-        client_secret=SecretStr(SECRET),
-        default_owner_id=SandboxIds.AGENT_1_CONTACT,
-        default_group_id=RoleIds.FIRST_LINE,
-        resolved_status_id=CaseStatusIds.RESOLVED,
-    )
+    settings = sandbox_connection(url, client_id, SECRET)
 
     async def save() -> None:
         (tmp_path / "var").mkdir(exist_ok=True)
@@ -61,11 +53,6 @@ def save_connection(tmp_path: Path, url: str, client_id: str) -> None:
         await engine.dispose()
 
     asyncio.run(save())
-
-
-def written(app: Litestar) -> dict[str, set[UUID]]:
-    store = store_of(app)
-    return {name: {row["Id"] for row in store.rows(name)} for name in ("Contact", "Case", "Activity")}
 
 
 def assert_nothing_secret(output: str) -> None:
@@ -81,7 +68,7 @@ def test_write_passes_and_leaves_nothing_behind(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], creatio_platform: CreatioPlatform
 ) -> None:
     app = sandbox(creatio_platform)
-    before = written(app)
+    before = written_ids(app)
     with served(app) as url:
         save_connection(tmp_path, url, CLIENT)
         status = main(["creatio", "check", "--write"])
@@ -101,7 +88,7 @@ def test_write_passes_and_leaves_nothing_behind(
     assert all(line.startswith("PASS  ") and " ms  " in line for line in steps)
     assert any(line.startswith("PASS  $batch create ") for line in steps)
     assert lines[-1] == "PASSED: 13 steps, 0 failed, 0 skipped"
-    assert written(app) == before
+    assert written_ids(app) == before
     assert_nothing_secret(out + err)
 
 
@@ -109,7 +96,7 @@ def test_read_only_passes_with_a_client_that_may_not_write(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = sandbox()
-    before = written(app)
+    before = written_ids(app)
     with served(app) as url:
         save_connection(tmp_path, url, READ_ONLY)
         status = main(["creatio", "check"])
@@ -127,7 +114,7 @@ def test_read_only_passes_with_a_client_that_may_not_write(
         for line in skipped
     )
     assert out.splitlines()[-1] == "PASSED: 13 steps, 0 failed, 3 skipped"
-    assert written(app) == before
+    assert written_ids(app) == before
     assert_nothing_secret(out + err)
 
 

@@ -9,11 +9,10 @@ from uuid import UUID
 import httpx
 import pytest
 from litestar import Litestar
-from pydantic import SecretStr
 
 from app.crm_connection.self_test import SelfTestOptions, SelfTestReport, run_self_test
 from app.crm_connection.service import to_creatio_instance
-from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.domain.creatio_ids import CaseStatusIds
 from app.domain.creatio_platforms import CreatioPlatform
 from app.domain.crm_connection import ConnectionSettings
 from app.sandbox import SandboxConfig
@@ -23,11 +22,12 @@ from tests.support.casebridge import (
     SANDBOX_CLIENT_ID,
     SANDBOX_SECRET,
     SANDBOX_URL,
+    sandbox_connection,
     store_of,
+    written_ids,
 )
 
 READ_ONLY_CLIENT = "casebridge-read-only"
-WRITTEN = ("Contact", "Case", "Activity")
 
 
 @pytest.fixture
@@ -37,14 +37,7 @@ def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
 
 
 def connection(client_id: str = SANDBOX_CLIENT_ID, secret: str = SANDBOX_SECRET) -> ConnectionSettings:
-    return ConnectionSettings(
-        instance_url=SANDBOX_URL,
-        client_id=client_id,
-        client_secret=SecretStr(secret),
-        default_owner_id=SandboxIds.AGENT_1_CONTACT,
-        default_group_id=RoleIds.FIRST_LINE,
-        resolved_status_id=CaseStatusIds.RESOLVED,
-    )
+    return sandbox_connection(SANDBOX_URL, client_id, secret)
 
 
 class TokensSeen:
@@ -64,11 +57,6 @@ async def self_test(http: httpx.AsyncClient, settings: ConnectionSettings, *, wr
     return await run_self_test(to_creatio_instance(settings), settings, http, SelfTestOptions(), write=write)
 
 
-def ids_of(sandbox_app: Litestar) -> dict[str, set[UUID]]:
-    store = store_of(sandbox_app)
-    return {entity_set: {row["Id"] for row in store.rows(entity_set)} for entity_set in WRITTEN}
-
-
 def assert_no_secrets(text: str, tokens: set[str]) -> None:
     assert tokens, "no request carried a token: the check did not run"
     assert SANDBOX_SECRET not in text
@@ -82,7 +70,7 @@ def assert_no_secrets(text: str, tokens: set[str]) -> None:
 async def test_with_writes_every_step_passes_and_nothing_is_left_behind(
     sandbox_http: httpx.AsyncClient, sandbox_app: Litestar, creatio_platform: CreatioPlatform
 ) -> None:
-    before, seen = ids_of(sandbox_app), TokensSeen(sandbox_http)
+    before, seen = written_ids(sandbox_app), TokensSeen(sandbox_http)
 
     report = await self_test(sandbox_http, connection(), write=True)
 
@@ -91,7 +79,7 @@ async def test_with_writes_every_step_passes_and_nothing_is_left_behind(
     names = [step.name for step in report.steps]
     assert names[:2] == ["token", "OData root"]
     assert {"$batch create", "PATCH case status", "reconciliation poll", "test records deleted"} <= set(names)
-    assert ids_of(sandbox_app) == before  # contact, case and activities deleted again
+    assert written_ids(sandbox_app) == before  # contact, case and activities deleted again
     root = "/odata" if creatio_platform == "netcore" else "/0/odata"
     assert report.odata_root == SANDBOX_URL + root
     text = report.text()
@@ -133,7 +121,7 @@ async def test_the_batch_creates_with_casebridges_ids_and_the_marker(
 async def test_read_only_passes_with_a_client_that_may_not_write(
     sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
 ) -> None:
-    before, seen = ids_of(sandbox_app), TokensSeen(sandbox_http)
+    before, seen = written_ids(sandbox_app), TokensSeen(sandbox_http)
 
     report = await self_test(sandbox_http, connection(READ_ONLY_CLIENT), write=False)
 
@@ -142,14 +130,14 @@ async def test_read_only_passes_with_a_client_that_may_not_write(
     assert set(skipped) == {"$batch create", "PATCH case status", "test records deleted"}
     assert all("it writes to Creatio (run `casebridge creatio check --write`)" in d for d in skipped.values())
     assert "(read-only)" in report.text()
-    assert ids_of(sandbox_app) == before
+    assert written_ids(sandbox_app) == before
     assert_no_secrets(report.text(), seen.tokens)
 
 
 async def test_a_refused_write_shows_creatios_answer_and_nothing_is_left(
     sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
 ) -> None:
-    before, seen = ids_of(sandbox_app), TokensSeen(sandbox_http)
+    before, seen = written_ids(sandbox_app), TokensSeen(sandbox_http)
 
     report = await self_test(sandbox_http, connection(READ_ONLY_CLIENT), write=True)
 
@@ -175,7 +163,7 @@ async def test_a_refused_write_shows_creatios_answer_and_nothing_is_left(
     text = report.text()
     assert "      Creatio answered: HTTP 200 to POST " in text
     assert text.splitlines()[-1].startswith("FAILED: ")
-    assert ids_of(sandbox_app) == before
+    assert written_ids(sandbox_app) == before
     assert_no_secrets(text, seen.tokens)
 
 

@@ -4,7 +4,6 @@ after a confirmation, with each step's result on the page, nothing left in Creat
 from __future__ import annotations
 
 import re
-from uuid import UUID
 
 from litestar import Litestar
 
@@ -16,16 +15,12 @@ from tests.support.casebridge import (
     SANDBOX_URL,
     Client,
     store_of,
+    written_ids,
 )
 from tests.support.console import form_token
 
 PAGE = "/console/settings/creatio"
 CHECK = f"{PAGE}/check"
-
-
-def written(sandbox_app: Litestar) -> dict[str, set[UUID]]:
-    store = store_of(sandbox_app)
-    return {name: {row["Id"] for row in store.rows(name)} for name in ("Contact", "Case", "Activity")}
 
 
 def assert_no_secrets(html: str) -> None:
@@ -44,7 +39,7 @@ async def test_the_button_sits_next_to_test_and_save_and_asks_before_writing(
         page.text,
         re.DOTALL,
     )
-    before = written(sandbox_app)
+    before = written_ids(sandbox_app)
 
     confirm = await admin.post(CHECK, data={"csrf_token": await form_token(admin, PAGE), "action": "save"})
 
@@ -52,7 +47,7 @@ async def test_the_button_sits_next_to_test_and_save_and_asks_before_writing(
     assert "Check write access of the saved connection?" in confirm.text
     assert '<input type="hidden" name="confirm" value="yes">' in confirm.text
     assert "Write access check" not in confirm.text  # nothing ran yet
-    assert written(sandbox_app) == before
+    assert written_ids(sandbox_app) == before
     assert store_of(sandbox_app).stats.batches == 0
 
 
@@ -60,7 +55,7 @@ async def test_the_button_sits_next_to_test_and_save_and_asks_before_writing(
 async def test_confirmed_it_runs_every_step_and_leaves_nothing_behind(
     admin: Client, sandbox_app: Litestar
 ) -> None:
-    before = written(sandbox_app)
+    before = written_ids(sandbox_app)
 
     response = await admin.post(CHECK, data={"csrf_token": await form_token(admin, PAGE), "confirm": "yes"})
 
@@ -81,7 +76,7 @@ async def test_confirmed_it_runs_every_step_and_leaves_nothing_behind(
     assert "records marked <em>Casebridge self-test 20" in html
     assert "PASSED: 13 steps, 0 failed, 1 skipped" in html  # the text for a bug report
     assert store_of(sandbox_app).stats.batches == 1
-    assert written(sandbox_app) == before
+    assert written_ids(sandbox_app) == before
     assert_no_secrets(html)
 
 
@@ -92,7 +87,7 @@ async def test_a_failed_step_shows_creatios_answer(admin: Client, sandbox_app: L
     saved = await admin.post(PAGE, data=fields | {"csrf_token": await form_token(admin, PAGE)})
     assert "saved and active" in saved.text
     store_of(sandbox_app).tables.delete("Contact", SandboxIds.AGENT_3_CONTACT)
-    before = written(sandbox_app)
+    before = written_ids(sandbox_app)
 
     response = await admin.post(CHECK, data={"csrf_token": await form_token(admin, PAGE), "confirm": "yes"})
 
@@ -106,7 +101,7 @@ async def test_a_failed_step_shows_creatios_answer(admin: Client, sandbox_app: L
     assert f"the saved default case owner {SandboxIds.AGENT_3_CONTACT} is not a Contact record" in html
     assert '<span class="hint-label">Creatio answered:</span>' in html
     assert "FOREIGN KEY constraint" in html  # the $batch's create of the case, refused by Creatio
-    assert written(sandbox_app) == before
+    assert written_ids(sandbox_app) == before
     assert_no_secrets(html)
 
 
