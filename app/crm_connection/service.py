@@ -285,9 +285,15 @@ class ConnectionService:
         if saved is None:
             raise NotConnected("No Creatio connection is saved yet: Test & Save one first.")
         instance = to_creatio_instance(saved.settings)
-        return await run_self_test(
+        report = await run_self_test(
             instance, saved.settings, self._http, options, write=write, max_concurrency=self._max_concurrency
         )
+        failed = [step.name for step in report.steps if step.status == "failed"]
+        left = [f"{item.entity_set} {item.id}" for item in report.leftovers]
+        logger.info(
+            "creatio self-test run", extra={"write": write, "failed": failed, "left_in_creatio": left}
+        )
+        return report
 
     def _candidate(self, data: ConnectionSettingsInput) -> ConnectionSettings:
         secret = data.client_secret
