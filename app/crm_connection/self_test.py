@@ -31,6 +31,35 @@ MARKER = "Casebridge self-test"
 SEARCH_EMAIL = "casebridge-self-test@example.invalid"  # RFC 2606: never anybody's address
 SEARCH_PHONE = "+15550100000"  # a 555-01xx number: reserved for fiction
 WRITES = "not run: it writes to Creatio (run `casebridge creatio check --write`)"
+# The steps, in the order they run and are reported.
+AUTH = "token"
+ROOT = "OData root"
+OWNER = "owner lookup by name"
+GROUP = "group lookup by name"
+STATUSES = "status lookup by name"
+PICK_LISTS = "pick lists"
+BY_EMAIL = "contact search by email"
+BY_PHONE = "contact search by phone"
+BATCH = "$batch create"
+PATCH = "PATCH case status"
+READ = "case and activities read"
+POLL = "reconciliation poll"
+DELETE = "test records deleted"
+STEP_NAMES = (
+    AUTH,
+    ROOT,
+    OWNER,
+    GROUP,
+    STATUSES,
+    PICK_LISTS,
+    BY_EMAIL,
+    BY_PHONE,
+    BATCH,
+    PATCH,
+    READ,
+    POLL,
+    DELETE,
+)
 STATUS_LABELS: dict[StepStatus, str] = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
 
@@ -168,44 +197,37 @@ class _SelfTest:
         self.created = _Created()
 
     async def all(self) -> None:
-        for name, gate in (("token", self.token), ("OData root", self.odata_root)):
+        for name, gate in ((AUTH, self.token), (ROOT, self.odata_root)):
             if not await self.step(name, gate):
-                for later in self.names_after_gates():
+                for later in STEP_NAMES[STEP_NAMES.index(name) + 1 :]:
                     self.skip(later, f"not run: the {name} step failed")
                 return
-        await self.step("owner lookup by name", self.owner)
-        await self.step("group lookup by name", self.group)
-        await self.step("status lookup by name", self.statuses)
-        await self.step("pick lists", self.pick_lists)
-        await self.step("contact search by email", self.contact_by_email)
-        await self.step("contact search by phone", self.contact_by_phone)
+        await self.step(OWNER, self.owner)
+        await self.step(GROUP, self.group)
+        await self.step(STATUSES, self.statuses)
+        await self.step(PICK_LISTS, self.pick_lists)
+        await self.step(BY_EMAIL, self.contact_by_email)
+        await self.step(BY_PHONE, self.contact_by_phone)
         if not self.write:
-            for name in ("$batch create", "PATCH case status"):
-                self.skip(name, WRITES)
-            await self.step("case and activities read", self.read_existing_case)
-            await self.step("reconciliation poll", self.reconciliation_poll)
-            self.skip("test records deleted", WRITES)
+            self.skip(BATCH, WRITES)
+            self.skip(PATCH, WRITES)
+            await self.step(READ, self.read_existing_case)
+            await self.step(POLL, self.reconciliation_poll)
+            self.skip(DELETE, WRITES)
             return
         try:
-            if await self.step("$batch create", self.batch_create):
-                await self.step("PATCH case status", self.patch_status)
-                await self.step("case and activities read", self.read_created_case)
+            if await self.step(BATCH, self.batch_create):
+                await self.step(PATCH, self.patch_status)
+                await self.step(READ, self.read_created_case)
             else:
-                for name in ("PATCH case status", "case and activities read"):
-                    self.skip(name, "not run: the $batch create step failed")
-            await self.step("reconciliation poll", self.reconciliation_poll)
+                self.skip(PATCH, f"not run: the {BATCH} step failed")
+                self.skip(READ, f"not run: the {BATCH} step failed")
+            await self.step(POLL, self.reconciliation_poll)
         finally:
             if self.created.batch_sent:
-                await self.step("test records deleted", self.delete_created)
+                await self.step(DELETE, self.delete_created)
             else:
-                self.skip("test records deleted", "nothing was created")
-
-    def names_after_gates(self) -> list[str]:
-        return [
-            *("owner lookup by name", "group lookup by name", "status lookup by name", "pick lists"),
-            *("contact search by email", "contact search by phone", "$batch create", "PATCH case status"),
-            *("case and activities read", "reconciliation poll", "test records deleted"),
-        ]
+                self.skip(DELETE, "nothing was created")
 
     async def step(self, name: str, action: Callable[[], Awaitable[str]]) -> bool:
         mark, started = len(self.recorder.answers), time.perf_counter()
