@@ -141,3 +141,20 @@ def test_without_a_saved_connection_nothing_is_checked(capsys: pytest.CaptureFix
     assert main(["creatio", "check"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("No Creatio connection to check: no database at ")
+
+
+def test_with_none_saved_the_environments_seed_is_checked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = sandbox()
+    with served(app) as url:
+        monkeypatch.setenv("CASEBRIDGE_CREATIO_INSTANCE_URL", url)
+        monkeypatch.setenv("CASEBRIDGE_CREATIO_CLIENT_ID", READ_ONLY)
+        monkeypatch.setenv("CASEBRIDGE_CREATIO_CLIENT_SECRET", SECRET)
+        status = main(["creatio", "check"])
+
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert out.startswith("Connection: from the CASEBRIDGE_CREATIO_* environment variables\n")
+    assert "SKIP  owner lookup by name" in out  # the seed sets no default owner
+    assert_nothing_secret(out)
