@@ -155,8 +155,8 @@ class SettingsController(Controller):
             return await view.saved_form(request, errors=[], status=200, confirm_self_test=True)
         try:
             report = await view.connection.self_test(SelfTestOptions.from_settings(settings), write=True)
-        except NotConnected as exc:
-            return await view.saved_form(request, errors=[exc.message], status=409)
+        except NotConnected:  # the page says so where the confirmation would be
+            return await view.saved_form(request, errors=[], status=409, confirm_self_test=True)
         return await view.saved_form(request, errors=[], status=200, self_test=report)
 
     @post("/lists", status_code=200)

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
+from app.asgi import Adapters, create_app
 from app.sandbox.ids import SandboxIds
+from app.settings import Settings
 from tests.support.casebridge import (
     BOTH_PLATFORMS,
     SANDBOX_CLIENT_ID,
@@ -17,7 +21,7 @@ from tests.support.casebridge import (
     store_of,
     written_ids,
 )
-from tests.support.console import form_token
+from tests.support.console import form_token, login
 
 PAGE = "/console/settings/creatio"
 CHECK = f"{PAGE}/check"
@@ -110,3 +114,18 @@ async def test_without_a_confirmation_token_nothing_runs(admin: Client, sandbox_
 
     assert response.status_code == 403
     assert store_of(sandbox_app).stats.batches == 0
+
+
+async def test_with_no_connection_saved_there_is_nothing_to_check(
+    settings: Settings, sandbox_http: httpx.AsyncClient
+) -> None:
+    async with AsyncTestClient(app=create_app(settings, Adapters(creatio_http=sandbox_http))) as client:
+        await login(client)
+        page = await client.get(PAGE)
+        assert "Check write access" not in page.text
+        response = await client.post(
+            CHECK, data={"csrf_token": await form_token(client, PAGE), "confirm": "yes"}
+        )
+
+    assert response.status_code == 409
+    assert "No Creatio connection is saved yet: Test &amp; Save one first." in response.text
