@@ -10,17 +10,12 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from app.adapters.creatio import CreatioClient, build_http_client
 from app.bootstrap.autofill import LookupsOfClient, build_extractor
 from app.bootstrap.runtime import seed_from_settings
 from app.cli.autofill_text import check_text, preview_text
+from app.cli.saved_connection import saved_connection
 from app.crm_connection.service import to_creatio_instance
-from app.db.crypto import SecretBox
-from app.db.engine import create_engine, create_session_factory
-from app.db.stores.crm_connection import ConnectionStore
-from app.domain.crm_connection import ConnectionSettings
 from app.extraction.eval import DatasetError, load_dataset, run_eval
 from app.extraction.eval_report import ProgressBar, below_precision, figures, format_report
 from app.extraction.mapping import FieldMapping
@@ -71,21 +66,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _mappings(ns: argparse.Namespace) -> int:
-    _quiet_logs()
+    quiet_logs()
     from app.cli.autofill import check_mappings
 
     return asyncio.run(check_mappings(ns.dir, offline=ns.offline, as_json=ns.json, strict=ns.strict))
 
 
 def _autofill(ns: argparse.Namespace) -> int:
-    _quiet_logs()
+    quiet_logs()
     from app.cli.autofill import preview_file
 
     return asyncio.run(preview_file(ns.file, ns.dir, offline=ns.offline, as_json=ns.json))
 
 
 def _eval(ns: argparse.Namespace) -> int:
-    _quiet_logs()
+    quiet_logs()
     from app.cli.autofill import evaluate
 
     return asyncio.run(
@@ -103,7 +98,7 @@ def _share(text: str) -> float:
     return value
 
 
-def _quiet_logs() -> None:
+def quiet_logs() -> None:
     """The command's own output says what went wrong; library warnings would only repeat it."""
     from app.observability.logs import configure_logging
 
@@ -209,38 +204,9 @@ async def creatio_client(settings: Settings, stack: AsyncExitStack) -> tuple[Cre
     """A client for the connection `serve` would use: the environment seed, else the saved one."""
     seed = seed_from_settings(settings)
     if seed is None:
-        seed, reason = await _saved_connection(settings, stack)
+        seed, reason = await saved_connection(settings, stack)
         if seed is None:
-            return None, reason
+            return None, f"not resolved: {reason}"
     http = build_http_client(timeout_seconds=settings.creatio_timeout_seconds)
     stack.push_async_callback(http.aclose)
     return CreatioClient(to_creatio_instance(seed), http), f"looked up in Creatio at {seed.instance_url}"
-
-
-async def _saved_connection(
-    settings: Settings, stack: AsyncExitStack
-) -> tuple[ConnectionSettings | None, str]:
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() == "sqlite" and not _exists(url.database):
-        return None, f"not resolved: no database at {url.database} (run `make run`, or Test & Save)"
-    key = settings.secret_key.get_secret_value() if settings.secret_key else _key_file(settings.data_dir)
-    if key is None:
-        return None, "not resolved: CASEBRIDGE_SECRET_KEY is not set, so the saved secret cannot be read"
-    engine = create_engine(settings.effective_database_url)
-    stack.push_async_callback(engine.dispose)
-    try:
-        saved = await ConnectionStore(create_session_factory(engine), SecretBox(key)).load()
-    except Exception as exc:
-        return None, f"not resolved: the saved connection cannot be read ({type(exc).__name__})"
-    if saved is None:
-        return None, "not resolved: no Creatio connection is saved (Test & Save one)"
-    return saved.settings, ""
-
-
-def _exists(path: str | None) -> bool:
-    return bool(path) and Path(str(path)).exists()
-
-
-def _key_file(data_dir: Path) -> str | None:
-    path = data_dir / "secret-key"
-    return path.read_text(encoding="utf-8").strip() if path.exists() else None

@@ -183,6 +183,16 @@ class CreatioClient:
         if not 200 <= response.status_code < 300:
             raise error_for_response(response, f"PATCH {path}")
 
+    async def delete(self, entity_set: str, entity_id: UUID) -> bool:
+        """DELETE one entity: True when deleted, False when Creatio has no such entity (404)."""
+        path = f"{check_entity_set(entity_set)}({odata_guid(entity_id)})"
+        response = await self._session.send("DELETE", path)
+        if response.status_code == 404:
+            return False
+        if not 200 <= response.status_code < 300:
+            raise error_for_response(response, f"DELETE {path}")
+        return True
+
     async def batch(self, operations: Sequence[BatchOperation]) -> BatchResults:
         """Run operations through JSON `$batch` in chunks of 100; one result per operation, in order.
 

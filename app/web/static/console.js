@@ -61,7 +61,8 @@ function setupLoadNames() {
 }
 
 function focusReport() {
-  var report = document.getElementById("report");
+  var report = document.getElementById("report") || document.getElementById("self-test") ||
+    document.getElementById("self-test-confirm");
   if (report) { report.focus(); }
 }
 
