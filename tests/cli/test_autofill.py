@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.cli.main import main
-from app.observability.logs import _NOISY_LOGGERS as NOISY_LOGGERS
 from tests.support.paths import MAPPINGS, REPO
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No saved connection and no LLM key from the developer's environment; logging restored after."""
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No saved connection and no LLM key from the developer's environment."""
     monkeypatch.setenv("CASEBRIDGE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("CASEBRIDGE_FIELD_MAPPINGS_DIR", str(MAPPINGS))
     for name in ("CASEBRIDGE_LLM_API_KEY", "CASEBRIDGE_CREATIO_INSTANCE_URL", "CASEBRIDGE_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in NOISY_LOGGERS})
-    yield
-    root.handlers[:], root.level = saved[0], saved[1]
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_mappings_check_lists_fields_and_lookup_state(capsys: pytest.CaptureFixture[str]) -> None:
