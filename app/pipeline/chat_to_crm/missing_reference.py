@@ -24,8 +24,8 @@ def what_to_fix(error: MissingReference, settings: SyncSettings) -> MissingRefer
         text = f"The resolved status {gone}: choose another resolved status {IN_SETTINGS}."
     elif error.reference == "status":
         text = (
-            f"The case status {settings.reopen_status_name!r} that reopens a case, {gone}: check "
-            f"CASEBRIDGE_REOPEN_STATUS_NAME, {RETRY}."
+            f"The case status {value} ({settings.reopen_status_name!r}, which reopens a case) no longer "
+            f"exists in Creatio ({column}): check CASEBRIDGE_REOPEN_STATUS_NAME, {RETRY}."
         )
     elif error.reference == "contact":
         text = (
@@ -41,7 +41,7 @@ def what_to_fix(error: MissingReference, settings: SyncSettings) -> MissingRefer
         )
     else:
         text = (
-            f"The value auto-filled into {column}, {gone}: check the field's lookup values with `casebridge "
-            f"mappings check`, {RETRY}."
+            f"The value {value} auto-filled into {column} no longer exists in Creatio: check the field's "
+            f"lookup values with `casebridge mappings check`, {RETRY}."
         )
     return MissingReference(text, reference=error.reference, column=column, value=value)
