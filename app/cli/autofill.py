@@ -21,8 +21,8 @@ from app.db.crypto import SecretBox
 from app.db.engine import create_engine, create_session_factory
 from app.db.stores.crm_connection import ConnectionStore
 from app.domain.crm_connection import ConnectionSettings
-from app.extraction.eval import DatasetError, EvalReport, load_dataset, run_eval
-from app.extraction.eval_report import ProgressBar, format_report
+from app.extraction.eval import DatasetError, load_dataset, run_eval
+from app.extraction.eval_report import ProgressBar, below_precision, figures, format_report
 from app.extraction.mapping import FieldMapping
 from app.extraction.mapping_loader import load_mapping
 from app.extraction.offline import OfflineExtractor
@@ -56,6 +56,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     evaluate.add_argument("--dir", type=Path, help="mapping files (default: CASEBRIDGE_FIELD_MAPPINGS_DIR)")
     evaluate.add_argument("--offline", action="store_true", help="use the offline extractor even with a key")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument(
+        "--fail-under-precision",
+        type=_share,
+        metavar="P",
+        help="exit 1 when any field's applied precision is below P (0..1), e.g. 0.9",
+    )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +88,19 @@ def _eval(ns: argparse.Namespace) -> int:
     _quiet_logs()
     from app.cli.autofill import evaluate
 
-    return asyncio.run(evaluate(ns.dataset, ns.dir, offline=ns.offline, as_json=ns.json))
+    return asyncio.run(
+        evaluate(ns.dataset, ns.dir, offline=ns.offline, as_json=ns.json, floor=ns.fail_under_precision)
+    )
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1 (e.g. 0.9)")
+    return value
 
 
 def _quiet_logs() -> None:
@@ -133,7 +151,9 @@ async def preview_file(path: Path, directory: Path | None, *, offline: bool, as_
     return 0
 
 
-async def evaluate(dataset: Path, directory: Path | None, *, offline: bool, as_json: bool) -> int:
+async def evaluate(
+    dataset: Path, directory: Path | None, *, offline: bool, as_json: bool, floor: float | None = None
+) -> int:
     settings = Settings()
     mapping = _usable_mapping(directory or settings.field_mappings_dir)
     if mapping is None:
@@ -149,27 +169,10 @@ async def evaluate(dataset: Path, directory: Path | None, *, offline: bool, as_j
         )
         report = await run_eval(extractor, mapping, examples, ProgressBar())
     print(json.dumps(figures(report), indent=2) if as_json else format_report(report, len(examples)))
-    return 0
-
-
-def figures(report: EvalReport) -> dict[str, object]:
-    return {
-        "extractor": report.extractor,
-        "model": report.model,
-        "prompt_version": report.prompt_version,
-        "overall_accuracy": report.overall_accuracy,
-        "fallbacks": report.fallbacks,
-        "fields": {
-            s.name: {
-                "n": s.total,
-                "accuracy": s.accuracy,
-                "abstain_rate": s.abstain_rate,
-                "answered_accuracy": s.answered_accuracy,
-                "confusions": [[e, p, n] for (e, p), n in s.confusions.most_common()],
-            }
-            for s in report.scores
-        },
-    }
+    failing = below_precision(report, floor) if floor is not None else []
+    for line in failing:
+        print(f"--fail-under-precision: {line}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 def _read(path: Path) -> str:

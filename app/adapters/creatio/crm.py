@@ -32,6 +32,7 @@ from app.ports.errors import (
     PermanentFailure,
     Reference,
     TemporaryFailure,
+    Throttled,
 )
 
 # What each lookup Casebridge writes is to it; other columns come from auto-fill.
@@ -61,6 +62,8 @@ async def translated_errors() -> AsyncIterator[None]:
     try:
         yield
     except CreatioRetryableError as exc:  # includes an unreachable identity service
+        if exc.status == 429:
+            raise Throttled(exc.message, retry_after=exc.retry_after) from exc
         raise TemporaryFailure(exc.message, retry_after=exc.retry_after) from exc
     except CreatioAuthError as exc:
         raise AuthenticationFailure(exc.message) from exc
@@ -205,7 +208,7 @@ class CreatioCrm:
         for op in operations:
             if op.method == "POST" and op.body is not None:
                 wanted.setdefault(op.entity_set, []).append(UUID(str(op.body["Id"])))
-        existing = {(s, i) for s, ids in wanted.items() for i in await self._client.existing_ids(s, ids)}
+        existing = await self._client.existing_ids_in(wanted)
         kept: list[BatchOperation] = []
         for op in operations:
             key = (op.entity_set, UUID(str(op.body["Id"]))) if op.method == "POST" and op.body else None

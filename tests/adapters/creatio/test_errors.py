@@ -16,6 +16,8 @@ from app.adapters.creatio import (
     CreatioReferenceError,
     CreatioRetryableError,
 )
+from app.adapters.creatio.crm import translated_errors
+from app.ports.errors import TemporaryFailure, Throttled
 from tests.support.fake_creatio import FakeCreatio, creatio_error, json_response
 
 CASE_ID = UUID("5f3ad5cc-1b0e-4c53-9e5e-6a3c2f0d9b11")
@@ -188,3 +190,14 @@ async def test_a_foreign_key_500_is_permanent(
         "Creatio refused GET Case: a lookup value in it points at a record that does not exist in Creatio "
         "(a foreign-key violation; retrying cannot help). Creatio says: "
     )
+
+
+@pytest.mark.parametrize(("status", "throttled"), [(429, True), (503, False), (None, False)])
+async def test_the_pipeline_sees_a_429_as_throttling_and_other_transient_failures_as_failures(
+    status: int | None, throttled: bool
+) -> None:
+    with pytest.raises(TemporaryFailure) as info:
+        async with translated_errors():
+            raise CreatioRetryableError("Creatio answered", status=status, retry_after=2.0)
+    assert isinstance(info.value, Throttled) is throttled
+    assert info.value.retry_after == 2.0
