@@ -28,6 +28,8 @@ from tests.support.casebridge import (
     SANDBOX_SECRET,
     SANDBOX_URL,
     connected_settings,
+    database_of,
+    wait_until_verified,
 )
 from tests.support.cassettes import register_matchers
 from tests.support.events import CHAT_SECRET
@@ -45,7 +47,11 @@ def creatio_platform() -> CreatioPlatform:
 
 @pytest.fixture
 def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
-    return SandboxConfig(clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, platform=creatio_platform)
+    return SandboxConfig(
+        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET},
+        platform=creatio_platform,
+        database=database_of(creatio_platform),
+    )
 
 
 @pytest.fixture
@@ -146,12 +152,7 @@ async def synced_client(
     app = create_app(connected_settings(settings), Adapters(creatio_http=sandbox_http))
     async with AsyncTestClient(app=app) as client:
         client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-        # The seeded connection is verified in the background, which also finds and stores the OData root;
-        # a test that turns Creatio's faults on must not have them hit that first look.
-        for _ in range(250):
-            if (await client.get("/api/v1/admin/connection")).json().get("verified_at"):
-                break
-            await asyncio.sleep(0.02)
+        await wait_until_verified(client)
         yield client
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+# What a missing record was to Casebridge: the case's owner, group or status, the customer's contact, the
+# conversation's case, a CRM value Casebridge always writes (e.g. the Chat origin), an auto-filled column.
+Reference = Literal["owner", "group", "status", "contact", "case", "constant", "field"]
+
 
 class PipelineError(Exception):
     """Base: `message` is safe to show to an admin (no secrets, no customer text)."""
@@ -34,3 +40,21 @@ class NotConnected(PipelineError):
 
 class PermanentFailure(PipelineError):
     """The other side rejected the request; retrying unchanged cannot help. Dead-letter for an admin."""
+
+
+class MissingReference(PermanentFailure):
+    """The CRM refused a write because a record it points at does not exist (e.g. the default owner was
+    deleted after Test & Save). `reference`, `column` and `value` say which, when the adapter could tell."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reference: Reference | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reference: Reference | None = reference
+        self.column = column
+        self.value = value

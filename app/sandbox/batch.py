@@ -133,6 +133,7 @@ def _sub_request(member: dict[str, Any], context: BatchContext) -> ODataRequest:
         user_contact=context.user_contact,
         body=member.get("body", NO_BODY),
         prefer=headers.get("prefer", ""),
+        content_type=headers.get("content-type", ""),  # a sub-request's own (not the batch's): assumed
     )
 
 

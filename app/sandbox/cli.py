@@ -36,12 +36,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook-header", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--webhook-retries", type=int, default=defaults.webhook_retries)
     p.add_argument("--strict-quirks", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--unknown-entity-set-status", type=int, choices=(401, 404), default=404)
+    p.add_argument(
+        "--unknown-entity-set-status",
+        type=int,
+        choices=(401, 404),
+        help="The answer to an unknown entity set (default: the platform's, 401 or 404)",
+    )
     p.add_argument(
         "--platform",
         choices=("netframework", "netcore"),
         default=defaults.platform,
         help="Creatio on .NET Framework (OData at /0/odata) or .NET Core/.NET 8 (OData at /odata)",
+    )
+    p.add_argument(
+        "--database",
+        choices=("mssql", "postgresql"),
+        default=defaults.database,
+        help="Whose constraint messages a foreign-key or duplicate-key 500 carries",
     )
     p.add_argument("--html-login", action="store_true", help="Token endpoint answers an HTML login page")
     p.add_argument("--auto-reopen", action="store_true")
@@ -79,6 +90,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         strict_quirks=args.strict_quirks,
         unknown_entity_set_status=args.unknown_entity_set_status,
         platform=args.platform,
+        database=args.database,
         html_login_mode=args.html_login,
         webhook_url=args.webhook_url,
         webhook_headers=headers,

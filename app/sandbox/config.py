@@ -45,11 +45,19 @@ class SandboxConfig(BaseModel):
     clients: dict[str, str] = Field(default_factory=lambda: {"casebridge-sandbox": "sandbox-secret"})
     token_lifetime_seconds: int = Field(default=3600, ge=1)
     strict_quirks: bool = True
-    unknown_entity_set_status: Literal[401, 404] = 404
+    unknown_entity_set_status: Literal[401, 404] | None = Field(
+        default=None,
+        description="The bare answer to an unknown entity set; None: the platform's (401 on netframework, "
+        "as seen live; 404 on netcore, assumed). See the README.",
+    )
     platform: CreatioPlatform = Field(
         default="netframework",
         description="netframework: OData and identity under /0; netcore: at the root. The other root gives "
         "what that platform gives for a path it does not serve (see platform.py).",
+    )
+    database: Literal["mssql", "postgresql"] = Field(
+        default="mssql",
+        description="Whose constraint messages the 500s of a foreign-key or duplicate-key violation carry.",
     )
     html_login_mode: bool = False
     webhook_url: str | None = None

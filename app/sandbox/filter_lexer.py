@@ -40,6 +40,10 @@ class FilterSyntaxError(ValueError):
         self.pos = pos
 
 
+class FilterLiteralError(ValueError):
+    """A literal ODataLib's lexer refuses outright; its message names no position."""
+
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\s(),/']+")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from app.sandbox.filter_ast import COMPARISONS, Call, Compare, Literal, Logical, Node, Not, Path
-from app.sandbox.filter_lexer import FilterSyntaxError, Kind, Token, tokenize
-from app.sandbox.values import Edm, parse_datetime, parse_guid
+from app.sandbox.filter_lexer import FilterLiteralError, FilterSyntaxError, Kind, Token, tokenize
+from app.sandbox.values import Edm, has_time_zone, parse_datetime, parse_guid
 
 _KEYWORD_LITERALS = MappingProxyType(
     {"true": Literal(True, Edm.BOOLEAN), "false": Literal(False, Edm.BOOLEAN)}
@@ -103,6 +103,11 @@ class _Parser:
         if token.kind is Kind.GUID:
             return Literal(parse_guid(token.text), Edm.GUID)
         if token.kind is Kind.DATETIME:
+            if "T" in token.text.upper() and not has_time_zone(token.text):  # ExpressionLexer, UriUtils
+                raise FilterLiteralError(
+                    f"The DateTimeOffset text '{token.text}' should be in format "
+                    "'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and each field value is within valid range."
+                )
             return Literal(parse_datetime(token.text), Edm.DATETIME)
         if token.kind is Kind.NUMBER:
             is_int = token.text.lstrip("-").isdigit()

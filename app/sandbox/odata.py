@@ -9,6 +9,7 @@ from uuid import UUID
 from app.sandbox.errors import ODataError, bad_request, not_found, server_error
 from app.sandbox.metadata import metadata_document, service_document
 from app.sandbox.odata_paths import ResourcePath, UnknownEntitySetError, parse_resource_path
+from app.sandbox.platform import unknown_entity_set_status
 from app.sandbox.query import QueryOptions, apply_filter_and_order, page, parse_options, shape
 from app.sandbox.repository import create_entity, delete_entity, update_entity
 from app.sandbox.schema import ENTITY_SETS
@@ -29,6 +30,7 @@ class ODataRequest:
     user_contact: UUID
     body: Any = NO_BODY
     prefer: str = ""
+    content_type: str = ""
 
 
 @dataclass
@@ -40,10 +42,19 @@ class ODataResponse:
 
 
 def error_response(error: ODataError, store: SandboxStore) -> ODataResponse:
-    """The HTTP form of an error; an unknown entity set is a bare 401 behind the quirk flag."""
-    if isinstance(error, UnknownEntitySetError) and store.config.unknown_entity_set_status == 401:
-        return ODataResponse(401, None)
+    """The HTTP form of an error; an unknown entity set gets the platform's bare answer."""
+    if isinstance(error, UnknownEntitySetError):
+        return ODataResponse(unknown_entity_set_status(store.config), None)
     return ODataResponse(error.status, error.body())
+
+
+def is_ieee754(content_type: str) -> bool:
+    """Whether a media type carries `IEEE754Compatible=true` (names and values case-insensitive)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "ieee754compatible" and value.strip().strip('"').lower() == "true":
+            return True
+    return False
 
 
 class ODataService:
@@ -75,7 +86,12 @@ class ODataService:
             return self._read_entity(request, resource)
         if kind == "entity" and method == "PATCH":
             update_entity(
-                self._store, resource.entity_set, _key(resource), _body(request), request.user_contact
+                self._store,
+                resource.entity_set,
+                _key(resource),
+                _body(request),
+                request.user_contact,
+                ieee754=is_ieee754(request.content_type),
             )
             return ODataResponse(204)
         if kind == "entity" and method == "DELETE":
@@ -123,7 +139,8 @@ class ODataService:
 
     def _create(self, request: ODataRequest, entity_set: str) -> ODataResponse:
         entity = ENTITY_SETS[entity_set]
-        row = create_entity(self._store, entity_set, _body(request), request.user_contact)
+        ieee754 = is_ieee754(request.content_type)
+        row = create_entity(self._store, entity_set, _body(request), request.user_contact, ieee754=ieee754)
         location = f"{request.root}/{entity_set}({row['Id']})"
         headers = {"Location": location}
         if "return=minimal" in request.prefer:

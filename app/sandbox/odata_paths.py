@@ -16,7 +16,7 @@ _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.DOTALL)
 
 
 class UnknownEntitySetError(ODataError):
-    """The first segment names no entity set (404, or 401 behind the quirk flag)."""
+    """The first segment names no entity set: answered bare, as the platform does (platform.py)."""
 
     def __init__(self, name: str) -> None:
         super().__init__(404, f"Resource not found for the segment '{name}'.")

@@ -111,6 +111,7 @@ def _single(
         user_contact=user_contact,
         body=body,
         prefer=request.headers.get("prefer", ""),
+        content_type=request.headers.get("content-type", ""),
     )
     return ODataService(store).handle(odata_request)
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from litestar import Request, Response
 
 from app.domain.creatio_platforms import CreatioPlatform
+from app.sandbox.config import SandboxConfig
 
 LOGIN_PATH = "/Login/NuiLogin.aspx"
 
@@ -29,3 +30,12 @@ def other_platform_answer(request: Request[Any, Any, Any], platform: CreatioPlat
         return Response(b"", status_code=404)
     target = f"{LOGIN_PATH}?ReturnUrl={quote(str(request.scope['path']), safe='')}"
     return Response(b"", status_code=302, headers={"Location": target})
+
+
+def unknown_entity_set_status(config: SandboxConfig) -> int:
+    """The bare answer to an unknown entity set. ASP.NET OData 7.5's route does not match a path ODataLib
+    cannot parse (no OData error body); then .NET Framework Creatio answers 401 (seen live by creatio-api-py)
+    and ASP.NET Core 404 (assumed, as for `/0/...` above)."""
+    if config.unknown_entity_set_status is not None:
+        return config.unknown_entity_set_status
+    return 404 if config.platform == "netcore" else 401

@@ -10,7 +10,7 @@ from typing import Any
 from app.sandbox.errors import bad_request, query_error, unknown_property
 from app.sandbox.filter_ast import Path
 from app.sandbox.filter_compile import FilterCompiler, Getter, Predicate
-from app.sandbox.filter_lexer import FilterSyntaxError
+from app.sandbox.filter_lexer import FilterLiteralError, FilterSyntaxError
 from app.sandbox.filter_parser import parse_filter
 from app.sandbox.schema import ENTITY_SETS, Column, EntityDef
 from app.sandbox.serialize import row_to_json
@@ -68,7 +68,7 @@ def parse_options(
     if "$filter" in values:
         try:
             options.predicate = compiler.compile(parse_filter(values["$filter"]))
-        except FilterSyntaxError as exc:
+        except (FilterSyntaxError, FilterLiteralError) as exc:
             raise query_error(str(exc)) from exc
     return options
 

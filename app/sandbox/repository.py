@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from app.domain.creatio_ids import ZERO_GUID
-from app.sandbox.errors import ODataError, bad_request, not_found, server_error, unknown_property
+from app.sandbox.db_errors import duplicate_key, foreign_key_violation, reference_violation
+from app.sandbox.errors import ODataError, bad_request, not_found, unknown_property
 from app.sandbox.rules import apply_insert_defaults, reopen_changes, status_side_effects
 from app.sandbox.schema import ENTITY_SETS, EntityDef
 from app.sandbox.store import SandboxStore, blank_row
 from app.sandbox.tables import DuplicateKeyError, Row
-from app.sandbox.values import from_json
-
-_SAVE_FAILED = "An error occurred while saving the entity."
-_TERMINATED = "\r\nThe statement has been terminated."
+from app.sandbox.values import PayloadValueError, from_payload
 
 
-def coerce_body(entity: EntityDef, body: Any) -> Row:
-    """Typed values from a JSON body; 400 for a non-object, an unknown property or a bad value."""
+def coerce_body(entity: EntityDef, body: Any, *, ieee754: bool = False) -> Row:
+    """Typed values from a JSON body; 400 for a non-object, an unknown property or a value ODataLib refuses
+    (`ieee754`: the content type says IEEE754Compatible=true)."""
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     values: Row = {}
@@ -32,18 +31,26 @@ def coerce_body(entity: EntityDef, body: Any) -> Row:
         if column is None:
             raise unknown_property(entity, name)
         try:
-            values[name] = from_json(column.edm, raw)
-        except ValueError as exc:
-            raise bad_request(f"{exc} (property '{name}')") from exc
+            values[name] = from_payload(column.edm, raw, ieee754=ieee754)
+        except PayloadValueError as exc:
+            if exc.inner is not None:
+                raise ODataError(400, exc.inner, exc.message) from None
+            raise bad_request(exc.message) from None
     return values
 
 
 def create_entity(
-    store: SandboxStore, entity_set: str, body: Any, user_contact: UUID, *, run_process_hooks: bool = True
+    store: SandboxStore,
+    entity_set: str,
+    body: Any,
+    user_contact: UUID,
+    *,
+    run_process_hooks: bool = True,
+    ieee754: bool = False,
 ) -> Row:
     """Insert a row from a POST body and run the insert rules (and the auto-reopen hook); returns it."""
     entity = ENTITY_SETS[entity_set]
-    values = coerce_body(entity, body)
+    values = coerce_body(entity, body, ieee754=ieee754)
     now = store.now()
     row = blank_row(entity, now, user_contact)
     apply_insert_defaults(store.tables, entity_set, row, values.keys(), now, user_contact)
@@ -52,20 +59,25 @@ def create_entity(
     try:
         store.tables.insert(entity_set, row)
     except DuplicateKeyError:
-        raise server_error(
-            f"Violation of PRIMARY KEY constraint 'PK{entity_set}'. Cannot insert duplicate key in object "
-            f"'dbo.{entity_set}'. The duplicate key value is ({row['Id']}).{_TERMINATED}"
-        ) from None
+        raise duplicate_key(store.config.database, entity_set, row["Id"]) from None
     if entity_set == "Activity" and store.config.auto_reopen and run_process_hooks:
         _auto_reopen(store, row)
     return row
 
 
-def update_entity(store: SandboxStore, entity_set: str, row_id: UUID, body: Any, user_contact: UUID) -> Row:
+def update_entity(
+    store: SandboxStore,
+    entity_set: str,
+    row_id: UUID,
+    body: Any,
+    user_contact: UUID,
+    *,
+    ieee754: bool = False,
+) -> Row:
     """Apply a PATCH body (partial) to an existing row; 404 if it does not exist."""
     entity = ENTITY_SETS[entity_set]
     row = _existing(store, entity_set, row_id)
-    changes = coerce_body(entity, body)
+    changes = coerce_body(entity, body, ieee754=ieee754)
     if changes.get("Id", row_id) != row_id:
         raise bad_request("The key property 'Id' cannot be changed.")
     return apply_changes(store, entity_set, row, changes, user_contact)
@@ -91,13 +103,7 @@ def delete_entity(store: SandboxStore, entity_set: str, row_id: UUID) -> None:
             if column.target != entity_set:
                 continue
             if any(r[column.name] == row_id for r in store.tables.rows(other.name)):
-                raise ODataError(
-                    500,
-                    "The DELETE statement conflicted with the REFERENCE constraint "
-                    f'"FK{other.name}{column.name}". The conflict occurred in database "creatio", '
-                    f"table \"dbo.{other.name}\", column '{column.name}'.{_TERMINATED}",
-                    _SAVE_FAILED,
-                )
+                raise reference_violation(store.config.database, entity_set, other.name, column.name)
     store.tables.delete(entity_set, row_id)
 
 
@@ -108,18 +114,14 @@ def _existing(store: SandboxStore, entity_set: str, row_id: UUID) -> Row:
     return row
 
 
-def _check_references(store: SandboxStore, entity: EntityDef, values: Mapping[str, Any], verb: str) -> None:
+def _check_references(
+    store: SandboxStore, entity: EntityDef, values: Mapping[str, Any], verb: Literal["INSERT", "UPDATE"]
+) -> None:
     for name, value in values.items():
         column = entity.by_name[name]
         if column.target is None or value == ZERO_GUID or store.tables.get(column.target, value):
             continue
-        raise ODataError(
-            500,
-            f'The {verb} statement conflicted with the FOREIGN KEY constraint "FK{entity.name}{name}". '
-            f'The conflict occurred in database "creatio", table "dbo.{column.target}", column \'Id\'.'
-            f"{_TERMINATED}",
-            _SAVE_FAILED,
-        )
+        raise foreign_key_violation(store.config.database, verb, entity.name, name, column.target)
 
 
 def _auto_reopen(store: SandboxStore, activity: Row) -> None:

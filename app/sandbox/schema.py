@@ -104,9 +104,11 @@ _CASE = _entity(
     _b("ResponseOverdue"),
     _b("SolutionOverdue"),
     _f("SolutionRemains"),
-    # Custom columns (a tenant's `Usr` prefix) that field_mappings/default.yaml fills.
+    # Custom columns (a tenant's `Usr` prefix) that field_mappings/default.yaml fills, and a Decimal one
+    # (Creatio's Decimal and Currency types are Edm.Decimal) for `number` fields.
     _s("UsrOrderNumber"),
     _s("UsrProduct"),
+    _f("UsrRefundAmount"),
 )
 
 _ACTIVITY = _entity(

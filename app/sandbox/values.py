@@ -1,4 +1,5 @@
-"""Edm value types: empty values, JSON (de)serialisation and literal parsing as Creatio does them."""
+"""Edm value types: empty values, JSON (de)serialisation and literal parsing as Creatio does them, and the
+checks Microsoft.OData.Core 7.10 (the OData library Creatio runs) makes of a request body's values."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ class Edm(StrEnum):
 
 
 NUMERIC = frozenset({Edm.INT32, Edm.DECIMAL})
+# ODataLib reads these as JSON strings when the content type says IEEE754Compatible=true, and as JSON numbers
+# otherwise; the other form is refused (Edm.Int64 too: no sandbox column has that type).
+IEEE754_STRINGS = frozenset({Edm.DECIMAL})
+_DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)\s*")  # .NET NumberStyles.Number
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")  # .NET NumberStyles.Integer
+INT32_RANGE = range(-(2**31), 2**31)
 _EMPTY: Mapping[Edm, Any] = MappingProxyType(
     {
         Edm.GUID: ZERO_GUID,
@@ -127,9 +134,67 @@ def _datetime(value: Any) -> datetime:
 def _decimal(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    if isinstance(value, str):  # IEEE754Compatible=true sends decimals as strings
-        try:
-            return float(value)
-        except ValueError:
-            pass
+    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):  # IEEE754Compatible=true: a string
+        return float(value.replace(",", ""))
     raise ValueError(f"Cannot convert the literal '{value}' to the expected type 'Edm.Decimal'.")
+
+
+class PayloadValueError(ValueError):
+    """A request-body value ODataLib refuses: `message` is its exception's, `inner` the inner exception's."""
+
+    def __init__(self, message: str, inner: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.inner = inner
+
+
+def from_payload(edm: Edm, value: Any, *, ieee754: bool) -> Any:
+    """The stored form of a request-body value, refused as Microsoft.OData.Core 7.10 refuses it:
+    a Decimal in the other form than `IEEE754Compatible` asks for (ODataJsonLightPropertyAndValueDeserializer
+    .ReadPrimitiveValue), a DateTimeOffset without a time zone (PlatformHelper.ConvertStringToDateTimeOffset),
+    text that .NET does not parse as the column's number type (Convert.ChangeType)."""
+    if edm in IEEE754_STRINGS and value is not None and isinstance(value, str) != ieee754:
+        raise PayloadValueError(
+            f"Cannot convert a value to target type '{edm.value}' because of conflict between input format "
+            "string/number and parameter 'IEEE754Compatible' false/true."
+        )
+    if isinstance(value, str) and not _parses_as(edm, value):
+        raise PayloadValueError(f"Cannot convert the literal '{value}' to the expected type '{edm.value}'.")
+    if edm is Edm.DATETIME and isinstance(value, str) and not has_time_zone(value):
+        raise PayloadValueError(
+            f"Cannot convert the literal '{value}' to the expected type '{edm.value}'.",
+            f"The time zone information is missing on the DateTimeOffset value '{value}'. "
+            "A DateTimeOffset value must contain the time zone information.",
+        )
+    if edm is Edm.INT32 and isinstance(value, str):
+        value = int(value)
+    try:
+        return from_json(edm, value)
+    except ValueError as exc:
+        raise PayloadValueError(str(exc)) from None
+
+
+def has_time_zone(text: str) -> bool:
+    """ODataLib's test: a trailing Z, or a sign six characters from the end (`+hh:mm`; a bare date passes
+    too, its last `-` sitting there), after padding missing seconds."""
+    padded = _with_seconds(text)
+    return padded[-1:] in ("Z", "z") or (len(padded) > 6 and padded[-6] in "+-")
+
+
+def _with_seconds(text: str) -> str:
+    """PlatformHelper.AddSecondsPaddingIfMissing: `2024-01-01T10:00` becomes `2024-01-01T10:00:00`."""
+    t = text.find("T")
+    colon = t + 6
+    if t > 0 and (len(text) == colon or (len(text) > colon and text[colon] != ":")):
+        return text[:colon] + ":00" + text[colon:]
+    return text
+
+
+def _parses_as(edm: Edm, text: str) -> bool:
+    if edm is Edm.DECIMAL:
+        return _DECIMAL_TEXT.fullmatch(text) is not None
+    if edm is Edm.INT32:
+        return _INTEGER_TEXT.fullmatch(text) is not None and int(text) in INT32_RANGE
+    if edm is Edm.DATETIME:
+        return parse_datetime(text) is not None
+    return True

@@ -21,8 +21,9 @@ def test_default_config() -> None:
     assert (config.token_lifetime_seconds, config.strict_quirks, config.unknown_entity_set_status) == (
         3600,
         True,
-        404,
+        None,  # the platform's answer
     )
+    assert config.database == "mssql"
     assert (config.platform, config.html_login_mode, config.auto_reopen) == ("netframework", False, False)
     assert (config.webhook_url, config.webhook_timeout_seconds, config.webhook_retries) == (None, 5.0, 2)
     assert config.public_base_url is None

@@ -111,7 +111,7 @@ async def test_continue_on_error(sb: Sandbox) -> None:
         sb,
         [
             {"id": "1", "method": "GET", "url": f"Case({uuid.uuid4()})"},
-            {"id": "2", "method": "GET", "url": "Nope"},
+            {"id": "2", "method": "GET", "url": "Case/Nope"},
             {"id": "3", "method": "POST", "url": "Case", "body": {"Subject": "still runs"}},
         ],
         Prefer="continue-on-error",

@@ -31,6 +31,7 @@ def test_options_map_onto_the_config() -> None:
             "--timeout-rate", "0.05", "--timeout-seconds", "2", "--seed", "42", "--faults-on-token",
             "--no-strict-quirks", "--unknown-entity-set-status", "401", "--platform", "netcore",
             "--html-login", "--auto-reopen", "--public-base-url", "https://x.example",
+            "--database", "postgresql",
         ]
     )  # fmt: skip
     config = cli.config_from_args(args)
@@ -54,6 +55,9 @@ def test_options_map_onto_the_config() -> None:
     assert (config.strict_quirks, config.unknown_entity_set_status) == (False, 401)
     assert (config.platform, config.html_login_mode, config.auto_reopen) == ("netcore", True, True)
     assert config.public_base_url == "https://x.example"
+    assert config.database == "postgresql"
+    defaults = cli.config_from_args(cli.build_parser().parse_args([]))
+    assert (defaults.unknown_entity_set_status, defaults.database) == (None, "mssql")
 
 
 def test_a_read_only_client_shares_the_secret() -> None:

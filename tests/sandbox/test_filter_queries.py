@@ -112,6 +112,19 @@ async def test_quoted_date_is_400_incompatible_types(sb: Sandbox) -> None:
     assert body["error"]["innererror"]["message"] == "The query specified in the URI is not valid."
 
 
+@pytest.mark.parametrize("literal", ["2024-01-31T09:30:00", "2024-01-31T09:30"])
+async def test_a_datetime_literal_without_a_time_zone_is_400(sb: Sandbox, literal: str) -> None:
+    response = await sb.get(f"/0/odata/Case?$filter={quote(f'CreatedOn gt {literal}')}")
+
+    assert response.status_code == 400
+    assert error_message(response.json()) == (
+        f"The DateTimeOffset text '{literal}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and "
+        "each field value is within valid range."
+    )
+    with_zone = await sb.get(f"/0/odata/Case?$filter={quote(f'CreatedOn gt {literal}Z')}")
+    assert with_zone.status_code == 200
+
+
 @pytest.mark.parametrize(
     "expr", [f"StatusId eq {CaseStatusIds.NEW}", "OwnerId eq null", f"Case/StatusId eq {A}"]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -197,3 +198,143 @@ async def test_unsupported_methods_are_405(sb: Sandbox) -> None:
 
     assert (put.status_code, delete_all.status_code) == (405, 405)
     assert "error" in put.json()
+
+
+IEEE754 = {"Content-Type": "application/json; charset=utf-8; IEEE754Compatible=true"}
+CONFLICT = (
+    "Cannot convert a value to target type 'Edm.Decimal' because of conflict between input format "
+    "string/number and parameter 'IEEE754Compatible' false/true."
+)
+
+
+@pytest.mark.parametrize(
+    ("headers", "value", "stored"),
+    [
+        (IEEE754, '"12.50"', 12.5),
+        (IEEE754, '"1,250.5"', 1250.5),
+        ({"Content-Type": "application/json"}, "12.5", 12.5),
+    ],
+)
+async def test_a_decimal_is_a_string_with_ieee754_compatible_and_a_number_without(
+    sb: Sandbox, headers: dict[str, str], value: str, stored: float
+) -> None:
+    response = await sb.post("/0/odata/Case", content=f'{{"UsrRefundAmount":{value}}}', headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert sb.store.rows("Case")[0]["UsrRefundAmount"] == stored
+
+
+@pytest.mark.parametrize(
+    ("headers", "value", "message"),
+    [
+        (IEEE754, "12.5", CONFLICT),
+        ({"Content-Type": "application/json"}, '"12.5"', CONFLICT),
+        (IEEE754, '"1e3"', "Cannot convert the literal '1e3' to the expected type 'Edm.Decimal'."),
+        (IEEE754, '"NaN"', "Cannot convert the literal 'NaN' to the expected type 'Edm.Decimal'."),
+    ],
+)
+async def test_a_decimal_in_the_other_form_is_odatalibs_400(
+    sb: Sandbox, headers: dict[str, str], value: str, message: str
+) -> None:
+    case = await sb.create_case()
+
+    posted = await sb.post("/0/odata/Case", content=f'{{"UsrRefundAmount":{value}}}', headers=headers)
+    patched = await sb.patch(
+        f"/0/odata/Case({case['Id']})", content=f'{{"UsrRefundAmount":{value}}}', headers=headers
+    )
+
+    assert (posted.status_code, patched.status_code) == (400, 400)
+    assert error_message(posted.json()) == error_message(patched.json()) == message
+    assert len(sb.store.rows("Case")) == 1
+
+
+async def test_a_batch_sub_request_is_read_with_its_own_content_type(sb: Sandbox) -> None:
+    def create(id: str, amount: object, headers: dict[str, str]) -> dict[str, object]:
+        body = {"Subject": id, "UsrRefundAmount": amount}
+        return {"id": id, "method": "POST", "url": "Case", "headers": headers, "body": body}
+
+    response = await sb.post(
+        "/0/odata/$batch",
+        json={"requests": [create("a", "3.25", IEEE754), create("b", 3.25, IEEE754), create("c", 3.25, {})]},
+        headers={"Prefer": "continue-on-error"},
+    )
+
+    assert [r["status"] for r in response.json()["responses"]] == [201, 400, 201]
+    assert sorted(c["Subject"] for c in sb.store.rows("Case")) == ["a", "c"]
+
+
+async def test_an_integer_column_takes_a_number_or_an_integer_string(sb: Sandbox) -> None:
+    number = await sb.post("/0/odata/CasePriority", json={"Name": "P1", "Priority": 3})
+    text = await sb.post("/0/odata/CasePriority", content='{"Name":"P2","Priority":"4"}', headers=IEEE754)
+    fraction = await sb.post(
+        "/0/odata/CasePriority", content='{"Name":"P3","Priority":"4.5"}', headers=IEEE754
+    )
+
+    assert (number.status_code, text.status_code, fraction.status_code) == (201, 201, 400)
+    assert (
+        error_message(fraction.json()) == "Cannot convert the literal '4.5' to the expected type 'Edm.Int32'."
+    )
+
+
+@pytest.mark.parametrize("value", ["2025-03-14T09:26:53Z", "2025-03-14T09:26:53+02:00", "2025-03-14T09:26Z"])
+async def test_a_datetimeoffset_with_a_time_zone_is_taken(sb: Sandbox, value: str) -> None:
+    response = await sb.post("/0/odata/Case", json={"RegisteredOn": value})
+
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("value", ["2025-03-14T09:26:53", "2025-03-14T09:26:53.123", "2025-03-14T09:26"])
+async def test_a_datetimeoffset_without_a_time_zone_is_odatalibs_400(sb: Sandbox, value: str) -> None:
+    response = await sb.post("/0/odata/Case", json={"RegisteredOn": value})
+
+    assert response.status_code == 400
+    inner = response.json()["error"]["innererror"]
+    assert (
+        inner["message"] == f"Cannot convert the literal '{value}' to the expected type 'Edm.DateTimeOffset'."
+    )
+    assert error_message(response.json()) == (
+        f"The time zone information is missing on the DateTimeOffset value '{value}'. "
+        "A DateTimeOffset value must contain the time zone information."
+    )
+    assert sb.store.rows("Case") == []
+
+
+MSSQL_INSERT = (
+    'The INSERT statement conflicted with the FOREIGN KEY constraint "{fk}". The conflict occurred in '
+    'database "creatio", table "dbo.Contact", column \'Id\'.\r\nThe statement has been terminated.'
+)
+MSSQL_DELETE = (
+    'The DELETE statement conflicted with the REFERENCE constraint "{fk}". The conflict occurred in '
+    'database "creatio", table "dbo.Activity", column \'CaseId\'.\r\nThe statement has been terminated.'
+)
+PG_INSERT = '23503: insert or update on table "Case" violates foreign key constraint "{fk}"'
+PG_DELETE = (
+    '23503: update or delete on table "Case" violates foreign key constraint "{fk}" on table "Activity"'
+)
+CONSTRAINT = re.compile(r'constraint "(FK[A-Za-z0-9]{26})"')
+
+
+@pytest.mark.parametrize(
+    ("database", "insert", "delete"),
+    [("mssql", MSSQL_INSERT, MSSQL_DELETE), ("postgresql", PG_INSERT, PG_DELETE)],
+)
+async def test_constraint_violations_carry_the_databases_message_with_hashed_names(
+    make_sandbox: MakeSandbox, database: str, insert: str, delete: str
+) -> None:
+    sb = await make_sandbox(database=database)
+    case = await sb.create_case()
+    await sb.post("/0/odata/Activity", json={"CaseId": case["Id"]})
+
+    owner = await sb.post("/0/odata/Case", json={"OwnerId": str(uuid.uuid4())})
+    deleted = await sb.delete(f"/0/odata/Case({case['Id']})")
+
+    assert (owner.status_code, deleted.status_code) == (500, 500)
+    owner_fk, activity_fk = error_message(owner.json()), error_message(deleted.json())
+    owner_name = CONSTRAINT.search(owner_fk)
+    activity_name = CONSTRAINT.search(activity_fk)
+    assert owner_name is not None
+    assert activity_name is not None
+    assert owner_fk == insert.format(fk=owner_name.group(1))
+    assert activity_fk == delete.format(fk=activity_name.group(1))
+    assert owner_name.group(1) != activity_name.group(1)
+    assert "Owner" not in owner_fk  # names tell nothing: a client must find the column itself

@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.creatio_ids import ActivityCategoryIds, ActivityTypeIds, CaseStatusIds
 from app.sandbox.ids import SandboxIds
-from tests.support.sandbox import BASE, ODATA, MakeSandbox, Sandbox, error_message
+from tests.support.sandbox import BASE, ODATA, MakeSandbox, Sandbox
 
 
 async def test_list_has_context_and_value(sb: Sandbox) -> None:
@@ -57,21 +57,28 @@ async def test_quoted_or_malformed_keys_are_400(sb: Sandbox, key: str) -> None:
     assert response.status_code == 400
 
 
-async def test_unknown_entity_set_is_404_by_default(sb: Sandbox) -> None:
+@pytest.mark.parametrize(
+    ("platform", "root", "status"), [("netframework", "/0/odata", 401), ("netcore", "/odata", 404)]
+)
+async def test_an_unknown_entity_set_gets_the_platforms_bare_answer(
+    make_sandbox: MakeSandbox, platform: str, root: str, status: int
+) -> None:
+    sb = await make_sandbox(platform=platform)
+
+    response = await sb.get(f"{root}/InvalidCollection")
+    batch = await sb.post(f"{root}/$batch", json={"requests": [{"id": "1", "method": "GET", "url": "Nope"}]})
+
+    assert (response.status_code, response.content) == (status, b"")
+    assert batch.json()["responses"][0]["status"] == status
+    assert (await sb.get(f"{root}/Case")).status_code == 200
+
+
+async def test_the_answer_to_an_unknown_entity_set_can_be_chosen(make_sandbox: MakeSandbox) -> None:
+    sb = await make_sandbox(unknown_entity_set_status=404)
+
     response = await sb.get("/0/odata/InvalidCollection")
 
-    assert response.status_code == 404
-    assert error_message(response.json()) == "Resource not found for the segment 'InvalidCollection'."
-
-
-async def test_unknown_entity_set_is_a_bare_401_behind_the_quirk_flag(make_sandbox: MakeSandbox) -> None:
-    sb = await make_sandbox(unknown_entity_set_status=401)
-
-    response = await sb.get("/0/odata/InvalidCollection")
-
-    assert response.status_code == 401
-    assert response.content == b""
-    assert (await sb.get("/0/odata/Case")).status_code == 200
+    assert (response.status_code, response.content) == (404, b"")
 
 
 async def test_netframework_serves_odata_under_0_and_sends_the_root_to_the_login_page(sb: Sandbox) -> None:

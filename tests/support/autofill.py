@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -50,3 +51,25 @@ async def agent_patches_case(sandbox_http: httpx.AsyncClient, case_id: str, body
         f"/0/odata/Case({case_id})", json=body, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 204, response.text
+
+
+class WatchedTransport(httpx.AsyncBaseTransport):
+    """Passes requests on to `client` and keeps every JSON body Casebridge writes to Creatio (the
+    sub-request bodies of a $batch one by one) in `bodies`."""
+
+    def __init__(self, client: httpx.AsyncClient, bodies: list[dict[str, Any]]) -> None:
+        self._client = client
+        self.bodies = bodies
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        content = await request.aread()
+        if request.method in ("POST", "PATCH") and "/connect/" not in request.url.path:
+            payload = json.loads(content)
+            requests = payload.get("requests") if request.url.path.endswith("$batch") else None
+            self.bodies.extend(r["body"] for r in requests or [] if "body" in r)
+            if requests is None:
+                self.bodies.append(payload)
+        response = await self._client.send(
+            self._client.build_request(request.method, request.url, headers=request.headers, content=content)
+        )
+        return httpx.Response(response.status_code, headers=response.headers, content=response.content)

@@ -3,6 +3,7 @@ the sandbox, posting signed events, running the jobs, and reading what reached t
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -14,8 +15,10 @@ from sqlmodel import select
 
 from app.db.tables import ConversationRow
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.domain.creatio_platforms import CreatioPlatform
 from app.domain.crm_connection import ConnectionSettings
 from app.sandbox import SandboxStore
+from app.sandbox.db_errors import Database
 from app.sandbox.ids import SandboxIds
 from app.sandbox.repository import apply_changes
 from app.settings import Settings
@@ -30,6 +33,22 @@ Client = AsyncTestClient[Litestar]
 # Runs a test once against each platform the sandbox plays (the `creatio_platform` fixture): the OData root,
 # the token endpoint and the discovery documents then differ, and Casebridge must find them.
 BOTH_PLATFORMS = pytest.mark.parametrize("creatio_platform", ["netframework", "netcore"])
+
+
+def database_of(platform: CreatioPlatform) -> Database:
+    """The database the sandbox's constraint messages come from: PostgreSQL on .NET Core, as in the public
+    8.1 installation (creatio-api.md section 9), SQL Server on .NET Framework; so both platform runs cover
+    both forms of Creatio's foreign-key 500."""
+    return "postgresql" if platform == "netcore" else "mssql"
+
+
+async def wait_until_verified(client: Client) -> None:
+    """The seeded connection is verified in the background, which also finds and stores the OData root; a
+    test that changes Creatio (faults, deleted rows) must not have that first look meet its changes."""
+    for _ in range(250):
+        if (await client.get("/api/v1/admin/connection")).json().get("verified_at"):
+            return
+        await asyncio.sleep(0.02)
 
 
 def connected_settings(settings: Settings, **overrides: object) -> Settings:

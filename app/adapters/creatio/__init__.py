@@ -10,6 +10,7 @@ from app.adapters.creatio.errors import (
     CreatioAuthUnavailableError,
     CreatioError,
     CreatioPermanentError,
+    CreatioReferenceError,
     CreatioRetryableError,
     InvalidCreatioUrl,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "CreatioError",
     "CreatioInstance",
     "CreatioPermanentError",
+    "CreatioReferenceError",
     "CreatioRetryableError",
     "InvalidCreatioUrl",
     "ODataPage",

@@ -14,13 +14,40 @@ from app.adapters.creatio.errors import (
     CreatioAuthError,
     CreatioError,
     CreatioPermanentError,
+    CreatioReferenceError,
     CreatioRetryableError,
 )
 from app.adapters.creatio.odata import odata_string
-from app.adapters.creatio.payloads import activity_body, case_body, case_changes_body, contact_body
+from app.adapters.creatio.payloads import (
+    activity_body,
+    case_body,
+    case_changes_body,
+    contact_body,
+    lookup_values,
+)
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CaseRef, CustomerIdentity
-from app.ports.errors import AuthenticationFailure, PermanentFailure, TemporaryFailure, Throttled
+from app.ports.errors import (
+    AuthenticationFailure,
+    MissingReference,
+    PermanentFailure,
+    Reference,
+    TemporaryFailure,
+    Throttled,
+)
 
+# What each lookup Casebridge writes is to it; other columns come from auto-fill.
+REFERENCES: dict[tuple[str, str], Reference] = {
+    ("Case", "OwnerId"): "owner",
+    ("Case", "GroupId"): "group",
+    ("Case", "StatusId"): "status",
+    ("Case", "ContactId"): "contact",
+    ("Case", "OriginId"): "constant",
+    ("Activity", "CaseId"): "case",
+    ("Activity", "ContactId"): "contact",
+    ("Activity", "TypeId"): "constant",
+    ("Activity", "ActivityCategoryId"): "constant",
+    ("Activity", "StatusId"): "constant",
+}
 CONTACT_FILTERS = {
     "email": lambda c: f"Email eq {odata_string(c.email)}" if c.email else None,
     "phone": lambda c: (
@@ -120,12 +147,49 @@ class CreatioCrm:
         if not operations:
             return []
         if len(operations) == 1:
-            return [await self._run_single(operations[0])]
+            try:
+                return [await self._run_single(operations[0])]
+            except CreatioReferenceError as exc:
+                raise await self._missing_reference(operations[0], exc) from exc
         results = await self._client.batch(operations)
         failure = next((r for r in results if not r.ok), None)
         if failure is not None and failure.error is not None:
+            if isinstance(failure.error, CreatioReferenceError):
+                raise await self._missing_reference(failure.operation, failure.error) from failure.error
             raise failure.error
         return results
+
+    async def _missing_reference(self, op: BatchOperation, error: CreatioReferenceError) -> MissingReference:
+        """Which lookup of the refused write points at nothing: Creatio's message names no column, so the
+        lookups whose entity set is known are looked up; when all exist, a single other lookup is the one."""
+        lookups = lookup_values(op.entity_set, op.body or {})
+        missing = None
+        try:
+            for target in dict.fromkeys(t for _, t, _ in lookups if t is not None):
+                ids = [guid for _, t, guid in lookups if t == target]
+                found = await self._client.existing_ids(target, ids)
+                missing = next(((c, g) for c, t, g in lookups if t == target and g not in found), None)
+                if missing is not None:
+                    break
+        except CreatioError as exc:  # the refusal stands; only its explanation is less precise
+            logger.warning("could not find which lookup Creatio refused", extra={"error": exc.message})
+            return MissingReference(error.message)
+        others = [(c, g) for c, t, g in lookups if t is None]
+        if missing is None and len(others) == 1:
+            missing = others[0]
+        if missing is None:
+            return MissingReference(error.message)
+        column, value = missing
+        reference = REFERENCES.get((op.entity_set, column), "field")
+        if reference == "status":
+            self._status_ids = {k: v for k, v in self._status_ids.items() if v != value}
+        return MissingReference(
+            f"Creatio has no record {value} that {op.entity_set}.{column} may point at (deleted in "
+            "Creatio?); the write was refused.",
+            reference=reference,
+            column=f"{op.entity_set}.{column}",
+            value=str(value),
+        )
 
     async def _run_single(self, op: BatchOperation) -> BatchResult:
         """One operation needs no $batch envelope: a plain POST or PATCH is one request either way."""

@@ -102,12 +102,25 @@ class CreatioPermanentError(CreatioError):
         self.creatio_message = creatio_message
 
 
+class CreatioReferenceError(CreatioPermanentError):
+    """A 500 whose message is the database's foreign-key violation: a lookup value in the write points at a
+    record that does not exist (or a delete hit a record others point at). Retrying cannot fix it."""
+
+
 class CreatioAmbiguousNameError(CreatioError):
     """More than one lookup record has the requested Name, so no single Id can be chosen."""
 
 
 RETRYABLE_STATUSES = TRANSIENT_4XX | {500, 502, 503, 504}
 _DUPLICATE_MARKERS = ("duplicate key", "violation of primary key", "unique constraint")
+# The database's own words, which Creatio passes on in its 500 (sources: app/sandbox/README.md).
+_FOREIGN_KEY_MARKERS = (
+    "conflicted with the foreign key constraint",  # SQL Server, INSERT or UPDATE (error 547)
+    "conflicted with the reference constraint",  # SQL Server, DELETE (error 547)
+    "violates foreign key constraint",  # PostgreSQL, SQLSTATE 23503
+    "ora-02291",  # Oracle, parent key not found (assumed: older on-site installations)
+    "ora-02292",  # Oracle, child record found
+)
 _RETRY_KIND = {408: "request timeout", 425: "too early", 429: "too many requests", 503: "service unavailable"}
 _HINTS = {
     400: "Creatio could not process the request; check the field names and values sent.",
@@ -152,6 +165,12 @@ def is_duplicate_key(payload: Any) -> bool:
     return any(marker in text for marker in _DUPLICATE_MARKERS)
 
 
+def is_foreign_key_violation(payload: Any) -> bool:
+    """True when an error body carries a database foreign-key violation."""
+    text = json.dumps(payload).lower() if payload is not None else ""
+    return any(marker in text for marker in _FOREIGN_KEY_MARKERS)
+
+
 def is_html(response: httpx.Response) -> bool:
     """True when the answer is an HTML page (e.g. a login page) instead of JSON."""
     content_type = response.headers.get("content-type", "").lower()
@@ -164,6 +183,13 @@ def error_for_status(status: int, headers: httpx.Headers, payload: Any, what: st
     suffix = f" Creatio says: {detail}" if detail else ""
     if status == 401:
         return unauthorized_error(what)
+    if status == 500 and is_foreign_key_violation(payload):
+        return CreatioReferenceError(
+            f"Creatio refused {what}: a lookup value in it points at a record that does not exist in Creatio "
+            f"(a foreign-key violation; retrying cannot help).{suffix}",
+            status=status,
+            creatio_message=detail,
+        )
     if status in RETRYABLE_STATUSES:
         retry_after = parse_retry_after(headers.get("retry-after"))
         wait = f" Retry after {retry_after:.0f} s." if retry_after is not None else ""

@@ -14,6 +14,7 @@ from uuid import UUID
 import httpx
 
 from app.adapters.creatio.odata import format_utc
+from app.adapters.creatio.payloads import odata_number
 
 USER_AGENT = "Casebridge-Creatio-Adapter/0.1"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8; IEEE754Compatible=true"
@@ -50,7 +51,7 @@ def query_string(params: Mapping[str, str]) -> str:
 
 
 def encode_json(body: Mapping[str, Any] | Any) -> bytes:
-    """UTF-8 JSON; UUIDs as strings, aware datetimes as UTC 'Z' strings, Decimals as strings."""
+    """UTF-8 JSON; UUIDs as strings, aware datetimes as UTC 'Z' strings, Decimals as fixed-point strings."""
     return json.dumps(
         body, default=_json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":")
     ).encode("utf-8")
@@ -66,7 +67,7 @@ def _json_default(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return odata_number(value)
     raise TypeError(f"Cannot send a {type(value).__name__} value to Creatio as JSON")
 
 

@@ -1,16 +1,46 @@
-"""OData bodies for the records Casebridge writes (contacts, cases, activities, case changes)."""
+"""OData bodies for the records Casebridge writes (contacts, cases, activities, case changes), with values
+in the form Creatio's OData library reads them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CustomerIdentity
-from app.domain.creatio_ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, CaseOriginIds
+from app.domain.creatio_ids import (
+    ZERO_GUID,
+    ActivityCategoryIds,
+    ActivityStatusIds,
+    ActivityTypeIds,
+    CaseOriginIds,
+    guid_or_none,
+)
 
 TITLE_LIMIT = 250
 SUBJECT_LIMIT = 250
+
+# The lookup columns Casebridge writes (and the standard ones auto-fill may), and the entity set each
+# points at (CFG schema sources; creatio-api.md 3.1 and 4.1). Creatio's foreign-key messages name neither.
+LOOKUP_TARGETS: Mapping[tuple[str, str], str] = MappingProxyType(
+    {
+        ("Case", "OwnerId"): "Contact",
+        ("Case", "GroupId"): "SysAdminUnit",
+        ("Case", "StatusId"): "CaseStatus",
+        ("Case", "ContactId"): "Contact",
+        ("Case", "OriginId"): "CaseOrigin",
+        ("Case", "PriorityId"): "CasePriority",
+        ("Case", "CategoryId"): "CaseCategory",
+        ("Activity", "CaseId"): "Case",
+        ("Activity", "ContactId"): "Contact",
+        ("Activity", "TypeId"): "ActivityType",
+        ("Activity", "ActivityCategoryId"): "ActivityCategory",
+        ("Activity", "StatusId"): "ActivityStatus",
+    }
+)
 
 
 def odata_time(value: datetime) -> str:
@@ -23,6 +53,32 @@ def _guid(value: UUID | None) -> str | None:
 
 def _without_none(body: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if value is not None}
+
+
+def odata_number(value: int | float | Decimal) -> str:
+    """A number as Creatio reads it under `IEEE754Compatible=true` (our content type): a JSON string.
+
+    Microsoft.OData.Core 7 refuses a JSON number for an Edm.Decimal or Edm.Int64 property then (400), and
+    converts a string for every other number type (Edm.Int32, Edm.Double) with .NET's parser, so a string is
+    right whatever the column's type: fixed-point (no exponent, which .NET's decimal parser refuses), and
+    without a fraction when the value is whole (an Edm.Int32 column takes no `.0`).
+    """
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{value} cannot be sent to Creatio: only finite numbers can")
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def column_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for arbitrary columns (the auto-filled ones): numbers as `odata_number` strings."""
+    return {
+        column: odata_number(value)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+        else value
+        for column, value in fields.items()
+    }
 
 
 def contact_body(contact_id: UUID, customer: CustomerIdentity) -> dict[str, Any]:
@@ -43,7 +99,7 @@ def case_body(case: CaseDraft) -> dict[str, Any]:
         "GroupId": _guid(case.group_id),
         "StatusId": _guid(case.status_id),
     }
-    return _without_none(body) | dict(case.fields)
+    return _without_none(body) | column_values(case.fields)
 
 
 def case_changes_body(changes: CaseChanges) -> dict[str, Any]:
@@ -54,7 +110,7 @@ def case_changes_body(changes: CaseChanges) -> dict[str, Any]:
         "GroupId": _guid(changes.group_id),
         "StatusId": _guid(changes.status_id),
     }
-    return _without_none(body) | dict(changes.fields)
+    return _without_none(body) | column_values(changes.fields)
 
 
 def activity_body(activity: ActivityDraft) -> dict[str, Any]:
@@ -73,3 +129,13 @@ def activity_body(activity: ActivityDraft) -> dict[str, Any]:
             "StatusId": str(ActivityStatusIds.COMPLETED),
         }
     )
+
+
+def lookup_values(entity_set: str, body: Mapping[str, Any]) -> list[tuple[str, str | None, UUID]]:
+    """The lookups a body sets: (column, the entity set it points at if known, the GUID); not empty ones."""
+    found = []
+    for column, value in body.items():
+        guid = guid_or_none(value) if column != "Id" and column.endswith("Id") else None
+        if guid is not None and guid != ZERO_GUID:
+            found.append((column, LOOKUP_TARGETS.get((entity_set, column)), guid))
+    return found

@@ -15,8 +15,9 @@ from app.domain.case import ActivityDraft, ActivityKind, CaseChanges, CaseDraft,
 from app.domain.case_text import CaseText, activity_body, activity_title, case_text, edited_by_others
 from app.domain.events import internal_message_id
 from app.domain.transcript import Transcript, TranscriptMessage
+from app.pipeline.chat_to_crm.missing_reference import what_to_fix
 from app.pipeline.jobs import Ending
-from app.ports.errors import NotConnected
+from app.ports.errors import MissingReference, NotConnected
 from app.ports.external import AutofillPort, CrmPort, CurrentCrm, SyncSettings
 from app.ports.jobs import ClaimedJob
 from app.ports.stores import (
@@ -55,12 +56,15 @@ class ConversationSync:
         if snapshot is None:
             return False
         conversation = snapshot.conversation
-        if conversation.case_created_at is None:
-            if settings.create_case_only_on_handoff and conversation.handoff_at is None:
-                return False  # handoff-only mode: nothing reaches Creatio before the handoff
-            await self._create_case(snapshot, crm, settings, _Run(verify_existing, job))
-        else:
-            await self._update_case(snapshot, crm, settings, _Run(verify_existing, job))
+        try:
+            if conversation.case_created_at is None:
+                if settings.create_case_only_on_handoff and conversation.handoff_at is None:
+                    return False  # handoff-only mode: nothing reaches Creatio before the handoff
+                await self._create_case(snapshot, crm, settings, _Run(verify_existing, job))
+            else:
+                await self._update_case(snapshot, crm, settings, _Run(verify_existing, job))
+        except MissingReference as exc:
+            raise what_to_fix(exc, settings) from exc
         return True
 
     async def _create_case(

@@ -13,6 +13,7 @@ from app.adapters.creatio import (
     CreatioClient,
     CreatioError,
     CreatioPermanentError,
+    CreatioReferenceError,
     CreatioRetryableError,
 )
 from app.adapters.creatio.crm import translated_errors
@@ -162,6 +163,33 @@ async def test_a_2xx_that_is_not_odata_json_is_reported(fake: FakeCreatio, clien
     with pytest.raises(CreatioRetryableError) as info:
         await client.list("Case", top=1)
     assert "not with the expected OData JSON" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "database_says",
+    [
+        'The INSERT statement conflicted with the FOREIGN KEY constraint "FKcz7zFBD4sHNstTVOPawt3vXRHw". The '
+        'conflict occurred in database "creatio", table "dbo.Contact", column \'Id\'.\r\nThe statement has '
+        "been terminated.",
+        'The UPDATE statement conflicted with the FOREIGN KEY constraint "FKcz7zFBD4sHNstTVOPawt3vXRHw".',
+        'The DELETE statement conflicted with the REFERENCE constraint "FKcz7zFBD4sHNstTVOPawt3vXRHw".',
+        'Npgsql.PostgresException (0x80004005): 23503: insert or update on table "Case" violates foreign key '
+        'constraint "FKcz7zFBD4sHNstTVOPawt3vXRHw"',
+        "ORA-02291: integrity constraint (CREATIO.FK1) violated - parent key not found",
+    ],
+)
+async def test_a_foreign_key_500_is_permanent(
+    fake: FakeCreatio, client: CreatioClient, database_says: str
+) -> None:
+    response = creatio_error(500, internal=database_says, inner="An error occurred while saving the entity.")
+    error = await failing_list(fake, client, response)
+    assert isinstance(error, CreatioReferenceError)
+    assert not isinstance(error, CreatioRetryableError)
+    assert error.status == 500
+    assert error.message.startswith(
+        "Creatio refused GET Case: a lookup value in it points at a record that does not exist in Creatio "
+        "(a foreign-key violation; retrying cannot help). Creatio says: "
+    )
 
 
 @pytest.mark.parametrize(("status", "throttled"), [(429, True), (503, False), (None, False)])

@@ -99,7 +99,7 @@ def test_encode_json_handles_uuid_datetime_decimal() -> None:
         "Id": str(GUID),
         "StartDate": "2024-01-31T09:30:00Z",
         "Day": "2024-01-31",
-        "Amount": "12.50",
+        "Amount": "12.5",  # fixed-point, as Creatio reads it (payloads.odata_number)
         "Title": "Über",
     }
     with pytest.raises(ValueError, match="timezone-aware"):

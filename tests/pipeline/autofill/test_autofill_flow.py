@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from app.db.stores.autofill_audit import AutofillAuditRow
 from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.ports.errors import TemporaryFailure
 from app.settings import Settings
-from tests.support.autofill import agent_patches_case, autofill_settings, open_client
+from tests.support.autofill import WatchedTransport, agent_patches_case, autofill_settings, open_client
 from tests.support.casebridge import BOTH_PLATFORMS, Client, activities_of, cases, drain, post
 from tests.support.events import handoff, message
 from tests.support.openai_server import FakeOpenAI, mock_transport
@@ -190,3 +191,46 @@ async def test_a_retried_sync_writes_the_values_filled_the_first_time(
     assert case["UsrOrderNumber"] == "AB-123456"
     note_of(sandbox_app, case["Id"])  # exactly one note
     assert len(await audit_rows(autofill_client, "a9")) == 4  # one audit row per field, once
+
+
+REFUND_MAPPING = """version: 1
+fields:
+  refund_amount:
+    column: UsrRefundAmount
+    type: number
+    label: Refund amount
+    pattern: '\\d+(?:,\\d{2})?(?= EUR)'
+    description: The amount the customer wants refunded.
+"""
+
+
+@BOTH_PLATFORMS
+@pytest.mark.parametrize("handoff_only", [False, True], ids=["patched", "created"])
+async def test_a_number_field_reaches_a_decimal_column_as_a_string(
+    settings: Settings,
+    sandbox_http: httpx.AsyncClient,
+    sandbox_app: Litestar,
+    tmp_path: Path,
+    handoff_only: bool,
+) -> None:
+    mappings = tmp_path / "refund_mappings"
+    mappings.mkdir()
+    (mappings / "refund.yaml").write_text(REFUND_MAPPING)
+    sent: list[dict[str, Any]] = []
+    watched = httpx.AsyncClient(
+        transport=WatchedTransport(sandbox_http, sent), base_url=str(sandbox_http.base_url)
+    )
+    configured = autofill_settings(
+        settings, field_mappings_dir=mappings, creatio_create_case_only_on_handoff=handoff_only
+    )
+    async with watched, await open_client(configured, Adapters(creatio_http=watched)) as client:
+        await post(client, message("a5", "m1", "I was charged twice, please refund 49,90 EUR.", t=0))
+        await drain(client)  # the case exists before the handoff unless cases wait for one
+        await post(client, handoff("a5", "Customer wants a refund of a double charge.", t=60))
+        await drain(client)
+    [case] = cases(sandbox_app)
+    assert case["UsrRefundAmount"] == 49.9  # the sandbox refuses a JSON number here (IEEE754Compatible)
+    assert [body["UsrRefundAmount"] for body in sent if "UsrRefundAmount" in body] == ["49.9"]
+    assert [("UsrRefundAmount" in body, "Subject" in body) for body in sent if "OriginId" in body] == [
+        (handoff_only, True)  # the case's POST; otherwise a PATCH at the handoff carried the amount
+    ]

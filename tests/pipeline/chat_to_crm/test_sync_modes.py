@@ -2,6 +2,7 @@
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -9,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
-from app.domain.creatio_ids import CaseStatusIds
+from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.sandbox import SandboxConfig
 from app.sandbox.ids import SandboxIds
 from app.settings import Settings
@@ -24,6 +25,7 @@ from tests.support.casebridge import (
     drain,
     post,
     store_of,
+    wait_until_verified,
 )
 from tests.support.events import handoff, message, resolved
 
@@ -209,3 +211,57 @@ async def test_the_largest_offset_is_an_empty_page(synced_client: Client) -> Non
     await post(synced_client, message("s1", "m1", "Hi"))
     last = await synced_client.get("/api/v1/admin/jobs", params={"offset": 2**63 - 1})
     assert (last.status_code, last.json()) == (200, [])
+
+
+@BOTH_PLATFORMS
+@pytest.mark.parametrize(
+    ("setting", "entity_set", "row", "fix"),
+    [
+        (
+            "creatio_default_owner_id",
+            "Contact",
+            SandboxIds.AGENT_2_CONTACT,
+            "The default case owner {id} no longer exists in Creatio (Case.OwnerId): choose another owner in "
+            "Settings > Ticketing > Creatio (Test & Save), then retry the job.",
+        ),
+        (
+            "creatio_default_group_id",
+            "SysAdminUnit",
+            RoleIds.SECOND_LINE,
+            "The default case group {id} no longer exists in Creatio (Case.GroupId): choose another group in "
+            "Settings > Ticketing > Creatio (Test & Save), then retry the job.",
+        ),
+    ],
+)
+async def test_a_default_deleted_in_creatio_dead_letters_the_job_at_once_naming_it(
+    settings: Settings,
+    sandbox_http: httpx.AsyncClient,
+    sandbox_app: Litestar,
+    setting: str,
+    entity_set: str,
+    row: UUID,
+    fix: str,
+) -> None:
+    async with await _client(settings, sandbox_http, **{setting: str(row)}) as client:
+        await wait_until_verified(client)
+        store_of(sandbox_app).tables.delete(entity_set, row)  # deleted in Creatio after Test & Save
+        await post(client, message("d1", "m1", "Hello"))
+        await drain(client)
+        [dead] = (await client.get("/api/v1/admin/jobs", params={"state": "dead"})).json()
+    assert dead["attempts"] == 1  # not retried: the job would fail the same way for hours
+    assert dead["last_error"] == "MissingReference: " + fix.format(id=row)
+    assert cases(sandbox_app) == []
+
+
+async def test_a_500_without_a_foreign_key_message_is_still_retried(
+    settings: Settings, sandbox_http: httpx.AsyncClient, sandbox_app: Litestar
+) -> None:
+    slow_retries = {"retry_base_seconds": 60, "retry_max_seconds": 60}
+    async with await _client(settings, sandbox_http, **slow_retries) as client:
+        await wait_until_verified(client)
+        store_of(sandbox_app).faults.update({"error_rate": 1.0, "error_status": 500})
+        await post(client, message("d2", "m1", "Hello"))
+        await drain(client)
+        [job] = (await client.get("/api/v1/admin/jobs")).json()
+    assert (job["state"], job["attempts"]) == ("queued", 1)
+    assert "retrying may help" in job["last_error"]

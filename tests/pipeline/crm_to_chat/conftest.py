@@ -13,7 +13,7 @@ from app.asgi import Adapters, create_app
 from app.domain.creatio_platforms import CreatioPlatform
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.settings import Settings
-from tests.support.casebridge import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, Client
+from tests.support.casebridge import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, Client, database_of
 from tests.support.chat_platform import FakeChatPlatform
 from tests.support.crm_to_chat import OUTBOUND_SECRET, ForwardToApp, crm_to_chat_settings
 
@@ -26,7 +26,10 @@ def forward() -> ForwardToApp:
 @pytest.fixture
 def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
     return SandboxConfig(
-        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, webhook_retries=0, platform=creatio_platform
+        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET},
+        webhook_retries=0,
+        platform=creatio_platform,
+        database=database_of(creatio_platform),
     )
 
 
