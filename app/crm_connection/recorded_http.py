@@ -23,6 +23,11 @@ class Answer:
     url: str  # without the query string
     status: int
     body: str
+    failed_parts: bool = False  # a 200 `$batch` answer holding failed sub-responses
+
+    @property
+    def failed(self) -> bool:
+        return self.status >= 400 or self.failed_parts
 
     def describe(self) -> str:
         shown = self.body or "(empty body)"
@@ -70,7 +75,8 @@ class AnswerRecorder:
         body = self.redact(_shown_body(response, payload))
         request = response.request
         url = str(request.url.copy_with(query=None))
-        self.answers.append(Answer(request.method, url, response.status_code, body))
+        failed_parts = bool(_failed_parts(payload))
+        self.answers.append(Answer(request.method, url, response.status_code, body, failed_parts))
 
 
 class _Through(httpx.AsyncBaseTransport):
@@ -96,14 +102,8 @@ def _json(content: bytes) -> Any:
 
 def _shown_body(response: httpx.Response, payload: Any) -> str:
     """The body as text, cut to MAX_BODY_CHARS; of a `$batch` answer only its failed sub-responses."""
-    if isinstance(payload, dict) and isinstance(payload.get("responses"), list):
-        failed = [
-            {key: r[key] for key in ("id", "status", "body") if key in r}
-            for r in payload["responses"]
-            if isinstance(r, dict) and not _is_2xx(r.get("status"))
-        ]
-        if failed:
-            payload = {"responses (failed only)": failed}
+    if failed := _failed_parts(payload):
+        payload = {"responses (failed only)": failed}
     text = (
         json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         if payload is not None
@@ -113,6 +113,17 @@ def _shown_body(response: httpx.Response, payload: Any) -> str:
     if len(text) <= MAX_BODY_CHARS:
         return text
     return f"{text[:MAX_BODY_CHARS]}… ({len(text) - MAX_BODY_CHARS} more characters)"
+
+
+def _failed_parts(payload: Any) -> list[dict[str, Any]]:
+    """The failed sub-responses of a `$batch` answer (id, status, body); none for any other answer."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("responses"), list):
+        return []
+    return [
+        {key: r[key] for key in ("id", "status", "body") if key in r}
+        for r in payload["responses"]
+        if isinstance(r, dict) and not _is_2xx(r.get("status"))
+    ]
 
 
 def _is_2xx(status: Any) -> bool:

@@ -456,9 +456,10 @@ def _search_result(found: UUID | None, value: str) -> str:
 
 
 def _failed_answer(answers: list[Answer]) -> Answer | None:
-    """The answer that explains a failure: the last error status, else the last answer (a 200 that is not
-    what was expected, such as a login page or a `$batch` with a failed part)."""
-    errors = [answer for answer in answers if answer.status >= 400]
+    """The answer that explains a failure: the last error status or `$batch` with a failed part (the adapter
+    may have asked more since, e.g. which reference is missing), else the last answer (a 200 that is not
+    what was expected, such as a login page)."""
+    errors = [answer for answer in answers if answer.failed]
     return errors[-1] if errors else (answers[-1] if answers else None)
 
 
