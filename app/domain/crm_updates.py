@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 NoticeKind = Literal["agent.replied", "conversation.resolved", "conversation.reopened"]
@@ -24,6 +25,18 @@ class CaseState:
     number: str | None
     status: CaseStatusInfo | None
     modified_on: datetime | None
+    fields: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # the auto-filled columns, read in the same request
+
+
+@dataclass(frozen=True)
+class CaseValues:
+    """What a case's auto-filled columns held when read (column -> value as Creatio gives it)."""
+
+    case_id: UUID
+    fields: Mapping[str, Any]
+    modified_on: datetime | None  # the case's ModifiedOn: when an agent's change was saved, at the latest
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,9 @@ class CaseChange:
     id: UUID
     status_id: UUID | None
     modified_on: datetime
+    fields: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # the auto-filled columns, read in the same request
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from app.domain.crm_updates import ActivityChange, CaseChange
+from app.domain.crm_updates import ActivityChange, CaseChange, CaseValues
 from app.pipeline.crm_to_chat.check import is_done, status_step
 from app.ports.errors import NotConnected
-from app.ports.external import CaseReaderPort, CaseReaderSource, SyncSettings
+from app.ports.external import CaseReaderPort, CaseReaderSource, CaseValuesObserver, SyncSettings
 from app.ports.stores import ReconcileCursors, ReconcileStorePort, ScanCursor
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,14 @@ class Reconciler:
         readers: CaseReaderSource,
         config: ReconcileConfig,
         owner: str,
+        observer: CaseValuesObserver | None = None,
     ) -> None:
+        """`observer` is told what the auto-filled columns of the changed cases held."""
         self._store = store
         self._readers = readers
         self._config = config
         self._owner = owner
+        self._observer = observer
         self.wake: Callable[[], None] = lambda: None  # set to the local job runner's wake-up
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -101,6 +104,8 @@ class Reconciler:
 
         changed_activities, activity_cursor = await self._scan(activities, cursors.activities)
         changed_cases, case_cursor = await self._scan(cases, cursors.cases)
+        if self._observer is not None:
+            await self._observer.observe([CaseValues(c.id, c.fields, c.modified_on) for c in changed_cases])
         wanted = await self._conversations(reader, settings, changed_activities, changed_cases)
         queued = await self._store.enqueue_checks(wanted)
         if queued:
