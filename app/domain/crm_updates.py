@@ -37,6 +37,7 @@ class CaseValues:
     case_id: UUID
     fields: Mapping[str, Any]
     modified_on: datetime | None  # the case's ModifiedOn: when an agent's change was saved, at the latest
+    done: bool  # the case is resolved or closed: what it still holds, its agents kept
 
 
 @dataclass(frozen=True)

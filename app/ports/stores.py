@@ -222,17 +222,18 @@ class TrackedValue:
     written: Any  # the value as (it would be) written to the column: a GUID string for lookups
     case_value: Any  # what the column held when Casebridge decided (None: unknown or empty)
     agent_value: Any  # what an agent set instead, or the suggestion an agent took up (None: neither)
-    read_back: bool  # Casebridge has read the column back since
+    reviewed: bool  # what agents did with it is known (see AgentValue)
 
 
 @dataclass(frozen=True, slots=True)
 class AgentValue:
-    """What a read of the case tells about one audit row."""
+    """What a read of the case tells about one audit row. It is reviewed when an agent changed the value (or
+    took the suggestion up), or when the case is done and still holds it (or not the suggestion)."""
 
     row_id: int
     agent_value: Any  # None: the column holds the applied value (or not the suggestion)
     agent_changed_at: datetime | None
-    read_back_at: datetime
+    reviewed_at: datetime | None  # None: not reviewed yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,10 +243,10 @@ class FieldCounts:
     field: str
     column: str
     applied: int = 0
-    kept: int = 0  # applied, read back, the column still holding it
-    changed: int = 0  # applied, read back, an agent set another value
+    kept: int = 0  # applied, and the case was done with the column still holding it
+    changed: int = 0  # applied, and an agent set another value
     suggested: int = 0
-    suggestions_read_back: int = 0
+    suggestions_reviewed: int = 0
     taken_up: int = 0  # suggested, and an agent then set the column to it
 
 

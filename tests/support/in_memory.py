@@ -998,7 +998,7 @@ class InMemoryAutofillAudit:
             self._db.audit[value.row_id].update(
                 agent_value=None if value.agent_value is None else json.dumps(value.agent_value),
                 agent_changed_at=value.agent_changed_at,
-                read_back_at=value.read_back_at,
+                reviewed_at=value.reviewed_at,
             )
 
     def _tracked(self, case_id: UUID, index: int) -> TrackedValue:
@@ -1012,7 +1012,7 @@ class InMemoryAutofillAudit:
             written=json.loads(written) if written is not None else row.get("lookup_id") or row.get("value"),
             case_value=json.loads(row["case_value"]) if row.get("case_value") is not None else None,
             agent_value=json.loads(row["agent_value"]) if row.get("agent_value") is not None else None,
-            read_back=row.get("read_back_at") is not None,
+            reviewed=row.get("reviewed_at") is not None,
         )
 
 

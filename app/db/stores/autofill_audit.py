@@ -25,8 +25,8 @@ class AutofillAuditRow(SQLModel, table=True):
     """Migrations 0003 and 0013. `value` is the extracted value as text; `lookup_id` its GUID for lookups.
     `column_value`, `case_value` and `agent_value` are JSON: the value as (it would be) written to the
     column, what the column held when Casebridge decided, and what an agent set instead of an applied value
-    (or the suggestion an agent took up), seen at `agent_changed_at`; `read_back_at`: the last read of the
-    column that changed what this row says."""
+    (or the suggestion an agent took up), seen at `agent_changed_at`; `reviewed_at`: since when what
+    agents did with it is known (app/pipeline/autofill/agent_edits.py)."""
 
     __tablename__ = "autofill_audit"
     __table_args__ = (Index("ix_autofill_audit_conversation", "conversation_external_id", "id"),)
@@ -55,7 +55,7 @@ class AutofillAuditRow(SQLModel, table=True):
     case_value: str | None = None
     agent_value: str | None = None
     agent_changed_at: datetime | None = None
-    read_back_at: datetime | None = None
+    reviewed_at: datetime | None = None
 
 
 _INSERT = Prepared(insert(AutofillAuditRow.__table__))  # type: ignore[attr-defined]
@@ -130,7 +130,7 @@ class AutofillAuditStore:
                     .values(
                         agent_value=_encoded(value.agent_value),
                         agent_changed_at=value.agent_changed_at,
-                        read_back_at=value.read_back_at,
+                        reviewed_at=value.reviewed_at,
                     )
                 )
                 await session.exec(statement)
@@ -139,7 +139,7 @@ class AutofillAuditStore:
         """Every audited field's rows by what agents did with them."""
         row = AutofillAuditRow
         applied, suggested = col(row.outcome) == "applied", col(row.outcome) == "suggested"
-        read_back, changed = col(row.read_back_at).is_not(None), col(row.agent_value).is_not(None)
+        reviewed, changed = col(row.reviewed_at).is_not(None), col(row.agent_value).is_not(None)
 
         def count(*conditions: Any) -> Any:
             return func.sum(case((and_(*conditions), 1), else_=0))
@@ -149,10 +149,10 @@ class AutofillAuditStore:
                 col(row.field),
                 func.max(col(row.column)),
                 count(applied),
-                count(applied, read_back, ~changed),
-                count(applied, read_back, changed),
+                count(applied, reviewed, ~changed),
+                count(applied, reviewed, changed),
                 count(suggested),
-                count(suggested, read_back),
+                count(suggested, reviewed),
                 count(suggested, changed),
             )
             .where(col(row.outcome).in_(("applied", "suggested")))
@@ -175,7 +175,7 @@ def _tracked(case_id: UUID, row: AutofillAuditRow) -> TrackedValue:
         written=written,
         case_value=_decoded(row.case_value),
         agent_value=_decoded(row.agent_value),
-        read_back=row.read_back_at is not None,
+        reviewed=row.reviewed_at is not None,
     )
 
 

@@ -1,6 +1,7 @@
 """How often agents keep what the auto-fill applied, per field, and what that suggests to an admin.
 
-Advice needs at least MIN_READ_BACK applied values read back from Creatio. Below SUGGEST_ONLY_BELOW
+Advice needs at least MIN_REVIEWED applied values reviewed by agents (changed, or kept until the case was
+done: app/pipeline/autofill/agent_edits.py). Below SUGGEST_ONLY_BELOW
 acceptance (agents change more than 3 in 10), the field should be `suggest_only`; at HIGH_ACCEPTANCE or
 more (agents change fewer than 1 in 20), its `min_confidence` can come down by CONFIDENCE_STEP, so that
 more values are applied instead of only suggested (if suggestions are being taken up, all the more).
@@ -15,12 +16,12 @@ from pydantic import BaseModel
 from app.extraction.mapping import FieldMapping
 from app.ports.stores import FieldCounts
 
-MIN_READ_BACK = 20
+MIN_REVIEWED = 20
 SUGGEST_ONLY_BELOW = 0.7
 HIGH_ACCEPTANCE = 0.95
 CONFIDENCE_STEP = 0.1
 THRESHOLDS = {
-    "min_read_back": MIN_READ_BACK,
+    "min_reviewed": MIN_REVIEWED,
     "suggest_only_below": SUGGEST_ONLY_BELOW,
     "lower_min_confidence_from": HIGH_ACCEPTANCE,
     "confidence_step": CONFIDENCE_STEP,
@@ -34,14 +35,14 @@ class FieldAcceptance(BaseModel):
     policy: str | None  # None: the field is no longer in the mapping
     min_confidence: float | None
     applied: int  # values written to cases
-    read_back: int  # of those, read back from Creatio since
-    kept: int  # read back holding the applied value
-    changed: int  # read back holding another value: an agent changed it
-    acceptance: float | None  # kept / read_back
+    reviewed: int  # of those, changed by an agent or kept until the case was done
+    kept: int
+    changed: int
+    acceptance: float | None  # kept / reviewed
     suggested: int
-    suggestions_read_back: int
+    suggestions_reviewed: int  # taken up, or not until the case was done
     taken_up: int  # suggestions an agent then set on the case
-    take_up: float | None  # taken_up / suggestions_read_back
+    take_up: float | None  # taken_up / suggestions_reviewed
     advice: str | None
 
 
@@ -71,8 +72,8 @@ def _entry(
     counts: FieldCounts | None,
 ) -> FieldAcceptance:
     c = counts or FieldCounts(name, column)
-    read_back = c.kept + c.changed
-    acceptance = c.kept / read_back if read_back else None
+    reviewed = c.kept + c.changed
+    acceptance = c.kept / reviewed if reviewed else None
     return FieldAcceptance(
         field=name,
         label=label,
@@ -80,22 +81,22 @@ def _entry(
         policy=policy,
         min_confidence=min_confidence,
         applied=c.applied,
-        read_back=read_back,
+        reviewed=reviewed,
         kept=c.kept,
         changed=c.changed,
         acceptance=acceptance,
         suggested=c.suggested,
-        suggestions_read_back=c.suggestions_read_back,
+        suggestions_reviewed=c.suggestions_reviewed,
         taken_up=c.taken_up,
-        take_up=c.taken_up / c.suggestions_read_back if c.suggestions_read_back else None,
-        advice=advice(policy, min_confidence, read_back, acceptance),
+        take_up=c.taken_up / c.suggestions_reviewed if c.suggestions_reviewed else None,
+        advice=advice(policy, min_confidence, reviewed, acceptance),
     )
 
 
 def advice(
-    policy: str | None, min_confidence: float | None, read_back: int, acceptance: float | None
+    policy: str | None, min_confidence: float | None, reviewed: int, acceptance: float | None
 ) -> str | None:
-    if policy is None or acceptance is None or read_back < MIN_READ_BACK or policy == "suggest_only":
+    if policy is None or acceptance is None or reviewed < MIN_REVIEWED or policy == "suggest_only":
         return None
     if acceptance < SUGGEST_ONLY_BELOW:
         return (

@@ -2,9 +2,11 @@
 reconciliation read anyway with the audit, and records an agent's change of an applied value, or a
 suggestion an agent took up, with when.
 
-The latest read decides: a value an agent changed and later set back counts as kept again. A suggestion
-counts as taken up when the column holds it and did not when Casebridge decided (or, for a case created
-with the handoff, Creatio's default did not equal it).
+A value is reviewed once an agent changed it, or once its case is done (resolved or closed) still holding
+it: kept. A suggestion is reviewed once taken up (the column holds it, and did not when Casebridge
+decided: for a case created with the handoff, Creatio's default did not equal it), or once its case is
+done without it. The latest read decides: a value an agent changed and later set back is kept, or, while
+the case is open, not reviewed yet.
 """
 
 from __future__ import annotations
@@ -50,14 +52,16 @@ def judge(value: TrackedValue, case: CaseValues, now: datetime) -> AgentValue | 
         return None
     held = case.fields[value.column]
     if value.outcome == "applied":
-        differs = not same(held, value.written)
-        agent = ("" if held is None else held) if differs else None
+        acted = not same(held, value.written)  # an agent changed it
+        agent = ("" if held is None else held) if acted else None
     else:
-        differs = same(held, value.written) and not same(held, value.case_value)
-        agent = held if differs else None
-    if value.read_back and _alike(agent, value.agent_value):
+        acted = same(held, value.written) and not same(held, value.case_value)  # an agent took it up
+        agent = held if acted else None
+    reviewed = acted or case.done
+    if reviewed == value.reviewed and _alike(agent, value.agent_value):
         return None
-    return AgentValue(value.row_id, agent, (case.modified_on or now) if differs else None, now)
+    when = (case.modified_on or now) if acted else None
+    return AgentValue(value.row_id, agent, when, now if reviewed else None)
 
 
 def _alike(left: object, right: object) -> bool:

@@ -77,7 +77,8 @@ class CrmToChat:
             )
             return 0
         if self._observer is not None and case.fields:
-            await self._observer.observe([CaseValues(case.id, case.fields, case.modified_on)])
+            done = is_done(case.status, settings.resolved_status_id)
+            await self._observer.observe([CaseValues(case.id, case.fields, case.modified_on, done)])
         deliveries = [await self._reply(reader, link, case, a) for a in await self._new_replies(reader, link)]
         status = self._status(link, case, settings, deliveries)
         deliveries.sort(key=lambda d: (d.notice.occurred_at, d.notice.kind != "agent.replied"))  # as happened

@@ -105,7 +105,7 @@ class Reconciler:
         changed_activities, activity_cursor = await self._scan(activities, cursors.activities)
         changed_cases, case_cursor = await self._scan(cases, cursors.cases)
         if self._observer is not None:
-            await self._observer.observe([CaseValues(c.id, c.fields, c.modified_on) for c in changed_cases])
+            await self._observer.observe(await self._case_values(reader, settings, changed_cases))
         wanted = await self._conversations(reader, settings, changed_activities, changed_cases)
         queued = await self._store.enqueue_checks(wanted)
         if queued:
@@ -134,6 +134,17 @@ class Reconciler:
             logger.warning("reconciliation skipped past a burst of changes with one ModifiedOn")
             latest = since + timedelta(milliseconds=1)
         return rows, ScanCursor(latest, True)
+
+    async def _case_values(
+        self, reader: CaseReaderPort, settings: SyncSettings, cases: list[CaseChange]
+    ) -> list[CaseValues]:
+        found = []
+        for change in cases:
+            if change.fields:
+                status = await reader.status(change.status_id) if change.status_id else None  # cached
+                done = is_done(status, settings.resolved_status_id)
+                found.append(CaseValues(change.id, change.fields, change.modified_on, done))
+        return found
 
     async def _conversations(
         self,

@@ -74,7 +74,7 @@ class AuditView(BaseModel):
     created_at: datetime
     agent_value: str | None  # JSON: an agent's value instead of the applied one, or the suggestion taken up
     agent_changed_at: datetime | None
-    read_back_at: datetime | None
+    reviewed_at: datetime | None
 
 
 def _on(autofill: AutofillSetup | None) -> AutofillSetup:

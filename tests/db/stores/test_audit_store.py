@@ -119,13 +119,13 @@ async def test_what_agents_did_with_the_values_on_both_databases(sessions: Sessi
     )
     again = {t.column: t for t in await store.tracked_values([case_id])}
     assert again["PriorityId"].agent_value == str(CasePriorityIds.CRITICAL)
-    assert again["UsrOrderNumber"].read_back
+    assert again["UsrOrderNumber"].reviewed
     assert again["UsrOrderNumber"].agent_value is None
 
     counts = {c.field: c for c in await store.field_counts()}
     assert counts["priority"] == FieldCounts("priority", "PriorityId", applied=3, kept=0, changed=1)
     assert counts["order_number"] == FieldCounts("order_number", "UsrOrderNumber", applied=1, kept=1)
     assert counts["product"] == FieldCounts(
-        "product", "UsrProduct", suggested=1, suggestions_read_back=1, taken_up=1
+        "product", "UsrProduct", suggested=1, suggestions_reviewed=1, taken_up=1
     )
     assert "category" not in counts  # skipped values are neither applied nor suggested

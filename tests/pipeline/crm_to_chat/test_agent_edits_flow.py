@@ -18,7 +18,13 @@ from app.settings import Settings
 from tests.support.casebridge import Client, conversation, post_events, store_of
 from tests.support.chat_platform import FakeChatPlatform
 from tests.support.console import login
-from tests.support.crm_to_chat import connect_webhook, crm_to_chat_settings, set_fields, settle
+from tests.support.crm_to_chat import (
+    connect_webhook,
+    crm_to_chat_settings,
+    set_fields,
+    set_status,
+    settle,
+)
 from tests.support.events import handoff, message
 from tests.support.paths import MAPPINGS, PROMPTS
 
@@ -60,7 +66,7 @@ async def test_an_agents_change_reaches_the_audit_and_the_acceptance_through_the
     await connect_webhook(client, sandbox_app)
     case_id = await handed_off_case(client, sandbox_app)
     before = await stats(client)
-    assert (before["priority"]["applied"], before["priority"]["read_back"]) == (1, 0)
+    assert (before["priority"]["applied"], before["priority"]["reviewed"]) == (1, 0)
 
     reads = len(store_of(sandbox_app).webhooks.calls)
     await set_fields(sandbox_http, case_id, {"PriorityId": str(CasePriorityIds.LOW)})
@@ -73,21 +79,26 @@ async def test_an_agents_change_reaches_the_audit_and_the_acceptance_through_the
     assert priority.agent_value is not None
     assert json.loads(priority.agent_value) == str(CasePriorityIds.LOW)
     assert priority.agent_changed_at is not None
-    assert priority.read_back_at is not None
+    assert priority.reviewed_at is not None
+    order = await audit_of(client, "order_number")
+    assert (order.agent_value, order.reviewed_at) == (None, None)  # the case is open: not reviewed yet
+
+    await set_status(sandbox_http, case_id, "Resolved")
+    await settle(client, sandbox_app)
     order = await audit_of(client, "order_number")
     assert (order.agent_value, order.agent_changed_at) == (None, None)
-    assert order.read_back_at is not None
+    assert order.reviewed_at is not None  # done, still holding it: kept
 
     after = await stats(client)
-    assert {k: after["priority"][k] for k in ("applied", "read_back", "kept", "changed", "acceptance")} == {
+    assert {k: after["priority"][k] for k in ("applied", "reviewed", "kept", "changed", "acceptance")} == {
         "applied": 1,
-        "read_back": 1,
+        "reviewed": 1,
         "kept": 0,
         "changed": 1,
         "acceptance": 0.0,
     }
     assert (after["order_number"]["kept"], after["order_number"]["acceptance"]) == (1, 1.0)
-    assert after["priority"]["advice"] is None  # one value read back is too few to advise on
+    assert after["priority"]["advice"] is None  # one value reviewed is too few to advise on
 
     assert (await login(client)).status_code in (302, 303)
     page = (await client.get("/console/field-mappings")).text
@@ -95,6 +106,35 @@ async def test_an_agents_change_reaches_the_audit_and_the_acceptance_through_the
     row = page.split('data-field="priority"')[1].split("</tr>")[0]
     assert '<td data-label="Changed by agents">1</td>' in row
     assert '<td data-label="Acceptance">0%</td>' in row
+
+
+async def test_a_suggestion_an_agent_takes_up_is_counted(
+    client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient
+) -> None:
+    await connect_webhook(client, sandbox_app)
+    await post_events(
+        client,
+        message("l3", "m1", "How do I add a new user to our dashboard? No rush.", t=0),
+        handoff("l3", "Customer asks how to add a user to the dashboard.", t=60),
+    )
+    await settle(client, sandbox_app)
+    priority = await audit_of(client, "priority")
+    assert (priority.outcome, priority.value) == ("suggested", "Low")  # "No rush" alone is only a suggestion
+    assert priority.case_value is not None
+    assert json.loads(priority.case_value) == str(CasePriorityIds.MEDIUM)
+
+    case_id = str((await conversation(client, "l3")).case_id)
+    await set_fields(sandbox_http, case_id, {"PriorityId": str(CasePriorityIds.LOW)})
+    await settle(client, sandbox_app)
+
+    entry = (await stats(client))["priority"]
+    assert (entry["suggested"], entry["suggestions_reviewed"], entry["taken_up"], entry["take_up"]) == (
+        1,
+        1,
+        1,
+        1.0,
+    )
+    assert (entry["applied"], entry["changed"]) == (0, 0)
 
 
 async def test_the_reconciliation_sees_an_agents_change_without_the_webhook(

@@ -1,6 +1,6 @@
 """Auto-fill audit rows learn what agents did with them: the value as written to the column, what the column
 held when Casebridge decided, the value an agent set instead (or a suggestion an agent took up) and when,
-and when Casebridge last read the column back (app/pipeline/autofill/agent_edits.py).
+and since when what agents did with it is known (app/pipeline/autofill/agent_edits.py).
 
 Revision ID: 0013
 Revises: 0011
@@ -18,7 +18,7 @@ branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
 TEXT_COLUMNS = ("column_value", "case_value", "agent_value")
-TIME_COLUMNS = ("agent_changed_at", "read_back_at")
+TIME_COLUMNS = ("agent_changed_at", "reviewed_at")
 
 
 def upgrade() -> None:
