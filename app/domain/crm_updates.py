@@ -25,9 +25,8 @@ class CaseState:
     number: str | None
     status: CaseStatusInfo | None
     modified_on: datetime | None
-    fields: Mapping[str, Any] = field(
-        default_factory=dict
-    )  # the auto-filled columns, read in the same request
+    # The auto-filled columns (column -> value as Creatio gives it), read in the same request.
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,9 +68,8 @@ class CaseChange:
     id: UUID
     status_id: UUID | None
     modified_on: datetime
-    fields: Mapping[str, Any] = field(
-        default_factory=dict
-    )  # the auto-filled columns, read in the same request
+    # The auto-filled columns (column -> value as Creatio gives it), read in the same request.
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

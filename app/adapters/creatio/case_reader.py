@@ -22,6 +22,7 @@ from app.ports.errors import PermanentFailure
 from app.ports.external import CrmPort, SyncSettings
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
 MAX_REPLIES = 1000  # activities of the reply types read per case, oldest first
 DEFAULT_CACHE_SECONDS = 600.0  # CASEBRIDGE_LOOKUP_CACHE_SECONDS' default
 CASE_COLUMNS = ("Id", "Number", "StatusId", "ModifiedOn")
@@ -271,7 +272,6 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-R = TypeVar("R")
 K = TypeVar("K")
 V = TypeVar("V")
 PRUNE_ABOVE = 10_000  # entries; expired ones are dropped past this so memory stays bounded

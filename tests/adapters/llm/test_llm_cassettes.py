@@ -86,16 +86,6 @@ ANSWERS: dict[str, list[dict[str, Any]]] = {
 FAKE_ONLY = {"test_an_invalid_value_is_re_asked_once", "test_made_up_evidence_is_never_accepted"}
 
 
-@pytest.fixture(scope="module")
-def vcr_cassette_dir() -> str:
-    return str(cassettes.LLM_CASSETTE_DIR)
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, object]:
-    return cassettes.llm_vcr_config()
-
-
 @pytest.fixture
 def base_url(request: pytest.FixtureRequest, record_mode: str, disable_recording: bool) -> Iterator[str]:
     """https://llm.test on replay; OpenAI (with OPENAI_API_KEY) or the fake when recording."""

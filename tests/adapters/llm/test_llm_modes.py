@@ -41,16 +41,6 @@ OUTAGE_MADE_UP = {**OUTAGE_RIGHT, "priority": answer("Critical", 0.9, "the custo
 JSON_MODES: list[LlmMode] = ["json_schema", "json", "md_json"]
 
 
-@pytest.fixture(scope="module")
-def vcr_cassette_dir() -> str:
-    return str(cassettes.LLM_CASSETTE_DIR)
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, object]:
-    return cassettes.llm_vcr_config()
-
-
 @pytest.fixture
 def llm(
     mapping: FieldMapping, prompts: PromptSet, vcr: Cassette | None, record_mode: str, disable_recording: bool
