@@ -44,8 +44,9 @@ record-cassettes: $(STAMP)
 ## in-repo fake; the scripted re-ask tests always use the fake), then replay them offline and scan for secrets
 .PHONY: record-llm-cassettes
 record-llm-cassettes: $(STAMP)
-	$(BIN)/pytest tests/adapters/llm/test_llm_cassettes.py --record-mode=rewrite
-	$(BIN)/pytest tests/adapters/llm/test_llm_cassettes.py tests/adapters/llm/test_llm_cassette_matching.py \
+	$(BIN)/pytest tests/adapters/llm/test_llm_cassettes.py tests/adapters/llm/test_llm_modes.py --record-mode=rewrite
+	$(BIN)/pytest tests/adapters/llm/test_llm_cassettes.py tests/adapters/llm/test_llm_modes.py \
+		tests/adapters/llm/test_llm_cassette_matching.py \
 		tests/test_cassettes_have_no_secrets.py --block-network
 
 ## make bench: intake and end-to-end benchmarks (docs/performance.md); BENCH_ARGS="--only intake --seconds 5"

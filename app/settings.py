@@ -142,6 +142,10 @@ class Settings(BaseSettings):
         default=None, description="e.g. http://127.0.0.1:11434/v1; unset: OpenAI."
     )
     llm_model: str = "gpt-4o-mini"
+    llm_mode: Literal["auto", "tools", "json_schema", "json", "md_json"] = Field(
+        default="auto",
+        description="How the answer is asked for; auto: tools for OpenAI and Azure, json_schema for others.",
+    )
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=5, description="Re-asks after an invalid answer.")
     llm_http_retries: int = Field(default=1, ge=0, le=5, description="The SDK's retries of 429/5xx/timeouts.")

@@ -51,12 +51,13 @@ def build_extractor(
     prompts = _prompts(settings)
     if settings.llm_api_key is None or prompts is None:
         return offline, prompts.version if prompts else None
-    from app.adapters.llm import LlmConfig, LlmExtractor, build_openai_client
+    from app.adapters.llm import LlmConfig, LlmExtractor, build_openai_client, resolve_mode
 
     config = LlmConfig(
         api_key=settings.llm_api_key,
         model=settings.llm_model,
         base_url=settings.llm_base_url,
+        mode=resolve_mode(settings.llm_mode, settings.llm_base_url),
         timeout_seconds=settings.llm_timeout_seconds,
         max_reasks=settings.llm_max_retries,
         http_retries=settings.llm_http_retries,
@@ -64,6 +65,7 @@ def build_extractor(
     )
     client = build_openai_client(config, http)
     stack.push_async_callback(client.close)
+    logger.info("LLM extractor", extra={"model": config.model, "mode": config.mode})
     return FallbackExtractor(LlmExtractor(client, config, mapping, prompts), offline), prompts.version
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
@@ -14,10 +14,12 @@ from app.adapters.creatio.case_reader import CaseReaders, CurrentCreatio
 from app.bootstrap.secrets import resolve_secret
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
+from app.db.stores.autofill_audit import AutofillAuditStore
 from app.db.stores.deliveries import DeliveryStore
 from app.db.stores.reconcile import ReconcileStore
 from app.db.stores.webhook_token import WebhookTokenStore
 from app.db.tables import utcnow
+from app.pipeline.autofill.agent_edits import AgentEdits
 from app.pipeline.crm_to_chat.check import CrmToChat, ReplyRules
 from app.pipeline.crm_to_chat.delivery import ChatDeliveries
 from app.pipeline.crm_to_chat.reconcile import INITIAL_LOOKBACK, ReconcileConfig, Reconciler
@@ -78,12 +80,15 @@ async def build_crm_to_chat(
     box: SecretBox,
     chat_http: httpx.AsyncClient | None,
     stack: AsyncExitStack,
+    field_columns: Sequence[str] = (),
 ) -> CrmToChatSetup:
+    """`field_columns`: the auto-filled Case columns, read with every case to learn agents' edits."""
     tokens = WebhookTokenStore(sessions, box)
     await tokens.ensure()
     secret = outbound_secret(settings)
     chat = _chat_client(settings, secret, chat_http, stack)
-    readers = CaseReaders(connection, settings.lookup_cache_seconds)
+    readers = CaseReaders(connection, settings.lookup_cache_seconds, field_columns)
+    observer = AgentEdits(AutofillAuditStore(sessions)) if field_columns else None
     rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
     deliveries, reconcile_store = DeliveryStore(sessions), ReconcileStore(sessions)
     reconciler = None
@@ -94,7 +99,7 @@ async def build_crm_to_chat(
             type_names=rules.type_names,
             integration_contact_id=rules.integration_contact_id,
         )
-        reconciler = Reconciler(reconcile_store, readers, config, owner=new_worker_id())
+        reconciler = Reconciler(reconcile_store, readers, config, owner=new_worker_id(), observer=observer)
     since = None
     if chat is not None:  # the same margin as the reconciliation's first look back
         since = await deliveries.chat_enabled_since(utcnow()) - INITIAL_LOOKBACK
@@ -102,7 +107,9 @@ async def build_crm_to_chat(
         tokens=tokens,
         deliveries=deliveries,
         reconcile_store=reconcile_store,
-        check=CrmToChat(deliveries, readers, rules, enabled=chat is not None, replies_since=since),
+        check=CrmToChat(
+            deliveries, readers, rules, enabled=chat is not None, replies_since=since, observer=observer
+        ),
         deliver=ChatDeliveries(deliveries, chat),
         reconciler=reconciler,
         chat_configured=chat is not None,

@@ -101,7 +101,10 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
     connection.saved_listeners.append(autofill.on_connection_saved)
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
-    crm_to_chat = await build_crm_to_chat(settings, sessions, connection, box, adapters.chat_http, stack)
+    columns = [f.column for f in autofill.mapping.fields] if autofill.service is not None else []
+    crm_to_chat = await build_crm_to_chat(
+        settings, sessions, connection, box, adapters.chat_http, stack, field_columns=columns
+    )
     handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **crm_to_chat.handlers}
     queue = JobQueue(transactions)
     slot = claim_worker_slot(settings.data_dir, stack)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 NoticeKind = Literal["agent.replied", "conversation.resolved", "conversation.reopened"]
@@ -24,6 +25,18 @@ class CaseState:
     number: str | None
     status: CaseStatusInfo | None
     modified_on: datetime | None
+    # The auto-filled columns (column -> value as Creatio gives it), read in the same request.
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseValues:
+    """What a case's auto-filled columns held when read (column -> value as Creatio gives it)."""
+
+    case_id: UUID
+    fields: Mapping[str, Any]
+    modified_on: datetime | None  # the case's ModifiedOn: when an agent's change was saved, at the latest
+    done: bool  # the case is resolved or closed: what it still holds, its agents kept
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,8 @@ class CaseChange:
     id: UUID
     status_id: UUID | None
     modified_on: datetime
+    # The auto-filled columns (column -> value as Creatio gives it), read in the same request.
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from app.domain.crm_updates import (
     CaseChange,
     CaseState,
     CaseStatusInfo,
+    CaseValues,
     ChatNotice,
     CrmActivity,
     DeliveryOutcome,
@@ -121,6 +122,13 @@ class CaseReaderPort(Protocol):
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
         """Cases modified at or after `since`, by ModifiedOn then Id."""
         ...
+
+
+class CaseValuesObserver(Protocol):
+    """Told what the auto-filled columns of cases held when Creatio-to-chat or the reconciliation read them
+    (app/pipeline/autofill/agent_edits.py compares them with what was applied). Never raises."""
+
+    async def observe(self, cases: Sequence[CaseValues]) -> None: ...
 
 
 class CaseReaderSource(Protocol):

@@ -208,3 +208,51 @@ class AutofillAuditPort(Protocol):
     """What earlier auto-fills applied, so an agent's later edit is never overwritten."""
 
     async def applied_values(self, conversation_external_id: str) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedValue:
+    """An auto-filled value on a case, as the audit holds it: the latest applied or suggested row of its
+    case and column, once the handoff it was filled for has reached the case."""
+
+    row_id: int
+    case_id: UUID
+    column: str
+    outcome: str  # applied | suggested
+    written: Any  # the value as (it would be) written to the column: a GUID string for lookups
+    case_value: Any  # what the column held when Casebridge decided (None: unknown or empty)
+    agent_value: Any  # what an agent set instead, or the suggestion an agent took up (None: neither)
+    reviewed: bool  # what agents did with it is known (see AgentValue)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentValue:
+    """What a read of the case tells about one audit row. It is reviewed when an agent changed the value (or
+    took the suggestion up), or when the case is done and still holds it (or not the suggestion)."""
+
+    row_id: int
+    agent_value: Any  # None: the column holds the applied value (or not the suggestion)
+    agent_changed_at: datetime | None
+    reviewed_at: datetime | None  # None: not reviewed yet
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCounts:
+    """One field's audit rows by what agents did with them."""
+
+    field: str
+    column: str
+    applied: int = 0
+    kept: int = 0  # applied, and the case was done with the column still holding it
+    changed: int = 0  # applied, and an agent set another value
+    suggested: int = 0
+    suggestions_reviewed: int = 0
+    taken_up: int = 0  # suggested, and an agent then set the column to it
+
+
+class AgentEditsStorePort(Protocol):
+    async def tracked_values(self, case_ids: Sequence[UUID]) -> list[TrackedValue]:
+        """The values auto-filled on those cases that reached them (see TrackedValue)."""
+        ...
+
+    async def record_agent_values(self, values: Sequence[AgentValue]) -> None: ...

@@ -1,4 +1,5 @@
-"""What a sandbox support agent does in Creatio: reply on a case, change its status, browse cases."""
+"""What a sandbox support agent does in Creatio: reply on a case, change its status or other columns,
+browse cases."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app.domain.creatio_ids import (
     EmailTypeIds,
 )
 from app.sandbox.ids import SandboxIds
-from app.sandbox.repository import apply_changes, create_entity
+from app.sandbox.repository import apply_changes, create_entity, update_entity
 from app.sandbox.schema import ENTITY_SETS
 from app.sandbox.seed import USER_TYPE
 from app.sandbox.serialize import row_to_json
@@ -75,6 +76,18 @@ def set_status(
     agent = _agent_contact(store, agent_contact_id)
     status = _status(store, status_id, status_name)
     row = apply_changes(store, "Case", case, {"StatusId": status["Id"]}, agent["Id"])
+    store.webhooks.emit("case_updated", case_id)
+    return row
+
+
+def set_fields(
+    store: SandboxStore, case_id: UUID, fields: dict[str, Any], agent_contact_id: UUID | None
+) -> Row:
+    """Change case columns (OData JSON values, e.g. a lookup's GUID as `PriorityId`) as the agent, as the case
+    page's edit does, then call back `case_updated`."""
+    _case(store, case_id)
+    agent = _agent_contact(store, agent_contact_id)
+    row = update_entity(store, "Case", case_id, fields, agent["Id"])
     store.webhooks.emit("case_updated", case_id)
     return row
 

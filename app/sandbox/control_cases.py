@@ -1,4 +1,4 @@
-"""Agent-console control endpoints: list/read cases, reply as an agent, change a case's status."""
+"""Agent-console control endpoints: list/read cases, reply as an agent, change a case's status or columns."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.sandbox.agent import case_detail, case_summary, post_reply, set_status
+from app.sandbox.agent import case_detail, case_summary, post_reply, set_fields, set_status
 from app.sandbox.errors import ODataError
 from app.sandbox.schema import ENTITY_SETS
 from app.sandbox.serialize import row_to_json
@@ -37,6 +37,13 @@ class StatusIn(BaseModel):
         if (self.status_id is None) == (self.status_name is None):
             raise ValueError("give exactly one of status_id and status_name")
         return self
+
+
+class FieldsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fields: dict[str, Any] = Field(min_length=1)
+    agent_contact_id: UUID | None = None
 
 
 def _translate(exc: Exception) -> HTTPException:
@@ -90,6 +97,17 @@ class CasesController(Controller):
                 status_name=data.status_name,
                 agent_contact_id=data.agent_contact_id,
             )
+        except (LookupError, ValueError, ODataError) as exc:
+            raise _translate(exc) from None
+        return case_summary(sandbox, row)
+
+    @post("/{case_id:uuid}/fields", status_code=200)
+    async def change_fields(
+        self, case_id: FromPath[UUID], data: JSONBody[FieldsIn], sandbox: NamedDependency[SandboxStore]
+    ) -> dict[str, Any]:
+        """The case after the change; the webhook gets `case_updated` in the background."""
+        try:
+            row = set_fields(sandbox, case_id, data.fields, data.agent_contact_id)
         except (LookupError, ValueError, ODataError) as exc:
             raise _translate(exc) from None
         return case_summary(sandbox, row)

@@ -54,6 +54,12 @@ class SandboxControl:
             body["agent_contact_id"] = str(agent_contact_id)
         await self._call("POST", f"/cases/{case_id}/status", body)
 
+    async def set_fields(self, case_id: UUID, fields: dict[str, Any], agent_contact_id: UUID | None) -> None:
+        body: dict[str, Any] = {"fields": fields}
+        if agent_contact_id is not None:
+            body["agent_contact_id"] = str(agent_contact_id)
+        await self._call("POST", f"/cases/{case_id}/fields", body)
+
     async def webhook(self) -> dict[str, Any]:
         return await self._call("GET", "/webhook")
 

@@ -52,6 +52,21 @@ async def test_message_case_handoff_reply_and_resolution(context: Any, page: Any
     assert "AB-123456" in fields
     assert "Applied" in fields
 
+    # The agent corrects an AI-filled value in "Creatio": the field mappings page counts it.
+    await console.get_by_label("New Order number").fill("AB-654321")
+    await console.locator("form", has=console.get_by_label("New Order number")).get_by_role("button").click()
+    assert "AB-654321" in await console.locator("#ai-fields").inner_text()
+    mappings = await context.new_page()
+    changed = ""
+    for _ in range(40):
+        await mappings.goto(f"{server.url}/console/field-mappings")
+        changed = await mappings.locator('#acceptance tr[data-field="order_number"] td').nth(2).inner_text()
+        if changed == "1":
+            break
+        await mappings.wait_for_timeout(250)
+    assert changed == "1"  # "Changed by agents"
+    await mappings.close()
+
     # 4. An agent reply in "Creatio" reaches the chat widget, which is not reloaded.
     await console.get_by_label("Reply", exact=True).fill("Hi Ada, the invoice is corrected.")
     await console.get_by_role("button", name="Send reply").click()

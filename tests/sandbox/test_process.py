@@ -9,7 +9,13 @@ import uuid
 
 import pytest
 
-from app.domain.creatio_ids import ActivityCategoryIds, ActivityStatusIds, ActivityTypeIds, EmailTypeIds
+from app.domain.creatio_ids import (
+    ActivityCategoryIds,
+    ActivityStatusIds,
+    ActivityTypeIds,
+    CasePriorityIds,
+    EmailTypeIds,
+)
 from app.domain.creatio_ids import CaseStatusIds as S
 from app.sandbox.ids import SandboxIds
 from tests.support.sandbox import MakeSandbox, Receiver, Sandbox
@@ -183,9 +189,32 @@ async def test_webhook_settings_at_runtime_never_echo_header_values(sb: Sandbox,
     assert off.json()["url"] is None
 
 
+async def test_an_agent_changes_case_columns_and_it_calls_back(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    sb = await _sandbox(make_sandbox)
+    case = await sb.create_case()
+    fields = {"PriorityId": str(CasePriorityIds.LOW), "UsrOrderNumber": "AB-654321"}
+
+    response = await sb.client.post(f"/__sandbox/cases/{case['Id']}/fields", json={"fields": fields})
+    await sb.store.webhooks.drain()
+
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in fields} == fields
+    assert response.json()["ModifiedById"] == str(SandboxIds.AGENT_1_CONTACT)
+    assert response.json()["ModifiedOn"] > case["ModifiedOn"]
+    assert [json.loads(r.read()) for r in receiver.requests] == [
+        {"event_type": "case_updated", "caseId": case["Id"]}
+    ]
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status"),
     [
+        ("fields", {"fields": {"PriorityId": str(uuid.uuid4())}}, 500),  # Creatio's foreign-key error
+        ("fields", {"fields": {"UsrNoSuchColumn": "x"}}, 400),
+        ("fields", {"fields": {"PriorityId": "high"}}, 400),
+        ("fields", {"fields": {}}, 400),
         ("replies", {"text": "x", "agent_contact_id": str(SandboxIds.TECH_CONTACT)}, 400),
         ("replies", {"text": "x", "agent_contact_id": str(uuid.uuid4())}, 400),
         ("replies", {"text": ""}, 400),
@@ -194,7 +223,7 @@ async def test_webhook_settings_at_runtime_never_echo_header_values(sb: Sandbox,
         ("status", {}, 400),
     ],
 )
-async def test_control_validation(sb: Sandbox, path: str, body: dict[str, str], status: int) -> None:
+async def test_control_validation(sb: Sandbox, path: str, body: dict[str, object], status: int) -> None:
     case = await sb.create_case()
 
     response = await sb.client.post(f"/__sandbox/cases/{case['Id']}/{path}", json=body)

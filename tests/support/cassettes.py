@@ -40,18 +40,24 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
 from vcr import VCR
 from vcr.cassette import Cassette
 from vcr.request import Request
 from vcr.util import read_body
 
-from tests.support.openai_server import FakeOpenAI, serve
+from tests.support.openai_server import OPENAI, FakeOpenAI, Provider, serve
 from tests.support.processes import free_port, stop
+
+if TYPE_CHECKING:
+    import openai
+
+    from app.adapters.llm import LlmConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASSETTE_ROOT = REPO_ROOT / "cassettes"
@@ -277,9 +283,11 @@ def llm_body_matcher(r1: Request, r2: Request) -> None:
 
 
 @contextlib.contextmanager
-def running_fake_openai(answers: list[dict[str, Any]]) -> Iterator[tuple[str, FakeOpenAI]]:
+def running_fake_openai(
+    answers: list[dict[str, Any]], provider: Provider = OPENAI
+) -> Iterator[tuple[str, FakeOpenAI]]:
     """The fake on a free loopback port, in a thread; yields its base URL and the fake."""
-    fake = FakeOpenAI(answers)
+    fake = FakeOpenAI(answers, provider)
     server = serve(fake, free_port())
     thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
     thread.start()
@@ -289,3 +297,25 @@ def running_fake_openai(answers: list[dict[str, Any]]) -> Iterator[tuple[str, Fa
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.asynccontextmanager
+async def counted_openai(config: LlmConfig, cassette: Cassette | None) -> AsyncIterator[openai.AsyncOpenAI]:
+    """The openai client for `config`, counting requests and answers; on replay (a cassette given), checks
+    at the end that every request was answered from it and every interaction played once."""
+    from app.adapters.llm import build_openai_client
+
+    sent: list[str] = []
+    answered: list[int] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        sent.append(request.url.path)
+
+    async def on_response(response: httpx.Response) -> None:
+        answered.append(response.status_code)
+
+    hooks = {"request": [on_request], "response": [on_response]}
+    async with httpx.AsyncClient(event_hooks=hooks) as http, build_openai_client(config, http) as client:
+        yield client
+    if cassette is not None:
+        assert_fully_played(cassette, len(sent), len(answered))

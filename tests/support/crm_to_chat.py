@@ -94,3 +94,9 @@ async def reply(sandbox_http: httpx.AsyncClient, case_id: str, text: str) -> dic
 async def set_status(sandbox_http: httpx.AsyncClient, case_id: str, name: str) -> None:
     response = await sandbox_http.post(f"/__sandbox/cases/{case_id}/status", json={"status_name": name})
     assert response.status_code == 200, response.text
+
+
+async def set_fields(sandbox_http: httpx.AsyncClient, case_id: str, fields: dict[str, Any]) -> None:
+    """An agent edits case columns in the sandbox (then Creatio's business process calls the webhook)."""
+    response = await sandbox_http.post(f"/__sandbox/cases/{case_id}/fields", json={"fields": fields})
+    assert response.status_code == 200, response.text

@@ -31,6 +31,7 @@ from app.domain.crm_updates import (
     CaseChange,
     CaseState,
     CaseStatusInfo,
+    CaseValues,
     ChatNotice,
     CrmActivity,
     DeliveryOutcome,
@@ -46,6 +47,7 @@ from app.ports.errors import PermanentFailure, PipelineError
 from app.ports.external import AutofillResult, CaseReaderPort, CrmPort, SyncSettings
 from app.ports.jobs import ClaimedJob, JobKind
 from app.ports.stores import (
+    AgentValue,
     ConversationLink,
     ConversationSnapshot,
     ConversationState,
@@ -56,6 +58,7 @@ from app.ports.stores import (
     StatusUpdate,
     StoredDelivery,
     StoredMessage,
+    TrackedValue,
 )
 from app.sandbox.ids import SandboxIds
 
@@ -499,9 +502,8 @@ class InMemoryCaseReader:
             case = self._creatio.cases.get(case_id)
             if case is None:
                 return None
-            return CaseState(
-                case.id, case.number, self._creatio.statuses.get(case.status_id), case.modified_on
-            )
+            status = self._creatio.statuses.get(case.status_id)
+            return CaseState(case.id, case.number, status, case.modified_on, dict(case.fields))
 
         return await self._creatio.run("reader.read_case", read)
 
@@ -572,7 +574,9 @@ class InMemoryCaseReader:
         def page() -> list[CaseChange]:
             rows = [c for c in self._creatio.cases.values() if c.modified_on >= since and c.from_chat]
             rows.sort(key=lambda c: (c.modified_on, c.id))
-            return [CaseChange(c.id, c.status_id, c.modified_on) for c in rows[skip : skip + top]]
+            return [
+                CaseChange(c.id, c.status_id, c.modified_on, dict(c.fields)) for c in rows[skip : skip + top]
+            ]
 
         return await self._creatio.run("reader.changed_cases", page)
 
@@ -969,6 +973,58 @@ class InMemoryAutofillAudit:
             if r["conversation_external_id"] == conversation_external_id and r["outcome"] == "applied"
         ]
         return {r["column"]: r.get("lookup_id") or r.get("value") or "" for r in rows}
+
+    async def tracked_values(self, case_ids: Sequence[UUID]) -> list[TrackedValue]:
+        """AgentEditsStorePort: row ids are positions in `db.audit`."""
+        await io()
+        wanted = set(case_ids)
+        reached = {
+            c["external_id"]: c["case_id"]
+            for c in self._db.conversations.values()
+            if c["case_id"] in wanted
+            and c["handoff_at"] is not None
+            and c["handoff_applied_at"] == c["handoff_at"]
+        }
+        latest: dict[tuple[UUID, str], int] = {}
+        for index, row in enumerate(self._db.audit):
+            case_id = reached.get(row["conversation_external_id"])
+            if case_id is not None and row["outcome"] in ("applied", "suggested"):
+                latest[(case_id, row["column"])] = index
+        return [self._tracked(case_id, index) for (case_id, _column), index in latest.items()]
+
+    async def record_agent_values(self, values: Sequence[AgentValue]) -> None:
+        await io()
+        for value in values:
+            self._db.audit[value.row_id].update(
+                agent_value=None if value.agent_value is None else json.dumps(value.agent_value),
+                agent_changed_at=value.agent_changed_at,
+                reviewed_at=value.reviewed_at,
+            )
+
+    def _tracked(self, case_id: UUID, index: int) -> TrackedValue:
+        row = self._db.audit[index]
+        written = row.get("column_value")
+        return TrackedValue(
+            row_id=index,
+            case_id=case_id,
+            column=row["column"],
+            outcome=row["outcome"],
+            written=json.loads(written) if written is not None else row.get("lookup_id") or row.get("value"),
+            case_value=json.loads(row["case_value"]) if row.get("case_value") is not None else None,
+            agent_value=json.loads(row["agent_value"]) if row.get("agent_value") is not None else None,
+            reviewed=row.get("reviewed_at") is not None,
+        )
+
+
+class RecordingObserver:
+    """CaseValuesObserver: keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.observed: list[CaseValues] = []
+
+    async def observe(self, cases: Sequence[CaseValues]) -> None:
+        await io()
+        self.observed.extend(cases)
 
 
 class InMemoryDeliveryStore:

@@ -1,11 +1,22 @@
 """A deterministic OpenAI-compatible chat-completions fake: answers from a script, on loopback or in-process.
 
-Each request gets the next scripted answer: `{"arguments": {...}}` becomes one tool call to the tool the
-request asked for (its name echoed, `arguments` as a JSON string, like the real API);
-`{"status": 500, "message": "..."}` becomes an error answer. Usage figures are derived from the request
-and answer sizes, so they are the same on every run.
+Each request gets the next scripted answer, in the form the request asked for:
 
-    python -m tests.support.openai_server --port 18081 --script answers.json
+* `{"arguments": {...}}`: with `tools`, one tool call to the tool the request named (`arguments` as a JSON
+  string, like the real API); with `response_format` (json_schema or json_object), the JSON as the message
+  content; with neither (instructor's md_json), the JSON in a ```json block;
+* `{"refusal": "..."}`: no content, the `refusal` field set (OpenAI's structured-output refusal);
+* `{"truncated": {...}}`: the answer cut in the middle, `finish_reason` "length" (the output limit);
+* `{"status": 500, "message": "..."}`: an error answer.
+
+The `Provider` says what the server supports, like the kinds of OpenAI-compatible servers: OPENAI (all),
+NO_TOOLS (an Ollama model without tool support: a request with `tools` gets Ollama's 400 "<model> does not
+support tools", ollama/ollama#5793), JSON_ONLY (`response_format` json_object only: tools and json_schema
+refused with a 400), PROSE (a chatty local model: ignores `tools` and `response_format` and answers in
+prose around a ```json block). Usage figures are derived from the request and answer sizes, so they are
+the same on every run.
+
+    python -m tests.support.openai_server --port 18081 --script answers.json [--provider no_tools]
 """
 
 from __future__ import annotations
@@ -24,9 +35,26 @@ CREATED = 1764324000
 PATH = "/v1/chat/completions"
 
 
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    tools: bool = True
+    json_schema: bool = True
+    json_object: bool = True
+    prose: bool = False  # answers in prose around a ```json block, whatever was asked
+
+
+OPENAI = Provider("openai")
+NO_TOOLS = Provider("no_tools", tools=False)
+JSON_ONLY = Provider("json_only", tools=False, json_schema=False)
+PROSE = Provider("prose", tools=False, json_schema=False, json_object=False, prose=True)
+PROVIDERS = {p.name: p for p in (OPENAI, NO_TOOLS, JSON_ONLY, PROSE)}
+
+
 @dataclass
 class FakeOpenAI:
     script: list[dict[str, Any]]
+    provider: Provider = OPENAI
     requests: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -35,32 +63,59 @@ class FakeOpenAI:
             self.requests.append(body)
             number = len(self.requests)
             step = self.script[number - 1] if number <= len(self.script) else None
+        unsupported = self._unsupported(body)
+        if unsupported is not None:
+            return 400, _error(unsupported, "api_error")
         if step is None:
             return 500, _error(f"the fake has no answer scripted for request {number}")
-        if "arguments" not in step:
-            return int(step.get("status", 500)), _error(step.get("message", "scripted failure"))
-        return 200, completion(body, step["arguments"], number)
+        if "status" in step:
+            return int(step["status"]), _error(step.get("message", "scripted failure"))
+        return 200, completion(body, step, number, self.provider)
+
+    def _unsupported(self, body: dict[str, Any]) -> str | None:
+        """The 400 a server gives for a request form it does not support (a prose model ignores them)."""
+        if self.provider.prose:
+            return None
+        if body.get("tools") and not self.provider.tools:
+            return f"{body['model']} does not support tools"
+        kind = (body.get("response_format") or {}).get("type")
+        if (kind == "json_schema" and not self.provider.json_schema) or (
+            kind == "json_object" and not self.provider.json_object
+        ):
+            return f"response_format type {kind} is not supported"
+        return None
 
 
-def completion(body: dict[str, Any], arguments: dict[str, Any], number: int) -> dict[str, Any]:
-    tool = body["tools"][0]["function"]["name"]
-    encoded = json.dumps(arguments, ensure_ascii=False)
+def completion(body: dict[str, Any], step: dict[str, Any], number: int, provider: Provider) -> dict[str, Any]:
+    """A chat completion answering `body` with a scripted step (arguments, refusal or truncated)."""
+    arguments = step.get("arguments", step.get("truncated"))
+    encoded = json.dumps(arguments, ensure_ascii=False) if arguments is not None else ""
+    if "truncated" in step:
+        encoded = encoded[: len(encoded) // 2]
+    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+    finish_reason = "length" if "truncated" in step else "stop"
+    if "refusal" in step:
+        message["refusal"] = step["refusal"]
+    elif provider.prose:
+        message["content"] = f"Sure! Here are the case fields:\n```json\n{encoded}\n```\nHope this helps."
+    elif body.get("tools"):
+        tool = body["tools"][0]["function"]["name"]
+        call = {"id": f"call_{number}", "type": "function", "function": {"name": tool, "arguments": encoded}}
+        message["tool_calls"] = [call]
+        finish_reason = "length" if "truncated" in step else "tool_calls"
+    elif body.get("response_format"):
+        message["content"] = encoded
+    else:
+        message["content"] = f"```json\n{encoded}\n```"
     prompt_chars = sum(len(str(m.get("content") or "")) for m in body["messages"])
-    prompt_tokens, completion_tokens = prompt_chars // 4 + 20, len(encoded) // 4 + 5
-    message = {
-        "role": "assistant",
-        "content": None,
-        "refusal": None,
-        "tool_calls": [
-            {"id": f"call_{number}", "type": "function", "function": {"name": tool, "arguments": encoded}}
-        ],
-    }
+    answer_chars = len(encoded or str(step.get("refusal", "")))
+    prompt_tokens, completion_tokens = prompt_chars // 4 + 20, answer_chars // 4 + 5
     return {
         "id": f"chatcmpl-fake-{number}",
         "object": "chat.completion",
         "created": CREATED,
         "model": body["model"],
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "logprobs": None, "message": message}],
+        "choices": [{"index": 0, "finish_reason": finish_reason, "logprobs": None, "message": message}],
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
@@ -69,8 +124,8 @@ def completion(body: dict[str, Any], arguments: dict[str, Any], number: int) -> 
     }
 
 
-def _error(message: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+def _error(message: str, kind: str = "server_error") -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
 def mock_transport(fake: FakeOpenAI) -> httpx.MockTransport:
@@ -112,8 +167,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--script", type=Path, required=True, help="JSON list of scripted answers")
+    parser.add_argument("--provider", choices=sorted(PROVIDERS), default=OPENAI.name)
     args = parser.parse_args()
-    server = serve(FakeOpenAI(json.loads(args.script.read_text(encoding="utf-8"))), args.port)
+    script = json.loads(args.script.read_text(encoding="utf-8"))
+    server = serve(FakeOpenAI(script, PROVIDERS[args.provider]), args.port)
     server.serve_forever()
 
 

@@ -12,12 +12,14 @@ from app.ports.external import (
     AutofillPort,
     CaseReaderPort,
     CaseReaderSource,
+    CaseValuesObserver,
     ChatPort,
     CrmPort,
     CurrentCrm,
 )
 from app.ports.jobs import JobQueuePort
 from app.ports.stores import (
+    AgentEditsStorePort,
     AutofillAuditPort,
     ConversationStorePort,
     DeliveryStorePort,
@@ -36,6 +38,7 @@ from tests.support.in_memory import (
     InMemoryDeliveryStore,
     InMemoryJobQueue,
     InMemoryReconcileStore,
+    RecordingObserver,
     ScriptedAutofill,
 )
 
@@ -51,6 +54,8 @@ FAKES: dict[type, type] = {
     ReconcileStorePort: InMemoryReconcileStore,
     AutofillAuditPort: InMemoryAutofillAudit,
     JobQueuePort: InMemoryJobQueue,
+    CaseValuesObserver: RecordingObserver,
+    AgentEditsStorePort: InMemoryAutofillAudit,
 }
 
 
@@ -69,8 +74,10 @@ def test_fakes_are_assignable_to_their_ports() -> None:
     reconcile_store: ReconcileStorePort = InMemoryReconcileStore(db)
     audit: AutofillAuditPort = InMemoryAutofillAudit(db)
     queue: JobQueuePort = InMemoryJobQueue(db)
+    observer: CaseValuesObserver = RecordingObserver()
+    edits: AgentEditsStorePort = InMemoryAutofillAudit(db)
     built: list[Any] = [crm, reader, crm_source, reader_source, chat, autofill]
-    built += [conversations, deliveries, reconcile_store, audit, queue]
+    built += [conversations, deliveries, reconcile_store, audit, queue, observer, edits]
     assert [type(fake) for fake in built] == list(FAKES.values())
 
 

@@ -1,11 +1,13 @@
 """The Creatio-to-chat read port: cases, their activities and lookups, re-read over OData (e-mail HTML
-turned into plain text; names and flags cached with an expiry)."""
+turned into plain text; names and flags cached with an expiry). Case reads also select the auto-filled
+columns, so that agents' edits of them are seen without another request."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, Generic, Protocol, TypeVar
@@ -19,6 +21,8 @@ from app.domain.crm_updates import ActivityChange, CaseChange, CaseState, CaseSt
 from app.ports.errors import PermanentFailure
 from app.ports.external import CrmPort, SyncSettings
 
+logger = logging.getLogger(__name__)
+R = TypeVar("R")
 MAX_REPLIES = 1000  # activities of the reply types read per case, oldest first
 DEFAULT_CACHE_SECONDS = 600.0  # CASEBRIDGE_LOOKUP_CACHE_SECONDS' default
 CASE_COLUMNS = ("Id", "Number", "StatusId", "ModifiedOn")
@@ -30,22 +34,33 @@ ACTIVITY_COLUMNS = (
 
 class CreatioCaseReader:
     """Reads through one CreatioClient; statuses, contact names and type ids are cached for
-    `cache_seconds` (an admin may rename a status, change its flags or rename an agent)."""
+    `cache_seconds` (an admin may rename a status, change its flags or rename an agent).
+    `field_columns`: the auto-filled Case columns, read with every case."""
 
-    def __init__(self, client: CreatioClient, cache_seconds: float = DEFAULT_CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        client: CreatioClient,
+        cache_seconds: float = DEFAULT_CACHE_SECONDS,
+        field_columns: Sequence[str] = (),
+    ) -> None:
         self.client = client
         self._statuses: TtlMap[UUID, CaseStatusInfo] = TtlMap(cache_seconds)
         self._names: TtlMap[UUID, str | None] = TtlMap(cache_seconds)
         self._types: TtlMap[str, UUID] = TtlMap(cache_seconds)
+        self._fields = tuple(c for c in dict.fromkeys(field_columns) if c not in CASE_COLUMNS)
 
     async def read_case(self, case_id: UUID) -> CaseState | None:
-        async with translated_errors():
-            row = await self.client.get("Case", case_id, select=CASE_COLUMNS)
+        async def read(fields: tuple[str, ...]) -> Entity | None:
+            async with translated_errors():
+                return await self.client.get("Case", case_id, select=(*CASE_COLUMNS, *fields))
+
+        row = await self._with_fields(read)
         if row is None:
             return None
         status_id = lookup_guid(row.get("StatusId"))
         status = await self.status(status_id) if status_id else None
-        return CaseState(case_id, _text(row.get("Number")) or None, status, _time(row.get("ModifiedOn")))
+        number, modified_on = _text(row.get("Number")) or None, _time(row.get("ModifiedOn"))
+        return CaseState(case_id, number, status, modified_on, self._fields_of(row))
 
     async def replies(self, case_id: UUID, type_ids: Sequence[UUID]) -> list[CrmActivity]:
         if not type_ids:
@@ -104,8 +119,36 @@ class CreatioCaseReader:
     async def changed_cases(self, since: datetime, *, top: int, skip: int) -> list[CaseChange]:
         # Casebridge's cases have origin Chat; scanning only those keeps the scan small on a busy tenant.
         query = f"ModifiedOn ge {odata_datetime(since)} and Origin/Id eq {odata_guid(CaseOriginIds.CHAT)}"
-        rows = await self._page("Case", query, ["Id", "StatusId", "ModifiedOn"], top, skip)
-        return [CaseChange(UUID(str(r["Id"])), lookup_guid(r.get("StatusId")), _when(r)) for r in rows]
+
+        async def read(fields: tuple[str, ...]) -> list[Entity]:
+            return await self._page("Case", query, ["Id", "StatusId", "ModifiedOn", *fields], top, skip)
+
+        rows = await self._with_fields(read)
+        return [
+            CaseChange(UUID(str(r["Id"])), lookup_guid(r.get("StatusId")), _when(r), self._fields_of(r))
+            for r in rows
+        ]
+
+    async def _with_fields(self, read: Callable[[tuple[str, ...]], Awaitable[R]]) -> R:
+        """The read with the auto-filled columns. When Creatio refuses it and accepts it without them (a
+        mapped column it does not have), they are left out from then on: replies must still get through."""
+        fields = self._fields
+        if not fields:
+            return await read(())
+        try:
+            return await read(fields)
+        except PermanentFailure as exc:
+            found = await read(())
+            self._fields = ()
+            logger.warning(
+                "Creatio refused the auto-filled columns in a case read: agents' edits of them are not "
+                "recorded until the mapping's columns are fixed (casebridge mappings check)",
+                extra={"columns": list(fields), "error": exc.message},
+            )
+            return found
+
+    def _fields_of(self, row: Entity) -> dict[str, Any]:
+        return {column: row[column] for column in self._fields if column in row}
 
     async def _page(
         self, entity_set: str, query: str, columns: list[str], top: int, skip: int
@@ -138,9 +181,15 @@ class CurrentCreatio(Protocol):
 class CaseReaders:
     """The reader of the saved connection; a new one (fresh caches) whenever Test & Save swaps the client."""
 
-    def __init__(self, connection: CurrentCreatio, cache_seconds: float = DEFAULT_CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        connection: CurrentCreatio,
+        cache_seconds: float = DEFAULT_CACHE_SECONDS,
+        field_columns: Sequence[str] = (),
+    ) -> None:
         self._connection = connection
         self._cache_seconds = cache_seconds
+        self._field_columns = tuple(field_columns)
         self._reader: CreatioCaseReader | None = None
 
     def current(self) -> tuple[CreatioCaseReader, SyncSettings] | None:
@@ -148,7 +197,7 @@ class CaseReaders:
         if client is None or current is None:
             return None
         if self._reader is None or self._reader.client is not client:
-            self._reader = CreatioCaseReader(client, self._cache_seconds)
+            self._reader = CreatioCaseReader(client, self._cache_seconds, self._field_columns)
         return self._reader, current[1]
 
 

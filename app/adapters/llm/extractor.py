@@ -1,5 +1,5 @@
 """The LLM extractor: its settings and OpenAI client (any OpenAI-compatible server), the prompt rendered,
-asked through instructor (TOOLS mode) and the answer validated."""
+asked through instructor in the configured mode (modes.py) and the answer validated."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any, cast
 import httpx
 import instructor
 import openai
-from instructor.core import InstructorRetryException
+from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, SecretStr
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from app.adapters.llm.usage import AttemptRecorder
+from app.adapters.llm.modes import INSTRUCTOR_MODES, LlmMode
+from app.adapters.llm.usage import REFUSED, TRUNCATED, AttemptRecorder
 from app.domain.transcript import Transcript
 from app.extraction.fallback import ExtractionFailed
 from app.extraction.mapping import FieldMapping
@@ -29,6 +31,7 @@ class LlmConfig:
     api_key: SecretStr = field(repr=False)
     model: str
     base_url: str | None = None
+    mode: LlmMode = "tools"  # resolve a setting with modes.resolve_mode
     timeout_seconds: float = 30.0
     max_reasks: int = 2  # instructor's re-asks after a validation error (2 means up to 3 requests)
     http_retries: int = 1  # the openai SDK's own retries of 408/429/5xx and connection errors
@@ -53,7 +56,7 @@ class LlmExtractor:
         # instructor logs failed attempts with the model's answer (customer text) at ERROR; the fallback
         # logs a summary without it instead.
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
-        self._client = instructor.from_openai(client, mode=instructor.Mode.TOOLS)
+        self._client = instructor.from_openai(client, mode=INSTRUCTOR_MODES[config.mode])
         self._config = config
         self._mapping = mapping
         self._prompts = prompts
@@ -78,15 +81,19 @@ class LlmExtractor:
                 model=self._config.model,
                 messages=cast(Any, prompt.messages),
                 response_model=self._response_model,
-                max_retries=self._config.max_reasks,
+                max_retries=self._reasks(recorder),
                 context={"transcript": conversation},
                 hooks=recorder.hooks(),
                 temperature=0,
             )
+        except IncompleteOutputException as exc:
+            raise ExtractionFailed(TRUNCATED, recorder.attempts) from exc
         except InstructorRetryException as exc:
-            raise ExtractionFailed(_retry_reason(exc, recorder.attempts), recorder.attempts) from exc
+            reason = _retry_reason(exc, recorder.attempts, self._config.mode)
+            raise ExtractionFailed(reason, recorder.attempts) from exc
         except (openai.OpenAIError, ValueError) as exc:
-            raise ExtractionFailed(f"{type(exc).__name__}: {str(exc)[:200]}", recorder.attempts) from exc
+            reason = _request_failed(exc, self._config.mode)
+            raise ExtractionFailed(reason, recorder.attempts) from exc
         return Extraction(
             values=to_values(answers, self._mapping),
             extractor="llm",
@@ -96,12 +103,40 @@ class LlmExtractor:
             latency_ms=round((time.perf_counter() - started) * 1000),
         )
 
+    def _reasks(self, recorder: AttemptRecorder) -> AsyncRetrying:
+        """instructor's re-asks after an invalid answer, but none after a refusal."""
+        return AsyncRetrying(
+            stop=stop_after_attempt(self._config.max_reasks + 1),
+            retry=retry_if_exception(lambda exc: _reaskable(exc) and not recorder.refused),
+            reraise=True,
+        )
 
-def _retry_reason(exc: InstructorRetryException, attempts: tuple[Attempt, ...]) -> str:
+
+def _reaskable(exc: BaseException) -> bool:
+    """What instructor re-asks on: an answer that did not parse or validate (pydantic's ValidationError,
+    JSONDecodeError and instructor's parsing errors are all ValueErrors)."""
+    return isinstance(exc, ValueError)
+
+
+def _retry_reason(exc: InstructorRetryException, attempts: tuple[Attempt, ...], mode: LlmMode) -> str:
     cause = exc.__cause__
     while isinstance(cause, InstructorRetryException) and cause.__cause__ is not None:
         cause = cause.__cause__
     if isinstance(cause, openai.OpenAIError):
-        return f"{type(cause).__name__}: {str(cause)[:200]}"
+        return _request_failed(cause, mode)
     last = attempts[-1].error if attempts and attempts[-1].error else type(exc).__name__
+    if last.startswith(REFUSED):
+        return last
     return f"no valid answer after {len(attempts)} attempts: {last}"
+
+
+def _request_failed(exc: Exception, mode: LlmMode) -> str:
+    """The error, and for a refused request what to change: the server may not support the mode."""
+    reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    if isinstance(exc, openai.BadRequestError):
+        others = ", ".join(m for m in INSTRUCTOR_MODES if m != mode)
+        reason += (
+            f" (asked in mode {mode}: if the server or model does not support it, set CASEBRIDGE_LLM_MODE "
+            f"to one of {others}; docs/local-model.md)"
+        )
+    return reason

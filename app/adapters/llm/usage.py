@@ -11,6 +11,11 @@ from instructor.core.hooks import Hooks
 
 from app.extraction.types import Attempt
 
+REFUSED = "the model refused"
+TRUNCATED = (
+    "the answer was cut off at the model's output limit (finish_reason length): raise the server's "
+    "max output tokens or context size, or use a model with a larger one"
+)
 _INPUT = re.compile(r"\s*\[type=[^\]]*\]")
 
 
@@ -37,6 +42,11 @@ class AttemptRecorder:
     def _on_kwargs(self, *args: Any, **kwargs: Any) -> None:
         self._started = self._clock()
 
+    @property
+    def refused(self) -> bool:
+        """The last answer was a refusal: asking again would only spend tokens."""
+        return bool(self._attempts) and (self._attempts[-1].error or "").startswith(REFUSED)
+
     def _on_response(self, response: Any) -> None:
         usage = getattr(response, "usage", None)
         self._attempts.append(
@@ -45,6 +55,7 @@ class AttemptRecorder:
                 latency_ms=self._elapsed(),
                 prompt_tokens=getattr(usage, "prompt_tokens", None),
                 completion_tokens=getattr(usage, "completion_tokens", None),
+                error=_unusable(response),
             )
         )
 
@@ -66,6 +77,19 @@ class AttemptRecorder:
         started = self._started if self._started is not None else self._clock()
         self._started = None
         return round((self._clock() - started) * 1000)
+
+
+def _unusable(response: Any) -> str | None:
+    """Why an answer cannot be used whatever it holds: a refusal, or cut off at the output limit."""
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        return None
+    refusal = getattr(choices[0].message, "refusal", None)
+    if refusal:
+        return f"{REFUSED}: {str(refusal)[:200]}"
+    if choices[0].finish_reason == "length":
+        return TRUNCATED
+    return None
 
 
 def summary(error: Exception) -> str:

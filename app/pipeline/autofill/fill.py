@@ -3,6 +3,7 @@ and the one note activity that explains to the agent what was filled, suggested 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from app.domain.transcript import Transcript
-from app.extraction.mapping import FieldMapping
+from app.extraction.mapping import FieldMapping, MappedField
 from app.extraction.types import Extraction, Extractor
 from app.pipeline.autofill.lookups import LookupCache, LookupTable
 from app.pipeline.autofill.policy import CaseState, Decision, decide
@@ -28,6 +29,7 @@ class AutofillPlan:
     extraction: Extraction
     decisions: tuple[Decision, ...]
     lookups: LookupTable
+    case: CaseState = field(default_factory=CaseState)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -77,7 +79,7 @@ class FieldAutofill:
         table = await self.lookups.table(self.mapping)
         case = await self._case_state(transcript.conversation_external_id, case_id, crm)
         decisions = tuple(decide(f, extraction.get(f.name), table, case) for f in self.mapping.fields)
-        return AutofillPlan(extraction, decisions, table)
+        return AutofillPlan(extraction, decisions, table, case)
 
     async def _case_state(self, conversation: str, case_id: UUID | None, crm: CrmPort | None) -> CaseState:
         """The case's current values; a case not created yet has nothing to protect."""
@@ -149,10 +151,30 @@ def audit_rows(plan: AutofillPlan, conversation: str, case_id: UUID | None) -> l
             "evidence": d.answer.evidence,
             "outcome": d.outcome,
             "reason": d.reason,
+            "column_value": _json(d.write_value),
+            "case_value": _json(held(d.field, plan.case, plan.lookups))
+            if d.write_value is not None
+            else None,
             **common,
         }
         for d in plan.decisions
     ]
+
+
+def held(field: MappedField, case: CaseState, lookups: LookupTable) -> Any:
+    """What the column held when Casebridge decided: as read from the case, or for a case created with the
+    values, Creatio's default (`creatio_default`); None when unknown."""
+    if case.current is not None:
+        return case.current.get(field.column)
+    default = field.spec.creatio_default
+    if default is None or field.lookup is None:
+        return default
+    found = lookups.get(field.lookup, default).id
+    return str(found) if found else None
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 EVIDENCE_CHARS = 160

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
-from app.domain.crm_updates import CaseState, CaseStatusInfo, ChatNotice, CrmActivity
+from app.domain.crm_updates import CaseState, CaseStatusInfo, CaseValues, ChatNotice, CrmActivity
 from app.ports.errors import NotConnected
-from app.ports.external import CaseReaderPort, CaseReaderSource, SyncSettings
+from app.ports.external import CaseReaderPort, CaseReaderSource, CaseValuesObserver, SyncSettings
 from app.ports.jobs import ClaimedJob
 from app.ports.stores import ConversationLink, DeliveryStorePort, NewDelivery, StatusUpdate
 
@@ -42,14 +42,17 @@ class CrmToChat:
         *,
         enabled: bool,
         replies_since: datetime | None = None,
+        observer: CaseValuesObserver | None = None,
     ) -> None:
         """`replies_since`: agent replies written before it are history, never sent (chat delivery was
-        enabled after them: the customer had them by other means, if at all)."""
+        enabled after them: the customer had them by other means, if at all). `observer` is told what the
+        case's auto-filled columns held."""
         self._store = store
         self._readers = readers
         self._rules = rules
         self._enabled = enabled
         self._replies_since = replies_since
+        self._observer = observer
 
     async def handle(self, job: ClaimedJob) -> None:
         """Job handler (webhook or reconciliation): re-read the case; a repeat finds nothing new."""
@@ -73,6 +76,9 @@ class CrmToChat:
                 "linked case not found in Creatio", extra={"conversation_id": str(conversation_id)}
             )
             return 0
+        if self._observer is not None and case.fields:
+            done = is_done(case.status, settings.resolved_status_id)
+            await self._observer.observe([CaseValues(case.id, case.fields, case.modified_on, done)])
         deliveries = [await self._reply(reader, link, case, a) for a in await self._new_replies(reader, link)]
         status = self._status(link, case, settings, deliveries)
         deliveries.sort(key=lambda d: (d.notice.occurred_at, d.notice.kind != "agent.replied"))  # as happened

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from app.domain.crm_updates import ActivityChange, CaseChange
+from app.domain.crm_updates import ActivityChange, CaseChange, CaseValues
 from app.pipeline.crm_to_chat.check import is_done, status_step
 from app.ports.errors import NotConnected
-from app.ports.external import CaseReaderPort, CaseReaderSource, SyncSettings
+from app.ports.external import CaseReaderPort, CaseReaderSource, CaseValuesObserver, SyncSettings
 from app.ports.stores import ReconcileCursors, ReconcileStorePort, ScanCursor
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,14 @@ class Reconciler:
         readers: CaseReaderSource,
         config: ReconcileConfig,
         owner: str,
+        observer: CaseValuesObserver | None = None,
     ) -> None:
+        """`observer` is told what the auto-filled columns of the changed cases held."""
         self._store = store
         self._readers = readers
         self._config = config
         self._owner = owner
+        self._observer = observer
         self.wake: Callable[[], None] = lambda: None  # set to the local job runner's wake-up
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -101,6 +104,8 @@ class Reconciler:
 
         changed_activities, activity_cursor = await self._scan(activities, cursors.activities)
         changed_cases, case_cursor = await self._scan(cases, cursors.cases)
+        if self._observer is not None:
+            await self._observer.observe(await self._case_values(reader, settings, changed_cases))
         wanted = await self._conversations(reader, settings, changed_activities, changed_cases)
         queued = await self._store.enqueue_checks(wanted)
         if queued:
@@ -129,6 +134,17 @@ class Reconciler:
             logger.warning("reconciliation skipped past a burst of changes with one ModifiedOn")
             latest = since + timedelta(milliseconds=1)
         return rows, ScanCursor(latest, True)
+
+    async def _case_values(
+        self, reader: CaseReaderPort, settings: SyncSettings, cases: list[CaseChange]
+    ) -> list[CaseValues]:
+        found = []
+        for change in cases:
+            if change.fields:
+                status = await reader.status(change.status_id) if change.status_id else None  # cached
+                done = is_done(status, settings.resolved_status_id)
+                found.append(CaseValues(change.id, change.fields, change.modified_on, done))
+        return found
 
     async def _conversations(
         self,

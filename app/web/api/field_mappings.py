@@ -1,4 +1,5 @@
-"""Admin API for the field auto-fill: mapping state with lookup GUIDs, preview, and the audit trail."""
+"""Admin API for the field auto-fill: mapping state with lookup GUIDs, preview, the audit trail, and what
+agents did with the values filled."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.crm_connection.service import ConnectionService
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.transcript import Transcript
 from app.extraction.transcript_input import from_pairs, from_text
+from app.pipeline.autofill.acceptance import AcceptanceReport, acceptance_report
 from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.autofill.preview import PreviewReport, preview_report
 from app.pipeline.autofill.report import MappingReport
@@ -70,6 +72,9 @@ class AuditView(BaseModel):
     attempts: int
     fallback_reason: str | None
     created_at: datetime
+    agent_value: str | None  # JSON: an agent's value instead of the applied one, or the suggestion taken up
+    agent_changed_at: datetime | None
+    reviewed_at: datetime | None
 
 
 def _on(autofill: AutofillSetup | None) -> AutofillSetup:
@@ -115,3 +120,15 @@ class FieldMappingsController(Controller):
     ) -> list[AuditView]:
         rows = await autofill_audit.for_conversation(conversation, limit=limit)
         return [AuditView.model_validate(row, from_attributes=True) for row in rows]
+
+    @get(
+        "/stats",
+        summary="Per field: values applied, kept and changed by agents (acceptance), suggestions taken up, "
+        "and whether the field should be suggest-only or its min_confidence lower.",
+    )
+    async def stats(
+        self,
+        autofill: NamedDependency[AutofillSetup | None],
+        autofill_audit: NamedDependency[AutofillAuditStore],
+    ) -> AcceptanceReport:
+        return acceptance_report(_on(autofill).mapping, await autofill_audit.field_counts())

@@ -1,4 +1,5 @@
-"""Field mappings: each field's and value's validation state, and a preview of what would be filled."""
+"""Field mappings: each field's and value's validation state, what agents did with the values filled (and
+what that suggests), and a preview of what would be filled."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from litestar.response import Template
 
 from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries
+from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.transcript import Transcript
 from app.extraction.transcript_input import TranscriptInputError, from_pairs, from_text
+from app.pipeline.autofill.acceptance import acceptance_report
 from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.autofill.preview import PreviewReport, preview_report
 from app.settings import Settings
@@ -37,9 +40,10 @@ class MappingsController(Controller):
         request: Request[Any, Any, Any],
         autofill: NamedDependency[AutofillSetup | None],
         admin_queries: NamedDependency[AdminQueries],
+        autofill_audit: NamedDependency[AutofillAuditStore],
         settings: NamedDependency[Settings],
     ) -> Template:
-        return await _render(request, autofill, admin_queries, settings)
+        return await _render(request, autofill, admin_queries, autofill_audit, settings)
 
     @post("/preview", status_code=200)
     async def preview(
@@ -47,6 +51,7 @@ class MappingsController(Controller):
         request: Request[Any, Any, Any],
         autofill: NamedDependency[AutofillSetup | None],
         admin_queries: NamedDependency[AdminQueries],
+        autofill_audit: NamedDependency[AutofillAuditStore],
         connection: NamedDependency[ConnectionService],
         settings: NamedDependency[Settings],
     ) -> Template:
@@ -54,7 +59,7 @@ class MappingsController(Controller):
         form = await request.form()
         text = str(form.get("transcript") or "")[:MAX_TRANSCRIPT_CHARS]
         picked = str(form.get("conversation_id") or "")
-        shown = (request, autofill, admin_queries, settings)
+        shown = (request, autofill, admin_queries, autofill_audit, settings)
         if autofill is None or autofill.service is None:
             reason = autofill.off_reason if autofill else "there are no mapping files"
             error = f"Field auto-fill is off: {reason}."
@@ -89,6 +94,7 @@ async def _render(
     request: Request[Any, Any, Any],
     autofill: AutofillSetup | None,
     queries: AdminQueries,
+    audit: AutofillAuditStore,
     settings: Settings,
     *,
     transcript: str | None = None,
@@ -105,6 +111,7 @@ async def _render(
         "field_mappings.html",
         status_code=status,
         report=await autofill.report(directory) if autofill else None,
+        acceptance=acceptance_report(autofill.mapping, await audit.field_counts()) if autofill else None,
         problems=autofill.problems if autofill else [],
         conversations=[s.conversation for s in recent],
         transcript=SAMPLE if transcript is None else transcript,

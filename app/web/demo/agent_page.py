@@ -1,4 +1,5 @@
-"""Sandbox agent console: list cases, open one (activities, AI-filled fields), reply, change its status."""
+"""Sandbox agent console: list cases, open one (activities, AI-filled fields), reply, change its status or
+an AI-filled field."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -93,6 +94,25 @@ class DemoAgentController(Controller):
             agent = guid_or_none(form.get("agent_contact_id"))
             await _control(sandbox).set_status(case_id, name[:200], agent)
         return Redirect(f"/demo/agent/cases/{case_id}?done=status", status_code=303)
+
+    @post("/cases/{case_id:uuid}/fields", status_code=303)
+    async def field(
+        self,
+        request: Request[Any, Any, Any],
+        sandbox: NamedDependency[SandboxControl | None],
+        autofill: NamedDependency[AutofillSetup | None],
+        case_id: FromPath[UUID],
+    ) -> Redirect:
+        """As the agent editing a mapped field in Creatio: the sandbox then calls the webhook
+        (`case_updated`), and Casebridge's read of the case records the change against what it applied."""
+        form = await request.form()
+        column = str(form.get("column") or "")
+        if autofill is None or column not in {f.column for f in autofill.mapping.fields}:
+            raise ValidationException(detail=f"{column!r} is not a mapped field's column")
+        agent = guid_or_none(form.get("agent_contact_id"))
+        value = str(form.get("value") or "").strip()[:1000]
+        await _control(sandbox).set_fields(case_id, {column: value}, agent)
+        return Redirect(f"/demo/agent/cases/{case_id}?done=field#ai-fields", status_code=303)
 
 
 def _control(sandbox: SandboxControl | None) -> SandboxControl:

@@ -10,42 +10,27 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
 from vcr.cassette import Cassette
 
-from app.adapters.llm import LlmConfig, LlmExtractor, build_openai_client
+from app.adapters.llm import LlmConfig, LlmExtractor
 from app.extraction.fallback import ExtractionFailed
 from app.extraction.mapping import FieldMapping
 from app.extraction.normalise import normalise
 from app.extraction.prompts import PromptSet
 from app.extraction.transcript_input import from_pairs
 from tests.support import cassettes
-from tests.support.llm_transcripts import BILLING, GERMAN_OUTAGE, INJECTION, OUTAGE
+from tests.support.llm_transcripts import BILLING, BILLING_ANSWERS, GERMAN_OUTAGE, INJECTION, OUTAGE, answer
 
 pytestmark = pytest.mark.vcr
 
 
-def answer(value: Any, confidence: float, evidence: str | None) -> dict[str, Any]:
-    return {"value": value, "confidence": confidence, "evidence": evidence}
-
-
 NULL = answer(None, 0.0, None)
 ANSWERS: dict[str, list[dict[str, Any]]] = {
-    "test_billing_dispute_is_extracted_with_evidence": [
-        {
-            "arguments": {
-                "priority": answer("High", 0.8, "I need this fixed before the payment is taken on Friday."),
-                "category": answer("Incident", 0.85, "My invoice for November is wrong"),
-                "order_number": answer("BX-204518", 0.95, "It is BX-204518."),
-                "product": answer("Billing portal", 0.9, "My invoice for November is wrong"),
-            }
-        }
-    ],
+    "test_billing_dispute_is_extracted_with_evidence": [{"arguments": BILLING_ANSWERS}],
     "test_german_outage_without_an_order_number": [
         {
             "arguments": {
@@ -101,57 +86,28 @@ ANSWERS: dict[str, list[dict[str, Any]]] = {
 FAKE_ONLY = {"test_an_invalid_value_is_re_asked_once", "test_made_up_evidence_is_never_accepted"}
 
 
-@pytest.fixture(scope="module")
-def vcr_cassette_dir() -> str:
-    return str(cassettes.LLM_CASSETTE_DIR)
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, object]:
-    return cassettes.llm_vcr_config()
-
-
-@dataclass
-class Target:
-    base_url: str
-    api_key: str
-    sent: list[str] = field(default_factory=list)
-    answered: list[int] = field(default_factory=list)
-
-
 @pytest.fixture
-def target(request: pytest.FixtureRequest, record_mode: str, disable_recording: bool) -> Iterator[Target]:
+def base_url(request: pytest.FixtureRequest, record_mode: str, disable_recording: bool) -> Iterator[str]:
     """https://llm.test on replay; OpenAI (with OPENAI_API_KEY) or the fake when recording."""
     name = request.node.name
     if record_mode == "none" and not disable_recording:
-        yield Target(cassettes.LLM_BASE_URL, "replay-only")
+        yield cassettes.LLM_BASE_URL
         return
-    key = os.environ.get("OPENAI_API_KEY")
-    if key and name not in FAKE_ONLY:
-        yield Target(cassettes.OPENAI_BASE_URL, key)
+    if os.environ.get("OPENAI_API_KEY") and name not in FAKE_ONLY:
+        yield cassettes.OPENAI_BASE_URL
         return
-    with cassettes.running_fake_openai(ANSWERS[name]) as (base_url, _fake):
-        yield Target(base_url, "fake-key")
+    with cassettes.running_fake_openai(ANSWERS[name]) as (url, _fake):
+        yield url
 
 
 @pytest.fixture
 async def extractor(
-    target: Target, mapping: FieldMapping, prompts: PromptSet, vcr: Cassette | None, record_mode: str
+    base_url: str, mapping: FieldMapping, prompts: PromptSet, vcr: Cassette | None, record_mode: str
 ) -> AsyncIterator[LlmExtractor]:
-    async def on_request(request: httpx.Request) -> None:
-        target.sent.append(request.url.path)
-
-    async def on_response(response: httpx.Response) -> None:
-        target.answered.append(response.status_code)
-
-    hooks = {"request": [on_request], "response": [on_response]}
-    config = LlmConfig(
-        api_key=SecretStr(target.api_key), model=cassettes.LLM_MODEL, base_url=target.base_url, http_retries=0
-    )
-    async with httpx.AsyncClient(event_hooks=hooks) as http, build_openai_client(config, http) as client:
+    key = os.environ.get("OPENAI_API_KEY", "") if base_url == cassettes.OPENAI_BASE_URL else "fake-key"
+    config = LlmConfig(api_key=SecretStr(key), model=cassettes.LLM_MODEL, base_url=base_url, http_retries=0)
+    async with cassettes.counted_openai(config, vcr if record_mode == "none" else None) as client:
         yield LlmExtractor(client, config, mapping, prompts)
-    if vcr is not None and record_mode == "none":
-        cassettes.assert_fully_played(vcr, len(target.sent), len(target.answered))
 
 
 def values(extraction: Any) -> dict[str, Any]:

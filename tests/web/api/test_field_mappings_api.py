@@ -185,3 +185,24 @@ async def test_a_broken_mapping_turns_auto_fill_off_and_says_where(
     ]
     assert preview.status_code == 409
     assert "bad.yaml:5: field 'priority': type:" in preview.json()["detail"]
+
+
+async def test_the_stats_are_for_admins_and_list_every_mapped_field(
+    autofill_client: Client, intake_client: Client
+) -> None:
+    denied = await autofill_client.get("/api/v1/field-mappings/stats", headers={"Authorization": ""})
+    assert denied.status_code == 401
+    wrong = await autofill_client.get("/api/v1/field-mappings/stats", headers={"Authorization": "Bearer no"})
+    assert wrong.status_code == 401
+    stats = (await autofill_client.get("/api/v1/field-mappings/stats")).json()
+    assert [f["field"] for f in stats["fields"]] == ["priority", "category", "order_number", "product"]
+    assert all((f["applied"], f["acceptance"], f["advice"]) == (0, None, None) for f in stats["fields"])
+    assert stats["thresholds"] == {
+        "min_reviewed": 20,
+        "suggest_only_below": 0.7,
+        "lower_min_confidence_from": 0.95,
+        "confidence_step": 0.1,
+    }
+    intake_client.headers["Authorization"] = "Bearer test-admin-token"
+    off = await intake_client.get("/api/v1/field-mappings/stats")  # no mapping files: nothing to report
+    assert (off.status_code, off.json()["fields"]) == (200, [])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.support.casebridge import SANDBOX_URL, Client, drain
+from app.domain.creatio_ids import CasePriorityIds
+from tests.support.casebridge import SANDBOX_URL, Client, conversation, drain, post
 from tests.support.console import form_token
-from tests.support.events import CHAT_SECRET
+from tests.support.events import CHAT_SECRET, handoff, message
 
 SCRIPT = "<script>document.title='pwned'</script> can you help?"
 
@@ -114,3 +115,34 @@ async def test_ending_the_chat_resolves_the_creatio_case(admin: Client) -> None:
     cases = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
     assert cases[0]["Subject"] == "My invoice is wrong"
     assert cases[0]["StatusName"] == "Resolved"
+
+
+async def test_an_agent_changes_an_ai_filled_field_in_the_agent_console(autofill_admin: Client) -> None:
+    outage = (
+        "Our whole dashboard is down for all users since 9am, every page shows error 503. Order AB-123456."
+    )
+    await post(autofill_admin, message("d1", "m1", outage, t=0))
+    await post(autofill_admin, handoff("d1", "Dashboard outage for all users, order AB-123456.", t=60))
+    await drain(autofill_admin)
+    case_id = (await conversation(autofill_admin, "d1")).case_id
+    path = f"/demo/agent/cases/{case_id}"
+    page = (await autofill_admin.get(path)).text
+    assert 'name="column" value="PriorityId"' in page
+    assert f'<option value="{CasePriorityIds.LOW}">Low</option>' in page
+    assert f'<option value="{CasePriorityIds.CRITICAL}" selected>Critical</option>' in page
+    token = await form_token(autofill_admin, path)
+
+    changed = await autofill_admin.post(
+        f"{path}/fields",
+        data={"column": "PriorityId", "value": str(CasePriorityIds.LOW), "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    sandbox = autofill_admin.app.state.runtime.creatio_http
+    detail = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases/{case_id}")).json()
+    assert detail["case"]["PriorityId"] == str(CasePriorityIds.LOW)
+
+    unmapped = await autofill_admin.post(
+        f"{path}/fields", data={"column": "StatusId", "value": "x", "csrf_token": token}
+    )
+    assert unmapped.status_code == 400
