@@ -22,7 +22,7 @@ CHUNK = 400  # case ids per IN (...) query
 
 
 class AutofillAuditRow(SQLModel, table=True):
-    """Migrations 0003 and 0013. `value` is the extracted value as text; `lookup_id` its GUID for lookups.
+    """Migrations 0003 and 0012. `value` is the extracted value as text; `lookup_id` its GUID for lookups.
     `column_value`, `case_value` and `agent_value` are JSON: the value as (it would be) written to the
     column, what the column held when Casebridge decided, and what an agent set instead of an applied value
     (or the suggestion an agent took up), seen at `agent_changed_at`; `reviewed_at`: since when what

@@ -82,7 +82,7 @@ async def test_audit_rows_and_what_casebridge_wrote(database_url: str) -> None:
 
 
 async def test_what_agents_did_with_the_values_on_both_databases(sessions: SessionFactory) -> None:
-    """Migration 0013: tracked values of handoffs that reached their case, what reads found, the counts."""
+    """Migration 0012: tracked values of handoffs that reached their case, what reads found, the counts."""
     handoff = utcnow()
     case_id, pending_case = uuid4(), uuid4()
     async with sessions() as session, session.begin():

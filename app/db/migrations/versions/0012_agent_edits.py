@@ -2,7 +2,7 @@
 held when Casebridge decided, the value an agent set instead (or a suggestion an agent took up) and when,
 and since when what agents did with it is known (app/pipeline/autofill/agent_edits.py).
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
