@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import SecretStr, ValidationError
 
+from app.crm_connection.checks import ConnectionCheck, ConnectionTestReport
 from app.db.stores.crm_connection import SavedConnection
 from app.domain.crm_connection import ConnectionSettingsInput, PickItem, PickLists
 
@@ -16,6 +17,7 @@ PICK_FIELDS = {  # form field -> (label, list on PickLists)
     "default_group": ("case group", "groups"),
     "resolved_status": ("case status", "statuses"),
 }
+NOT_CHECKED = "Not checked: Creatio can be asked about it once the failed check above passes."
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,34 @@ def resolve_picks(
         if error:
             errors[name] = error
     return ids, errors
+
+
+@dataclass(frozen=True)
+class PickFeedback:
+    """What Test & Save says about the pick fields: red errors, and neutral notes (`not checked`)."""
+
+    report: ConnectionTestReport
+    errors: dict[str, str]
+    notes: dict[str, str]
+
+
+def with_pick_errors(
+    form: SettingsForm, report: ConnectionTestReport, pick_errors: Mapping[str, str]
+) -> PickFeedback:
+    """A name that did not resolve fails its own check (so the report is not `ok` and nothing is saved).
+    When a check before the lookups failed (e.g. authentication), that failure is the one cause shown:
+    the pick fields are marked `not checked`, not as errors of their own."""
+    checks = {f"{name}_id" for name in PICK_FIELDS}
+    if any(c.status == "failed" and c.name not in checks for c in report.checks):
+        notes = {name: NOT_CHECKED for name in PICK_FIELDS if getattr(form, name)}
+        return PickFeedback(report, {}, notes)
+    failed = {
+        f"{name}_id": ConnectionCheck(name=f"{name}_id", status="failed", message=message)
+        for name, message in pick_errors.items()
+    }
+    merged = [failed.pop(c.name, c) for c in report.checks] + list(failed.values())
+    updated = report.model_copy(update={"checks": merged, "ok": report.ok and not pick_errors})
+    return PickFeedback(updated, dict(pick_errors), {})
 
 
 def _resolve(

@@ -22,6 +22,7 @@ from app.web.console.settings_form import (
     resolve_picks,
     to_input,
     validation_messages,
+    with_pick_errors,
 )
 from app.web.console.webhook_info import WEBHOOK, WebhookInfo
 from app.web.sandbox_link import SandboxControl, SandboxUnavailable
@@ -57,6 +58,7 @@ class SettingsPage:
         report: ConnectionTestReport | None = None,
         errors: list[str] | None = None,
         field_errors: dict[str, str] | None = None,
+        field_notes: dict[str, str] | None = None,
         status: int = 200,
     ) -> Template:
         sandbox: dict[str, Any] | None = None
@@ -80,6 +82,7 @@ class SettingsPage:
             report=report,
             errors=errors or [],
             field_errors=field_errors or {},
+            field_notes=field_notes or {},
             check_labels=CHECK_LABELS,
             webhook=self.webhook,
             sandbox=sandbox,
@@ -113,22 +116,30 @@ class SettingsController(Controller):
             lists = await _entered_lists(connection, form)
         else:  # no names to resolve: the datalists still come from the saved connection
             lists = await connection.saved_pick_lists()
-        ids, field_errors = resolve_picks(form, lists.lists, lists.problem)
+        ids, pick_errors = resolve_picks(form, lists.lists, lists.problem)
         shown = form.without_secret()
         try:
             data = to_input(form, ids)
         except ValidationError as exc:
             return await view.render(request, shown, lists, errors=validation_messages(exc), status=422)
         try:
-            if field_errors or raw.get("action") == "test":
+            if pick_errors or raw.get("action") == "test":
                 report, _ = await connection.test(data)
             else:
                 report = await connection.test_and_save(data)
         except ConnectionInputError as exc:
             return await view.render(request, shown, lists, errors=[str(exc)], status=422)
-        status = 200 if report.ok and not field_errors else 422
+        picks = with_pick_errors(form, report, pick_errors)
+        if picks.notes and lists.source == "entered":  # the failed check above is why they were not read
+            lists = PickListsRead(lists.lists, None, lists.source)
         return await view.render(
-            request, shown, lists, report=report, field_errors=field_errors, status=status
+            request,
+            shown,
+            lists,
+            report=picks.report,
+            field_errors=picks.errors,
+            field_notes=picks.notes,
+            status=200 if picks.report.ok else 422,
         )
 
     @post("/lists", status_code=200)

@@ -154,3 +154,40 @@ async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -
     token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
     hook = await admin.app.state.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
     assert hook.json()["url"] == f"http://127.0.0.1:8000/webhooks/creatio/{token}"
+
+
+async def test_a_name_that_does_not_resolve_fails_its_check_and_nothing_is_saved(admin: Client) -> None:
+    before = entered(admin)
+    for field, label, name in (
+        ("resolved_status", "Resolved status", "Resolvd"),
+        ("default_owner", "Default case owner", "Tom Beker"),
+        ("default_group", "Default case group", "Night shift"),
+    ):
+        for action in ("save", "test"):
+            response = await _submit(admin, client_secret=SANDBOX_SECRET, action=action, **{field: name})
+
+            assert response.status_code == 422, (field, action)
+            assert "All checks passed" not in response.text
+            assert f"Not saved: fix the failed checks below\n      ({label})" in response.text
+            report = response.text.split('id="report"')[1].split("</section>")[0]
+            assert "badge-failed" in report
+            assert f"named &#39;{name}&#39; in Creatio" in report
+    assert entered(admin) == before
+
+
+async def test_a_wrong_secret_is_shown_once_and_the_names_as_not_checked(admin: Client) -> None:
+    response = await _submit(
+        admin,
+        client_secret="wrong-secret",
+        default_owner="Tom Becker",
+        default_group="1st-line support",
+        resolved_status="Resolved",
+    )
+
+    assert response.status_code == 422
+    assert "(Authentication (client id and secret))" in response.text
+    assert response.text.count("invalid_client") == 1
+    assert 'aria-invalid="true"' not in response.text
+    assert 'class="field-error"' not in response.text
+    assert response.text.count("Not checked: Creatio can be asked about it once the failed check") == 3
+    assert 'id="lists-problem"' not in response.text
