@@ -73,3 +73,19 @@ async def test_pages_fit_a_phone_and_a_laptop(page: Any, server: Server) -> None
             await page.goto(f"{server.url}{path}")
             overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport}"
+
+
+async def test_a_transcript_over_the_limit_is_stopped_before_sending(page: Any, server: Server) -> None:
+    await log_in(page, server, "/console/field-mappings")
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    transcript = "Customer: " + "x" * 200_000
+    await page.get_by_label("Paste a transcript").fill(transcript)
+    await page.get_by_role("button", name="Preview this transcript").click()
+
+    alert = page.locator("#transcript-too-long")
+    await alert.wait_for()
+    said = await alert.inner_text()
+    assert "The transcript has 200,010 characters; the preview reads at most 200,000." in said
+    assert posted == []
+    assert await page.get_by_label("Paste a transcript").input_value() == transcript

@@ -6,14 +6,20 @@ import logging
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Template
 
+from app.web.console.guard import SECURITY_HEADERS
 from app.web.services import services_of
-from app.web.session import ConsoleSession
+from app.web.session import COOKIE_NAME, ConsoleSession
 
 logger = logging.getLogger(__name__)
 
+PAGE_PREFIXES = ("/console", "/demo")  # URLs under these are pages: their errors are pages too
+TOO_LARGE = (
+    "The form was too large to read, so nothing was done. Go back (the browser keeps what you typed there) "
+    "and shorten it."
+)
 NOTICES = {  # fixed texts for `?done=` after a redirect (never echo text from the URL)
     "saved": "Saved.",
     "job-retried": "The job was queued again.",
@@ -50,10 +56,23 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
 
 def console_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, HTTPException):
-        status, detail = exc.status_code, exc.detail
+        status, detail = exc.status_code, TOO_LARGE if exc.status_code == 413 else exc.detail
     else:
         logger.exception("console page failed", extra={"path": request.url.path})
         status, detail = 500, "Something went wrong on this page; the server log has the details."
     if request.headers.get("accept", "").startswith("application/json"):
         return Response({"status_code": status, "detail": detail}, status_code=status)
     return page(request, "error.html", status_code=status, status=status, detail=detail)
+
+
+def unrouted(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """The app's 404s: a console or demo URL that names no page gets the console's page with a way back
+    (the session read here: no route's hooks ran); any other URL, the API's JSON."""
+    path = request.url.path
+    if not any(path == prefix or path.startswith(f"{prefix}/") for prefix in PAGE_PREFIXES):
+        return Response({"status_code": 404, "detail": exc.detail}, status_code=404)
+    signer = services_of(request.app.state).console_signer
+    request.state.console_session = signer.decode(request.cookies.get(COOKIE_NAME))
+    response = console_error(request, NotFoundException(detail="There is no console page at this address."))
+    response.headers.update(SECURITY_HEADERS)
+    return response

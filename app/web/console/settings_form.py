@@ -170,8 +170,33 @@ def to_input(form: SettingsForm, ids: Mapping[str, UUID | None]) -> ConnectionSe
     )
 
 
+FIELD_LABELS = {  # the form's labels, and what to type where a value is missing
+    "instance_url": ("Instance URL", "your Creatio address, e.g. https://yourcompany.creatio.com"),
+    "identity_url": ("Identity URL", "the identity service's address, or nothing for the default"),
+    "client_id": ("Client ID", "the OAuth application's client id from Creatio"),
+    "platform": ("Platform", "one of the listed platforms"),
+}
+
+
 def validation_messages(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors()]
+    """Pydantic's errors in the form's words: the field's label and what to type."""
+    messages = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        label, wanted = FIELD_LABELS.get(name, (name.replace("_", " ").capitalize() or "The form", "a value"))
+        context = error.get("ctx") or {}
+        match error["type"]:
+            case "string_too_short" | "missing":
+                messages.append(f"{label} is empty (or only spaces): enter {wanted}.")
+            case "string_too_long":
+                messages.append(f"{label} is too long: at most {context.get('max_length')} characters.")
+            case "literal_error":
+                messages.append(f"{label}: choose {wanted}.")
+            case "value_error":
+                messages.append(f"{label}: {context.get('error', error['msg'])}")
+            case _:
+                messages.append(f"{label}: {error['msg']}.")
+    return messages
 
 
 def datalist_options(items: list[PickItem] | None) -> list[tuple[str, str]]:

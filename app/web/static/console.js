@@ -60,6 +60,29 @@ function setupLoadNames() {
   });
 }
 
+function setupLengthLimits() {
+  // Checked before sending: a transcript over the limit stays in the box with the reason beside it.
+  document.querySelectorAll("textarea[data-max-chars]").forEach(function (box) {
+    var limit = Number(box.dataset.maxChars);
+    var message = document.getElementById(box.id + "-too-long");
+    box.form.addEventListener("submit", function (event) {
+      if (box.value.length <= limit) { return; }
+      event.preventDefault();
+      if (message) {
+        message.textContent = "The transcript has " + box.value.length.toLocaleString("en") +
+          " characters; the preview reads at most " + limit.toLocaleString("en") +
+          ". Shorten it (the part about the customer's request is enough).";
+        message.hidden = false;
+      }
+      box.setAttribute("aria-invalid", "true");
+      box.focus();
+    });
+    box.addEventListener("input", function () {
+      if (box.value.length <= limit && message) { message.hidden = true; box.removeAttribute("aria-invalid"); }
+    });
+  });
+}
+
 function focusReport() {
   var report = document.getElementById("report");
   if (report) { report.focus(); }
@@ -68,5 +91,6 @@ function focusReport() {
 document.addEventListener("DOMContentLoaded", function () {
   setupCopyButtons();
   setupLoadNames();
+  setupLengthLimits();
   focusReport();
 });

@@ -93,3 +93,28 @@ async def test_preview_of_a_picked_conversation_and_a_bad_transcript(autofill_ad
     assert "XY-654321" in picked.text
     assert empty.status_code == 422
     assert "the transcript is empty" in empty.text
+
+
+async def test_a_transcript_over_the_limit_is_refused_in_the_form_and_kept(autofill_admin: Client) -> None:
+    page = await autofill_admin.get("/console/field-mappings")
+    assert "At most 200,000 characters." in page.text
+    assert 'data-max-chars="200000"' in page.text
+    token = await form_token(autofill_admin, "/console/field-mappings")
+    transcript = "Customer: " + "é" * 200_000  # about 2.4 MB as the browser sends it
+
+    refused = await autofill_admin.post(
+        "/console/field-mappings/preview", data={"transcript": transcript, "csrf_token": token}
+    )
+
+    assert refused.status_code == 422
+    assert "The transcript has 200,010 characters; the preview reads at most 200,000." in refused.text
+    assert transcript in refused.text  # nothing the admin pasted is lost
+
+
+async def test_a_form_too_large_to_read_says_what_to_do(autofill_admin: Client) -> None:
+    token = await form_token(autofill_admin, "/console/settings/creatio")
+    page = await autofill_admin.post(
+        "/console/settings/creatio", data={"instance_url": "x" * 1_100_000, "csrf_token": token}
+    )
+    assert page.status_code == 413
+    assert "The form was too large to read, so nothing was done. Go back" in page.text

@@ -191,3 +191,13 @@ async def test_a_wrong_secret_is_shown_once_and_the_names_as_not_checked(admin: 
     assert 'class="field-error"' not in response.text
     assert response.text.count("Not checked: Creatio can be asked about it once the failed check") == 3
     assert 'id="lists-problem"' not in response.text
+
+
+async def test_spaces_only_are_reported_in_the_forms_words(admin: Client) -> None:
+    response = await _submit(admin, instance_url="   ", client_id="  ", client_secret=SANDBOX_SECRET)
+
+    assert response.status_code == 422
+    assert "Instance URL is empty (or only spaces): enter your Creatio address" in response.text
+    assert "Client ID is empty (or only spaces): enter the OAuth application&#39;s client id" in response.text
+    assert "String should have" not in response.text
+    assert "instance_url:" not in response.text
