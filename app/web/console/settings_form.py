@@ -10,7 +10,7 @@ from pydantic import SecretStr, ValidationError
 
 from app.crm_connection.checks import ConnectionCheck, ConnectionTestReport
 from app.db.stores.crm_connection import SavedConnection
-from app.domain.crm_connection import ConnectionSettingsInput, PickItem, PickLists
+from app.domain.crm_connection import ConnectionSettings, ConnectionSettingsInput, PickItem, PickLists
 
 PICK_FIELDS = {  # form field -> (label, list on PickLists)
     "default_owner": ("case owner", "owners"),
@@ -81,6 +81,11 @@ def display_value(value: UUID | None, items: list[PickItem] | None) -> str:
         if named and sum(i.name.casefold() == named[0].name.casefold() for i in items) == 1:
             return named[0].name
     return str(value)
+
+
+def saved_picks(settings: ConnectionSettings) -> dict[str, UUID | None]:
+    """The saved GUIDs of the pick fields, by form field."""
+    return {name: getattr(settings, f"{name}_id") for name in PICK_FIELDS}
 
 
 def resolve_picks(

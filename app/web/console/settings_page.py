@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -20,6 +22,7 @@ from app.web.console.settings_form import (
     SettingsForm,
     datalist_options,
     resolve_picks,
+    saved_picks,
     to_input,
     validation_messages,
     with_pick_errors,
@@ -59,6 +62,7 @@ class SettingsPage:
         errors: list[str] | None = None,
         field_errors: dict[str, str] | None = None,
         field_notes: dict[str, str] | None = None,
+        resolved: Mapping[str, UUID | None] | None = None,
         status: int = 200,
     ) -> Template:
         sandbox: dict[str, Any] | None = None
@@ -83,6 +87,7 @@ class SettingsPage:
             errors=errors or [],
             field_errors=field_errors or {},
             field_notes=field_notes or {},
+            resolved={name: guid for name, guid in (resolved or {}).items() if guid is not None},
             check_labels=CHECK_LABELS,
             webhook=self.webhook,
             sandbox=sandbox,
@@ -91,8 +96,10 @@ class SettingsPage:
     async def saved_form(self, request: Request[Any, Any, Any], errors: list[str], status: int) -> Template:
         """The saved connection in the form (names for its GUIDs), with page-level errors."""
         lists = await self.connection.saved_pick_lists()
-        form = SettingsForm.from_saved(self.connection.saved, lists.lists)
-        return await self.render(request, form, lists, errors=errors, status=status)
+        saved = self.connection.saved
+        form = SettingsForm.from_saved(saved, lists.lists)
+        resolved = saved_picks(saved.settings) if saved else None
+        return await self.render(request, form, lists, errors=errors, resolved=resolved, status=status)
 
 
 class SettingsController(Controller):
@@ -130,6 +137,10 @@ class SettingsController(Controller):
         except ConnectionInputError as exc:
             return await view.render(request, shown, lists, errors=[str(exc)], status=422)
         picks = with_pick_errors(form, report, pick_errors)
+        saved = connection.saved
+        if report.saved and saved is not None:  # the URLs as saved: cleaned of slashes, `/0/odata`, spaces
+            shown = replace(shown, instance_url=saved.settings.instance_url)
+            shown = replace(shown, identity_url=saved.settings.identity_url or "")
         if picks.notes and lists.source == "entered":  # the failed check above is why they were not read
             lists = PickListsRead(lists.lists, None, lists.source)
         return await view.render(
@@ -139,6 +150,7 @@ class SettingsController(Controller):
             report=picks.report,
             field_errors=picks.errors,
             field_notes=picks.notes,
+            resolved={} if picks.notes else ids,
             status=200 if picks.report.ok else 422,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -201,3 +202,25 @@ async def test_spaces_only_are_reported_in_the_forms_words(admin: Client) -> Non
     assert "Client ID is empty (or only spaces): enter the OAuth application&#39;s client id" in response.text
     assert "String should have" not in response.text
     assert "instance_url:" not in response.text
+
+
+async def test_the_page_shows_the_guids_names_resolved_to_and_the_url_as_saved(admin: Client) -> None:
+    response = await _submit(
+        admin,
+        instance_url=f" {SANDBOX_URL}/0/odata/ ",
+        client_secret=SANDBOX_SECRET,
+        default_owner="tom becker",
+        default_group="1st-line support",
+        resolved_status="Resolved",
+    )
+
+    assert "saved and active" in response.text
+    assert re.search(rf'id="instance_url"[^>]*value="{SANDBOX_URL}"', response.text)
+    for field, guid in (
+        ("default_owner", SandboxIds.AGENT_2_CONTACT),
+        ("default_group", RoleIds.FIRST_LINE),
+        ("resolved_status", CaseStatusIds.RESOLVED),
+    ):
+        expected = f'id="{field}-guid">GUID: <code>{guid}</code>'
+        assert expected in response.text
+        assert expected in (await admin.get(PAGE)).text  # and on the saved connection's page
