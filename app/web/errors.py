@@ -20,7 +20,7 @@ from app.db.crypto import SecretDecryptionError
 from app.db.stores.webhook_token import WebhookTokenUnreadable
 from app.domain.signature import SignatureError
 from app.extraction.transcript_input import TranscriptInputError
-from app.web.console.context import unrouted
+from app.web.console.context import not_found
 
 logger = logging.getLogger(__name__)
 AnyRequest = Request[Any, Any, Any]
@@ -72,5 +72,5 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     SecretDecryptionError: unreadable_secret,
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
     RecursionError: too_deeply_nested,
-    NotFoundException: unrouted,  # console URLs get the console's page
+    NotFoundException: not_found,  # console URLs get the console's page
 }

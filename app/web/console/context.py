@@ -22,7 +22,7 @@ TOO_LARGE = (
 )
 NOTICES = {  # fixed texts for `?done=` after a redirect (never echo text from the URL)
     "saved": "Saved.",
-    "job-retried": "The job was queued again.",
+    "job-retried": "The job was queued to run now.",
     "delivery-retried": "The delivery was queued again.",
     "rotated": "A new webhook token was generated: update the URL in Creatio's business process.",
     "sandbox-webhook": "The sandbox's business process now calls this Casebridge webhook URL.",
@@ -65,14 +65,20 @@ def console_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return page(request, "error.html", status_code=status, status=status, detail=detail)
 
 
-def unrouted(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
-    """The app's 404s: a console or demo URL that names no page gets the console's page with a way back
-    (the session read here: no route's hooks ran); any other URL, the API's JSON."""
+def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """Every 404 (this app-wide handler outranks the console router's for it). A console or demo URL gets
+    the console's page with a way back; one that names no page is read without any route's hooks, so the
+    session is read here. Any other URL gets the API's JSON."""
     path = request.url.path
     if not any(path == prefix or path.startswith(f"{prefix}/") for prefix in PAGE_PREFIXES):
         return Response({"status_code": 404, "detail": exc.detail}, status_code=404)
-    signer = services_of(request.app.state).console_signer
-    request.state.console_session = signer.decode(request.cookies.get(COOKIE_NAME))
-    response = console_error(request, NotFoundException(detail="There is no console page at this address."))
+    if request.scope.get("route_handler") is not None:  # a page's own 404, e.g. no such conversation
+        response = console_error(request, exc)
+    else:
+        signer = services_of(request.app.state).console_signer
+        request.state.console_session = signer.decode(request.cookies.get(COOKIE_NAME))
+        response = console_error(
+            request, NotFoundException(detail="There is no console page at this address.")
+        )
     response.headers.update(SECURITY_HEADERS)
     return response
