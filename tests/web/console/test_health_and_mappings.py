@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import update
 
-from app.db.tables import JobRow
+from app.db.tables import JobRow, ReconcileStateRow
 from app.domain.creatio_ids import CasePriorityIds
 from tests.support.casebridge import ADMIN_TOKEN, Client
 from tests.support.console import form_token
@@ -39,6 +41,50 @@ async def test_health_shows_queue_dead_letters_token_webhook_and_poll(admin: Cli
     assert snapshot["creatio"]["configured"] is True
     assert snapshot["webhook"]["last_refused_status"] == 401
     assert token not in page.text
+
+
+async def test_health_shows_the_latest_creatio_failure_of_any_path_and_when_jobs_run_next(
+    admin: Client,
+) -> None:
+    body, headers = signed(message("conv_503", "m1", "Hello"))
+    await admin.post("/api/v1/events", content=body, headers=headers)
+    later = datetime.now(UTC) + timedelta(seconds=120)
+    failure = "Creatio answered HTTP 503 (Service Unavailable)"
+    async with admin.app.state.services.sessions() as session, session.begin():
+        await session.exec(
+            update(JobRow).where(JobRow.id == 1).values(attempts=3, run_after=later, last_error=failure)
+        )
+
+    page = await admin.get("/console/health")
+
+    shown = page.text.split('id="creatio-failure">')[1].split("</dd>")[0]
+    assert "Chat to Creatio, job #1, " in shown
+    assert failure in shown
+    waiting = page.text.split('id="waiting-title"')[1].split("</section>")[0]
+    assert "#1 sync_conversation" in waiting
+    assert "3 / 12" in waiting
+    assert "(in 11" in waiting or "(in 12" in waiting  # seconds until its next try
+    assert "Retry job #1 now" in waiting
+    snapshot = (await admin.get("/api/v1/admin/health", headers=BEARER)).json()
+    assert snapshot["creatio_failure"]["error"] == failure
+    assert snapshot["waiting_jobs"][0]["id"] == 1
+
+    retried = await admin.post("/console/jobs/1/retry", data={"csrf_token": await form_token(admin)})
+    assert "The job was queued to run now." in retried.text
+    assert "now (as soon as a worker is free)" in retried.text
+    async with admin.app.state.services.sessions() as session:
+        job = await session.get(JobRow, 1)
+    assert job is not None
+    assert (job.state, job.attempts) == ("queued", 3)  # attempts spent stay counted
+
+    async with admin.app.state.services.sessions() as session, session.begin():
+        await session.exec(
+            update(ReconcileStateRow).values(
+                last_error="HTTP 503 from Creatio", last_run_at=datetime.now(UTC)
+            )
+        )
+    page = await admin.get("/console/health")
+    assert "The reconciliation, " in page.text.split('id="creatio-failure">')[1].split("</dd>")[0]
 
 
 async def test_pick_lists_api(admin: Client) -> None:
