@@ -24,7 +24,10 @@ NOTICES = {  # fixed texts for `?done=` after a redirect (never echo text from t
     "saved": "Saved.",
     "job-retried": "The job was queued to run now.",
     "delivery-retried": "The delivery was queued again.",
-    "rotated": "A new webhook token was generated: update the URL in Creatio's business process.",
+    "rotated": "A new webhook token was generated and the old URL no longer works: paste the new URL below "
+    "into Creatio's business process.",
+    "rotated-grace": "A new webhook token was generated: paste the new URL below into Creatio's business "
+    "process before the old one stops working (the time is shown below).",
     "sandbox-webhook": "The sandbox's business process now calls this Casebridge webhook URL.",
     "logged-out": "You are logged out.",
     "replied": "Reply added to the case.",

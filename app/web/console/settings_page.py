@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +43,8 @@ CHECK_LABELS = {
     "resolved_status_id": "Resolved status",
 }
 PATH = "/console/settings/creatio"
+GRACE_MINUTES = ("0", "60", "1440")  # how long the old webhook URL keeps working, as offered on the page
+GRACE_PROBLEM = "Choose from the list how long the current webhook URL keeps working."
 
 
 @dataclass(frozen=True)
@@ -164,10 +167,20 @@ class SettingsController(Controller):
         return {"lists": lists, "problem": result.problem, "source": result.source}
 
     @post("/webhook/rotate", status_code=303)
-    async def rotate(self, webhook_tokens: NamedDependency[WebhookTokenStore | None]) -> Redirect:
+    async def rotate(
+        self,
+        request: Request[Any, Any, Any],
+        view: NamedDependency[SettingsPage],
+        webhook_tokens: NamedDependency[WebhookTokenStore | None],
+    ) -> Response[Any]:
+        """After the confirmation on the page, which says what stops working and what to paste where."""
+        grace = str((await request.form()).get("grace_minutes") or "0")
+        if grace not in GRACE_MINUTES:
+            return await view.saved_form(request, errors=[GRACE_PROBLEM], status=422)
         if webhook_tokens is not None:
-            await webhook_tokens.rotate()
-        return Redirect(f"{PATH}?done=rotated#webhook", status_code=303)
+            await webhook_tokens.rotate(timedelta(minutes=int(grace)))
+        done = "rotated-grace" if grace != "0" else "rotated"
+        return Redirect(f"{PATH}?done={done}#webhook", status_code=303)
 
     @post("/webhook/sandbox", status_code=303)
     async def point_sandbox(

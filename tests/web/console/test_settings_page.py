@@ -146,6 +146,38 @@ async def test_webhook_url_is_ready_to_paste_and_rotates(admin: Client) -> None:
     await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": await form_token(admin, PAGE)})
 
     assert (await crm_to_chat.tokens.current()).value != token
+    assert not await crm_to_chat.tokens.matches(token)  # no grace period unless one is chosen
+
+
+async def test_rotating_the_webhook_token_is_confirmed_and_may_keep_the_old_url_for_a_while(
+    admin: Client,
+) -> None:
+    tokens = admin.app.state.runtime.crm_to_chat.tokens
+    old = (await tokens.current()).value
+    page = await admin.get(PAGE)
+    confirm = page.text.split('<details class="confirm" id="rotate">')[1].split("</details>")[0]
+    assert "<summary>Generate a new token…</summary>" in confirm
+    assert "refused (HTTP 401)" in confirm
+    assert "through the reconciliation" in confirm
+    assert "into the <em>Call web service</em>" in confirm
+    assert "CasebridgeWebhookAuthorization" in confirm
+    assert "Yes, generate a new token" in confirm
+
+    csrf = await form_token(admin, PAGE)
+    bogus = await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": csrf, "grace_minutes": "99999"})
+    assert bogus.status_code == 422
+    assert "Choose from the list how long the current webhook URL keeps working." in bogus.text
+    assert (await tokens.current()).value == old
+
+    rotated = await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": csrf, "grace_minutes": "60"})
+
+    new = (await tokens.current()).value
+    assert new != old
+    assert await tokens.matches(old)
+    assert await tokens.matches(new)
+    assert "before the old one stops working" in rotated.text
+    assert 'id="previous-token">The URL before the last new token keeps working until ' in rotated.text
+    assert f"/webhooks/creatio/{new}" in rotated.text
 
 
 async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -> None:
