@@ -164,3 +164,21 @@ async def test_a_form_too_large_to_read_says_what_to_do(autofill_admin: Client) 
     )
     assert page.status_code == 413
     assert "The form was too large to read, so nothing was done. Go back" in page.text
+
+
+async def test_the_note_lists_the_fields_it_could_not_decide_and_why(autofill_admin: Client) -> None:
+    page = await autofill_admin.post(
+        "/console/field-mappings/preview",
+        data={
+            "transcript": "Customer: Order AB-123456 is blocked.",
+            "csrf_token": await form_token(autofill_admin, "/console/field-mappings"),
+        },
+    )
+
+    note = page.text.split("The note the agent would see on the case")[1].split("</p>")[0]
+    assert "- Order number: AB-123456" in note
+    assert (
+        "Left alone (no value decided):\n"
+        "- Category: not clear from the conversation\n"
+        "- Product: not clear from the conversation"
+    ) in note

@@ -114,3 +114,24 @@ async def test_ending_the_chat_resolves_the_creatio_case(admin: Client) -> None:
     cases = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
     assert cases[0]["Subject"] == "My invoice is wrong"
     assert cases[0]["StatusName"] == "Resolved"
+
+
+async def test_the_handoff_summary_quotes_what_the_customer_said_at_the_handoff(admin: Client) -> None:
+    widget = await _start(admin, "My invoice for November is wrong.")
+    token = await form_token(admin, widget)
+    await admin.post(
+        f"{widget}/messages",
+        data={"text": "Order AB-123456. I want to talk to a human please", "csrf_token": token},
+    )
+    await drain(admin)
+
+    sandbox = admin.app.state.runtime.creatio_http
+    [case] = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
+    detail = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases/{case['Id']}")).json()
+    [summary] = [
+        a["DetailedResult"] for a in detail["activities"] if "asked for a human" in a["DetailedResult"]
+    ]
+    assert summary == (
+        "Customer asked for a human. They said last: Order AB-123456. "
+        "Before that: My invoice for November is wrong."
+    )
