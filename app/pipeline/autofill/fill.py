@@ -176,7 +176,8 @@ def note_text(decisions: Sequence[Decision], extraction: Extraction) -> str | No
     if kept:
         lines += ["", "Not written:"] + [f"- {d.field.label}: {d.display}; {d.reason}" for d in kept]
     if undecided:
-        lines += ["", "Left alone (no value decided):"] + [f"- {d.field.label}: {d.reason}" for d in undecided]
+        lines += ["", "Left alone (no value decided):"]
+        lines += [f"- {d.field.label}: {d.reason}" for d in undecided]
     return "\n".join(lines)
 
 
