@@ -53,6 +53,7 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
         "demo_enabled": services.settings.sandbox_url is not None,
         "path": request.url.path,
         "notice": NOTICES.get(done) if done else None,
+        "done": done if done in NOTICES else None,
     }
     return Template(template, context=base | context, status_code=status_code)
 

@@ -150,3 +150,15 @@ async def test_unknown_console_urls_get_the_consoles_404_with_a_way_back(admin: 
         assert page.headers["content-security-policy"].startswith("default-src 'self'")
     api = await admin.get("/api/v1/nope")
     assert (api.status_code, api.json()["status_code"]) == (404, 404)
+
+
+async def test_the_settings_breadcrumb_items_are_links(admin: Client) -> None:
+    page = await admin.get("/console/settings/creatio")
+    crumbs = page.text.split('class="breadcrumb">')[1].split("</nav>")[0]
+    assert '<a href="/console/settings">Settings</a>' in crumbs
+    assert '<a href="/console/settings#ticketing">Ticketing</a>' in crumbs
+    assert '<a href="/console/settings/creatio" aria-current="page">Creatio</a>' in crumbs
+    index = await admin.get("/console/settings")
+    assert index.status_code == 200
+    assert '<h2 id="ticketing">Ticketing</h2>' in index.text
+    assert '<a href="/console/settings/creatio">Creatio</a>' in index.text

@@ -182,3 +182,13 @@ async def test_the_note_lists_the_fields_it_could_not_decide_and_why(autofill_ad
         "- Category: not clear from the conversation\n"
         "- Product: not clear from the conversation"
     ) in note
+
+
+async def test_the_reconciliation_cursor_is_a_timestamp_that_does_not_wrap(admin: Client) -> None:
+    cursors = '{"activities": {"at": "2026-12-06T10:00:00.123456+00:00", "backlog": false}}'
+    async with admin.app.state.services.sessions() as session, session.begin():
+        await session.exec(update(ReconcileStateRow).values(cursors=cursors))
+
+    page = await admin.get("/console/health")
+
+    assert 'activities: <span class="nowrap">2026-12-06 10:00:00 UTC</span>' in page.text
