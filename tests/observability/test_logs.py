@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from app.observability.logs import JsonFormatter, configure_logging
+from app.observability.logs import JsonFormatter, configure_logging, flush_logs
 
 
 def _format(record_extra: dict[str, object], message: str = "hello") -> dict[str, object]:
@@ -62,3 +62,20 @@ def test_configured_logging_writes_json_lines_from_its_own_thread(monkeypatch: p
     )
     assert second["job_id"] == 7
     assert "ValueError: boom" in second["exception"]
+
+
+def test_flush_logs_returns_once_everything_logged_so_far_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    stop = configure_logging("INFO")
+    try:
+        for n in range(200):
+            logging.getLogger("test.flush").info("line %d", n)
+        flush_logs()
+        lines = stream.getvalue().splitlines()
+        assert [json.loads(line)["message"] for line in lines] == [f"line {n}" for n in range(200)]
+    finally:
+        stop()
