@@ -83,6 +83,30 @@ function setupLengthLimits() {
   });
 }
 
+var GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function setupGuidEcho() {
+  // A name picked from the list shows the GUID it stands for (each option's label ends with it).
+  ["default_owner", "default_group", "resolved_status"].forEach(function (name) {
+    var input = document.getElementById(name);
+    var shown = document.getElementById(name + "-guid");
+    if (!input || !shown) { return; }
+    input.addEventListener("input", function () {
+      var value = input.value.trim();
+      var guid = GUID.test(value) ? value : "";
+      document.querySelectorAll("#" + name + "-options option").forEach(function (option) {
+        if (!guid && option.value.toLowerCase() === value.toLowerCase()) {
+          guid = option.textContent.split(" · ").pop();
+        }
+      });
+      if (!guid) { shown.replaceChildren(); return; }
+      var code = document.createElement("code");
+      code.textContent = guid;
+      shown.replaceChildren("GUID: ", code);
+    });
+  });
+}
+
 function focusReport() {
   var report = document.getElementById("report");
   if (report) { report.focus(); }
@@ -92,5 +116,6 @@ document.addEventListener("DOMContentLoaded", function () {
   setupCopyButtons();
   setupLoadNames();
   setupLengthLimits();
+  setupGuidEcho();
   focusReport();
 });
