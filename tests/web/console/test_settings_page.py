@@ -253,6 +253,6 @@ async def test_the_page_shows_the_guids_names_resolved_to_and_the_url_as_saved(a
         ("default_group", RoleIds.FIRST_LINE),
         ("resolved_status", CaseStatusIds.RESOLVED),
     ):
-        expected = f'id="{field}-guid">GUID: <code>{guid}</code>'
+        expected = f'id="{field}-guid" aria-live="polite">GUID: <code>{guid}</code>'
         assert expected in response.text
         assert expected in (await admin.get(PAGE)).text  # and on the saved connection's page
