@@ -142,8 +142,8 @@ class SettingsController(Controller):
         picks = with_pick_errors(form, report, pick_errors)
         saved = connection.saved
         if report.saved and saved is not None:  # the URLs as saved: cleaned of slashes, `/0/odata`, spaces
-            shown = replace(shown, instance_url=saved.settings.instance_url)
-            shown = replace(shown, identity_url=saved.settings.identity_url or "")
+            urls = saved.settings
+            shown = replace(shown, instance_url=urls.instance_url, identity_url=urls.identity_url or "")
         if picks.notes and lists.source == "entered":  # the failed check above is why they were not read
             lists = PickListsRead(lists.lists, None, lists.source)
         return await view.render(
