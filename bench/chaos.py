@@ -56,9 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-attempts",
         type=int,
-        default=25,
-        help="CASEBRIDGE_JOB_MAX_ATTEMPTS [25; the product's default 12 dead-letters about one job in "
-        "1,500 at these fault rates: docs/reliability.md]",
+        default=12,
+        help="CASEBRIDGE_JOB_MAX_ATTEMPTS [12, the product's default]",
     )
     p.add_argument("--workers", type=int, default=16, help="CASEBRIDGE_WORKERS of each process running jobs")
     p.add_argument("--drain-timeout", type=float, default=300.0, help="give up draining after this long")

@@ -130,7 +130,7 @@ class ChaosOptions:
     lease_seconds: float = 30.0
     creatio_timeout_seconds: float = 5.0
     retry_max_seconds: float = 10.0
-    max_attempts: int = 25  # the product's 12 dead-letters about 1 job in 1,500 here (docs/reliability.md)
+    max_attempts: int = 12  # the product's default
     drain_timeout: float = 300.0
     keep_database: bool = False  # a PostgreSQL database is dropped after the run unless kept
     log_level: str = "INFO"  # or DEBUG: the job runners' ids are read from a line they log at INFO

@@ -10,19 +10,14 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from app.adapters.creatio import CreatioClient, build_http_client
 from app.bootstrap.autofill import LookupsOfClient, build_extractor
 from app.bootstrap.runtime import seed_from_settings
 from app.cli.autofill_text import check_text, preview_text
+from app.cli.saved_connection import saved_connection
 from app.crm_connection.service import to_creatio_instance
-from app.db.crypto import SecretBox
-from app.db.engine import create_engine, create_session_factory
-from app.db.stores.crm_connection import ConnectionStore
-from app.domain.crm_connection import ConnectionSettings
-from app.extraction.eval import DatasetError, EvalReport, load_dataset, run_eval
-from app.extraction.eval_report import ProgressBar, format_report
+from app.extraction.eval import DatasetError, load_dataset, run_eval
+from app.extraction.eval_report import ProgressBar, below_precision, figures, format_report
 from app.extraction.mapping import FieldMapping
 from app.extraction.mapping_loader import load_mapping
 from app.extraction.offline import OfflineExtractor
@@ -56,6 +51,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     evaluate.add_argument("--dir", type=Path, help="mapping files (default: CASEBRIDGE_FIELD_MAPPINGS_DIR)")
     evaluate.add_argument("--offline", action="store_true", help="use the offline extractor even with a key")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument(
+        "--fail-under-precision",
+        type=_share,
+        metavar="P",
+        help="exit 1 when any field's applied precision is below P (0..1), e.g. 0.9",
+    )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -65,27 +66,39 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _mappings(ns: argparse.Namespace) -> int:
-    _quiet_logs()
+    quiet_logs()
     from app.cli.autofill import check_mappings
 
     return asyncio.run(check_mappings(ns.dir, offline=ns.offline, as_json=ns.json, strict=ns.strict))
 
 
 def _autofill(ns: argparse.Namespace) -> int:
-    _quiet_logs()
+    quiet_logs()
     from app.cli.autofill import preview_file
 
     return asyncio.run(preview_file(ns.file, ns.dir, offline=ns.offline, as_json=ns.json))
 
 
 def _eval(ns: argparse.Namespace) -> int:
-    _quiet_logs()
+    quiet_logs()
     from app.cli.autofill import evaluate
 
-    return asyncio.run(evaluate(ns.dataset, ns.dir, offline=ns.offline, as_json=ns.json))
+    return asyncio.run(
+        evaluate(ns.dataset, ns.dir, offline=ns.offline, as_json=ns.json, floor=ns.fail_under_precision)
+    )
 
 
-def _quiet_logs() -> None:
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1 (e.g. 0.9)")
+    return value
+
+
+def quiet_logs() -> None:
     """The command's own output says what went wrong; library warnings would only repeat it."""
     from app.observability.logs import configure_logging
 
@@ -133,7 +146,9 @@ async def preview_file(path: Path, directory: Path | None, *, offline: bool, as_
     return 0
 
 
-async def evaluate(dataset: Path, directory: Path | None, *, offline: bool, as_json: bool) -> int:
+async def evaluate(
+    dataset: Path, directory: Path | None, *, offline: bool, as_json: bool, floor: float | None = None
+) -> int:
     settings = Settings()
     mapping = _usable_mapping(directory or settings.field_mappings_dir)
     if mapping is None:
@@ -149,27 +164,10 @@ async def evaluate(dataset: Path, directory: Path | None, *, offline: bool, as_j
         )
         report = await run_eval(extractor, mapping, examples, ProgressBar())
     print(json.dumps(figures(report), indent=2) if as_json else format_report(report, len(examples)))
-    return 0
-
-
-def figures(report: EvalReport) -> dict[str, object]:
-    return {
-        "extractor": report.extractor,
-        "model": report.model,
-        "prompt_version": report.prompt_version,
-        "overall_accuracy": report.overall_accuracy,
-        "fallbacks": report.fallbacks,
-        "fields": {
-            s.name: {
-                "n": s.total,
-                "accuracy": s.accuracy,
-                "abstain_rate": s.abstain_rate,
-                "answered_accuracy": s.answered_accuracy,
-                "confusions": [[e, p, n] for (e, p), n in s.confusions.most_common()],
-            }
-            for s in report.scores
-        },
-    }
+    failing = below_precision(report, floor) if floor is not None else []
+    for line in failing:
+        print(f"--fail-under-precision: {line}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 def _read(path: Path) -> str:
@@ -206,38 +204,9 @@ async def creatio_client(settings: Settings, stack: AsyncExitStack) -> tuple[Cre
     """A client for the connection `serve` would use: the environment seed, else the saved one."""
     seed = seed_from_settings(settings)
     if seed is None:
-        seed, reason = await _saved_connection(settings, stack)
+        seed, reason = await saved_connection(settings, stack)
         if seed is None:
-            return None, reason
+            return None, f"not resolved: {reason}"
     http = build_http_client(timeout_seconds=settings.creatio_timeout_seconds)
     stack.push_async_callback(http.aclose)
     return CreatioClient(to_creatio_instance(seed), http), f"looked up in Creatio at {seed.instance_url}"
-
-
-async def _saved_connection(
-    settings: Settings, stack: AsyncExitStack
-) -> tuple[ConnectionSettings | None, str]:
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() == "sqlite" and not _exists(url.database):
-        return None, f"not resolved: no database at {url.database} (run `make run`, or Test & Save)"
-    key = settings.secret_key.get_secret_value() if settings.secret_key else _key_file(settings.data_dir)
-    if key is None:
-        return None, "not resolved: CASEBRIDGE_SECRET_KEY is not set, so the saved secret cannot be read"
-    engine = create_engine(settings.effective_database_url)
-    stack.push_async_callback(engine.dispose)
-    try:
-        saved = await ConnectionStore(create_session_factory(engine), SecretBox(key)).load()
-    except Exception as exc:
-        return None, f"not resolved: the saved connection cannot be read ({type(exc).__name__})"
-    if saved is None:
-        return None, "not resolved: no Creatio connection is saved (Test & Save one)"
-    return saved.settings, ""
-
-
-def _exists(path: str | None) -> bool:
-    return bool(path) and Path(str(path)).exists()
-
-
-def _key_file(data_dir: Path) -> str | None:
-    path = data_dir / "secret-key"
-    return path.read_text(encoding="utf-8").strip() if path.exists() else None

@@ -1,4 +1,5 @@
-"""The `casebridge` command: serve, dev (with the sandbox), sandbox, migrate, generate-key."""
+"""The `casebridge` command: serve, dev (with the sandbox), sandbox, migrate, generate-key, and the checks
+(`mappings check`, `creatio check`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 
 from app.cli.autofill import HANDLERS as AUTOFILL_HANDLERS
 from app.cli.autofill import add_parsers as add_autofill_parsers
+from app.cli.creatio import HANDLERS as CREATIO_HANDLERS
+from app.cli.creatio import add_parsers as add_creatio_parsers
 from app.db.crypto import SecretBox
 
 STARTUP_FAILURE = 3  # as uvicorn.run exits when the server could not start
@@ -35,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migrate": _migrate,
         "generate-key": _generate_key,
         **AUTOFILL_HANDLERS,
+        **CREATIO_HANDLERS,
     }
     handler = handlers[ns.command]
     return handler(ns)
@@ -63,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("generate-key", help="print a new CASEBRIDGE_SECRET_KEY")
     add_autofill_parsers(sub)
+    add_creatio_parsers(sub)
     return parser
 
 

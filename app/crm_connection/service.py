@@ -38,6 +38,7 @@ from app.crm_connection.checks import (
     check_token_endpoint,
     normalise_urls,
 )
+from app.crm_connection.self_test import SelfTestOptions, SelfTestReport, run_self_test
 from app.db.stores.crm_connection import ConnectionStore, SavedConnection
 from app.domain.creatio_platforms import PlatformChoice
 from app.domain.crm_connection import (
@@ -276,6 +277,23 @@ class ConnectionService:
             raise NotConnected("No Creatio connection is saved.")
         async with translated_errors():
             return await client.list_case_activities(case_id, select=columns, limit=limit)
+
+    async def self_test(self, options: SelfTestOptions, *, write: bool) -> SelfTestReport:
+        """The live self-test of the saved connection (creates and deletes marked records only with
+        `write`); raises NotConnected when none is saved."""
+        saved = self._saved
+        if saved is None:
+            raise NotConnected("No Creatio connection is saved yet: Test & Save one first.")
+        instance = to_creatio_instance(saved.settings)
+        report = await run_self_test(
+            instance, saved.settings, self._http, options, write=write, max_concurrency=self._max_concurrency
+        )
+        failed = [step.name for step in report.steps if step.status == "failed"]
+        left = [f"{item.entity_set} {item.id}" for item in report.leftovers]
+        logger.info(
+            "creatio self-test run", extra={"write": write, "failed": failed, "left_in_creatio": left}
+        )
+        return report
 
     def _candidate(self, data: ConnectionSettingsInput) -> ConnectionSettings:
         secret = data.client_secret

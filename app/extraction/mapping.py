@@ -41,6 +41,10 @@ class MappedField:
     def lookup(self) -> str | None:
         return self.spec.lookup
 
+    def applies_at(self, confidence: float) -> bool:
+        """Whether a value this confident is written (to a case no agent has edited), not only suggested."""
+        return self.policy != "suggest_only" and confidence >= self.min_confidence
+
 
 @dataclass(frozen=True)
 class MappingProblem:

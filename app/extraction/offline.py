@@ -1,4 +1,5 @@
-"""The offline extractor: scores each allowed value by its YAML keywords/patterns; no model, no network."""
+"""The offline extractor: scores each allowed value by its YAML keywords/patterns; no model, no network.
+How confident an answer is comes from measurements on real text (calibration.py) where there are some."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.transcript import Transcript
+from app.extraction.calibration import Evidence, confidence
 from app.extraction.keywords import (
     Hit,
     Screen,
@@ -41,6 +43,21 @@ class _Option:
         return [sentence for sentence in found if self.screen.may_match(sentence)]
 
 
+@dataclass(frozen=True)
+class KeywordAnswer:
+    """The value whose keywords the customer used most, and what kind of evidence that is."""
+
+    value: str
+    evidence: Evidence
+    score: float  # the customer's mentions of the value (weighted by author)
+    runner_up: float  # the same for the strongest competing value
+    hit: Hit
+
+    @property
+    def uncalibrated(self) -> float:
+        return score_confidence(self.score, self.runner_up)
+
+
 def score_confidence(best: float, runner_up: float) -> float:
     """One clear customer mention gives 0.65 (a suggestion at the default 0.7), two give 0.8; a close
     competitor lowers it."""
@@ -68,9 +85,20 @@ class OfflineExtractor:
         elapsed = round((time.perf_counter() - started) * 1000)
         return Extraction(values, "offline", latency_ms=elapsed)
 
+    def keyword_answers(self, transcript: Transcript) -> dict[str, KeywordAnswer | None]:
+        """Each choice, lookup and boolean field's keyword answer before its confidence is set (for measuring
+        that confidence: calibration_measure.py)."""
+        found = sentences(transcript.messages)
+        return {name: keyword_answer(options, found) for name, options in self._options.items() if options}
+
     def _field(self, field: MappedField, found: Sequence[Sentence]) -> FieldValue:
         if self._options[field.name]:
-            return _best_option(field, self._options[field.name], found)
+            answer = keyword_answer(self._options[field.name], found)
+            if answer is None:
+                return ABSTAIN
+            value: Value = (answer.value == "true") if field.type == "boolean" else answer.value
+            sure = confidence(field, answer.value, answer.evidence, answer.uncalibrated)
+            return FieldValue(value, sure, answer.hit.evidence)
         pattern = self._patterns.get(field.name)
         if pattern is not None:
             return _pattern_value(field, pattern, found)
@@ -90,22 +118,26 @@ def _options(field: MappedField) -> tuple[_Option, ...]:
     return tuple(options)
 
 
-def _best_option(field: MappedField, options: Sequence[_Option], found: Sequence[Sentence]) -> FieldValue:
-    scored: list[tuple[float, str, Hit]] = []
+def keyword_answer(options: Sequence[_Option], found: Sequence[Sentence]) -> KeywordAnswer | None:
+    """None when no value's keywords occur, or two values' occur equally (a tie is a guess)."""
+    scored: list[tuple[float, int, str, Hit]] = []
     for option in options:
-        option_hits = list(hits(option.regexes, option.candidates(found)))
-        if option_hits:
-            best_hit = max(option_hits, key=lambda h: h.sentence.weight)
-            scored.append((sum(h.sentence.weight for h in option_hits), option.name, best_hit))
+        candidates = option.candidates(found)
+        option_hits = [list(hits([regex], candidates)) for regex in option.regexes]
+        found_hits = [h for regex_hits in option_hits for h in regex_hits]
+        if found_hits:
+            best_hit = max(found_hits, key=lambda h: h.sentence.weight)
+            distinct = sum(1 for regex_hits in option_hits if regex_hits)
+            scored.append((sum(h.sentence.weight for h in found_hits), distinct, option.name, best_hit))
     if not scored:
-        return ABSTAIN
+        return None
     scored.sort(key=lambda item: item[0], reverse=True)
-    best, name, hit = scored[0]
+    best, distinct, name, hit = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
     if runner_up == best:
-        return ABSTAIN  # a tie is a guess
-    value: Value = (name == "true") if field.type == "boolean" else name
-    return FieldValue(value, score_confidence(best, runner_up), hit.evidence)
+        return None
+    evidence: Evidence = "contested" if runner_up else "several" if distinct > 1 else "one"
+    return KeywordAnswer(name, evidence, best, runner_up, hit)
 
 
 def _pattern_value(field: MappedField, pattern: re.Pattern[str], found: Sequence[Sentence]) -> FieldValue:

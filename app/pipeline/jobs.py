@@ -14,7 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from app.ports.errors import AuthenticationFailure, NotConnected, PermanentFailure, TemporaryFailure
+from app.ports.errors import (
+    AuthenticationFailure,
+    NotConnected,
+    PermanentFailure,
+    TemporaryFailure,
+    Throttled,
+)
 from app.ports.jobs import ClaimedJob, JobQueuePort
 
 logger = logging.getLogger(__name__)
@@ -215,6 +221,13 @@ class JobRunner:
             run_after = now + timedelta(seconds=policy.not_connected_seconds)
             await self._queue.retry_later(job, self.worker_id, message, run_after, spend_attempt=False)
             logger.info("job waits for a connection", extra=log)
+            return
+        if isinstance(exc, Throttled):
+            delay = policy.delay(job.attempts, exc.retry_after)
+            await self._queue.retry_later(
+                job, self.worker_id, message, now + timedelta(seconds=delay), spend_attempt=False
+            )
+            logger.info("job waits: Creatio asked to slow down", extra={**log, "delay_s": round(delay, 2)})
             return
         if isinstance(exc, PermanentFailure) or job.attempts >= job.max_attempts:
             await self._queue.dead_letter(job, self.worker_id, message)

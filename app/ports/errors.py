@@ -19,6 +19,11 @@ class TemporaryFailure(PipelineError):
         self.retry_after = retry_after
 
 
+class Throttled(TemporaryFailure):
+    """The other side asked Casebridge to slow down (429): wait as told without spending an attempt, since
+    being throttled says nothing about whether the job can succeed."""
+
+
 class AuthenticationFailure(TemporaryFailure):
     """Credentials were refused; an admin must fix them, so retry slowly until the attempts run out."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from uuid import UUID, uuid4
 
-from app.sandbox.errors import ODataError, bad_request
+from app.sandbox.errors import ODataError, bad_request, error_body
 from app.sandbox.odata import NO_BODY, ODataRequest, ODataResponse, ODataService
 from app.sandbox.store import SandboxStore
 
@@ -20,17 +20,32 @@ class BatchContext:
     root: str
     user_contact: UUID
     continue_on_error: bool
+    read_only: bool = False
+
+
+def write_denied(path: str) -> ODataResponse:
+    """403 for a write by a technical user who may only read (`SandboxConfig.read_only_clients`)."""
+    entity_set = path.strip("/").split("/")[0].split("(")[0]
+    detail = f"Insufficient permissions to add, change or delete records of the '{entity_set}' schema."
+    return ODataResponse(403, error_body("Forbidden", detail))
 
 
 def run_batch(
-    store: SandboxStore, raw: bytes, *, content_type: str, prefer: str, root: str, user_contact: UUID
+    store: SandboxStore,
+    raw: bytes,
+    *,
+    content_type: str,
+    prefer: str,
+    root: str,
+    user_contact: UUID,
+    read_only: bool = False,
 ) -> ODataResponse:
     """Execute a JSON batch body; the outer answer is 200 unless the batch itself is malformed."""
     try:
         requests = _parse(raw, content_type, store.config.max_batch_requests)
     except ODataError as error:
         return ODataResponse(error.status, error.body())
-    context = BatchContext(root, user_contact, "continue-on-error" in prefer.lower())
+    context = BatchContext(root, user_contact, "continue-on-error" in prefer.lower(), read_only)
     store.stats.batches += 1
     service = ODataService(store)
     responses: list[dict[str, Any]] = []
@@ -88,7 +103,9 @@ def _run_unit(
     results: list[dict[str, Any]] = []
     with store.tables.journal() as changes:
         for member in members:
-            response = service.handle(_sub_request(member, context))
+            request = _sub_request(member, context)
+            writes = request.method != "GET"
+            response = write_denied(request.path) if context.read_only and writes else service.handle(request)
             store.stats.batch_sub_requests += 1
             result = _sub_response(member, response, group_id)
             if response.status >= 400:

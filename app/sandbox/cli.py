@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(SECRET_ENV, default_secret),
         help=f"OAuth client secret (default: ${SECRET_ENV} or the built-in sandbox secret)",
     )
+    p.add_argument(
+        "--read-only-client-id",
+        help="Also accept this client (same secret) whose technical user may read but not write",
+    )
     p.add_argument("--token-lifetime", type=int, default=defaults.token_lifetime_seconds, metavar="SECONDS")
     p.add_argument("--public-base-url", help="Base URL used in Location and @odata.context")
     p.add_argument("--webhook-url", help="Where business-process callbacks are POSTed")
@@ -67,8 +71,10 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed,
         apply_to_token_endpoint=args.faults_on_token,
     )
+    read_only = [args.read_only_client_id] if args.read_only_client_id else []
     return SandboxConfig(
-        clients={args.client_id: args.client_secret},
+        clients={args.client_id: args.client_secret} | dict.fromkeys(read_only, args.client_secret),
+        read_only_clients=read_only,
         token_lifetime_seconds=args.token_lifetime,
         strict_quirks=args.strict_quirks,
         unknown_entity_set_status=args.unknown_entity_set_status,

@@ -66,6 +66,11 @@ class SandboxConfig(BaseModel):
         default_factory=dict,
         description="Grant types per client id (default client_credentials); else unauthorized_client.",
     )
+    read_only_clients: list[str] = Field(
+        default_factory=list,
+        description="Clients whose technical user may read but not write: POST, PATCH, PUT and DELETE (in a "
+        "$batch too) answer 403 with Creatio's error body, as for a user without create/edit/delete rights.",
+    )
     forbidden_entity_sets: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Entity sets a client's technical user may not access: 403, as missing permissions.",

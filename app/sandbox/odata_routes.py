@@ -12,7 +12,7 @@ from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 
 from app.domain.creatio_platforms import ODATA_PATHS
-from app.sandbox.batch import run_batch
+from app.sandbox.batch import run_batch, write_denied
 from app.sandbox.errors import bad_request, error_body
 from app.sandbox.faults import FaultDecision
 from app.sandbox.http import base_url, bearer_token, fault_response, to_http, unauthorized
@@ -55,12 +55,15 @@ async def _answer(
         store.stats.unauthorized += 1
         return unauthorized()
     denied = _forbidden(store, info.client_id, path[len(prefix) :])
+    read_only = info.client_id in store.config.read_only_clients
+    if denied is None and read_only and request.method != "GET" and not _is_batch(path, prefix):
+        denied = write_denied(path[len(prefix) :])
     if denied is not None:
         return to_http(denied)
     root = base_url(request, store) + prefix
     user_contact = store.contact_for_user(info.user_id)
     raw = await request.body()
-    if path[len(prefix) :].strip("/") == "$batch" and request.method == "POST":
+    if _is_batch(path, prefix) and request.method == "POST":
         result = run_batch(
             store,
             raw,
@@ -68,12 +71,17 @@ async def _answer(
             prefer=request.headers.get("prefer", ""),
             root=root,
             user_contact=user_contact,
+            read_only=read_only,
         )
     else:
         result = _single(store, request, path[len(prefix) :], raw, root, user_contact)
     if decision.kind == "5xx":
         return fault_response(decision)
     return to_http(result)
+
+
+def _is_batch(path: str, prefix: str) -> bool:
+    return path[len(prefix) :].strip("/") == "$batch"
 
 
 def _forbidden(store: SandboxStore, client_id: str, rest: str) -> ODataResponse | None:

@@ -62,7 +62,7 @@ def test_autofill_preview_of_a_text_file(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "Extractor: offline (0 request(s), 0+0 tokens," in out
     assert "  order_number   AB-123456          WOULD FILL  confidence 0.90" in out
-    assert "  priority       High               skip        confidence 0.95" in out
+    assert "  category       Incident           skip        confidence 0.90" in out
     assert "no GUID for 'High' (not looked up in CasePriority yet); not sent" not in out
     assert "Nothing was written to Creatio." in out
     assert main(["autofill", "preview", str(transcript), "--offline", "--json"]) == 0
@@ -84,6 +84,39 @@ def test_eval_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures["extractor"] == "offline"
     assert set(figures["fields"]) == {"priority", "category", "order_number", "product"}
     assert all(f["n"] >= 30 for f in figures["fields"].values())
+    for field in figures["fields"].values():
+        assert field["applied"] + field["suggested"] + field["abstained"] == field["n"]
+        assert sum(band["answered"] for band in field["calibration"]) == field["applied"] + field["suggested"]
     assert captured.err.endswith("/37\n")
     assert main(["eval", str(dataset)]) == 0
-    assert "Most common confusions (expected -> predicted):" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Most common confusions (expected -> predicted):" in out
+    assert "Calibration (confidence band: right/answered, share right):" in out
+
+
+def test_eval_fails_under_an_applied_precision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "m.yaml").write_text(  # every answer is written
+        "version: 1\ndefaults: {min_confidence: 0}\nfields:\n  priority:\n    column: PriorityId\n"
+        "    type: choice\n    description: Urgency.\n    values: {High: {keywords: [urgent]}, Low: Low.}\n"
+    )
+    dataset = tmp_path / "set.jsonl"
+    message = {"author": "customer", "text": "It is urgent."}
+    dataset.write_text(json.dumps({"id": "a", "messages": [message], "expected": {"priority": "Low"}}))
+    ran = ["eval", str(dataset), "--offline", "--dir", str(mappings)]
+    assert main([*ran, "--json", "--fail-under-precision", "0.9"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["fields"]["priority"]["applied_precision"] == 0.0
+    expected = "--fail-under-precision: priority: applied precision 0.000 is below 0.900 (1 applied)"
+    assert expected in captured.err
+    assert main([*ran, "--fail-under-precision", "0"]) == 0
+    assert main(ran) == 0
+
+
+def test_eval_refuses_a_precision_that_is_not_a_share(capsys: pytest.CaptureFixture[str]) -> None:
+    dataset = REPO / "tests" / "data" / "autofill_eval.jsonl"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", str(dataset), "--fail-under-precision", "90"])
+    assert exit_info.value.code == 2
+    assert "'90' is not a share between 0 and 1 (e.g. 0.9)" in capsys.readouterr().err

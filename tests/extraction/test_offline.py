@@ -34,10 +34,15 @@ def test_the_demo_conversation(mapping: FieldMapping) -> None:
             "Customer disputes invoice INV-2026-1142 (300 EUR billed, plan is 200 EUR); payment due Friday.",
         ),
     )
-    assert got["priority"] == FieldValue(
-        "High", 0.8, "I need this fixed before the payment is taken on Friday."
+    priority = got["priority"]
+    assert (priority.value, priority.evidence) == (
+        "High",
+        "I need this fixed before the payment is taken on Friday.",
     )
-    assert (got["category"].value, got["category"].confidence) == ("Incident", 0.8)
+    # keyword priorities were mostly wrong on real text (calibration.py): only ever a suggestion
+    assert priority.confidence < mapping.field("priority").min_confidence
+    assert got["category"].value == "Incident"
+    assert got["category"].confidence >= mapping.field("category").min_confidence  # measured: written
     assert got["order_number"].value is None  # INV-2026-1142 does not fit ^[A-Z]{2}-\d{6}$
     assert got["product"].value == "Billing portal"
 
@@ -51,12 +56,15 @@ def test_confidence_grows_with_mentions_and_shrinks_with_competition() -> None:
 
 def test_negated_keywords_do_not_count(mapping: FieldMapping) -> None:
     got = extract(mapping, ("customer", "It is not urgent."))
-    assert got["priority"] == FieldValue("Low", 0.65, "It is not urgent.")  # "urgent" (High) is negated
+    assert (got["priority"].value, got["priority"].evidence) == (
+        "Low",
+        "It is not urgent.",
+    )  # "urgent" negated
     assert extract(mapping, ("customer", "It is urgent."))["priority"].value == "High"
     not_really = extract(mapping, ("customer", "It's not really urgent"))["priority"]
     assert not_really.value is None  # "not" also reaches over one word, so "urgent" does not count
     across = extract(mapping, ("customer", "No rush, just wondering."))["priority"]
-    assert across == FieldValue("Low", 0.8, "No rush, just wondering.")  # a negation stops at punctuation
+    assert (across.value, across.evidence) == ("Low", "No rush, just wondering.")  # negation stops at a comma
 
 
 def test_steering_sentences_are_ignored(mapping: FieldMapping) -> None:
@@ -140,3 +148,22 @@ def test_the_sentence_screen_never_changes_a_result(mapping: FieldMapping) -> No
     assert len(transcripts) > 20
     for transcript in transcripts:
         assert screened.extract_now(transcript).values == unscreened.extract_now(transcript).values
+
+
+def test_quoted_text_is_not_the_customers_word(mapping: FieldMapping) -> None:
+    def category(text: str) -> str | None:
+        value = extract(mapping, ("customer", text))["category"].value
+        return None if value is None else str(value)
+
+    assert category('The banner says "error: payment failed" and I want to know what it means.') is None
+    assert category("Our log:\n```\nERROR job failed\n```\nHow can I read it?") == "Service request"
+    assert category("{code}\njava.io.IOException: failed\n{code}") is None
+    assert category("> the sync is broken\nThanks, how do I upgrade my plan?") == "Service request"
+    assert category("at org.example.Job.run(Job.java:42) error") is None  # a stack-trace line
+    assert category("2026-12-01 10:00:01 ERROR worker crashed") is None  # a log line
+    assert category("The export is broken.") == "Incident"  # said, not quoted
+
+
+def test_a_negated_keyword_later_in_the_sentence_does_not_count_either(mapping: FieldMapping) -> None:
+    got = extract(mapping, ("customer", "This is not an error, I would like to change my plan."))
+    assert got["category"].value == "Service request"

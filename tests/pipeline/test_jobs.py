@@ -12,7 +12,7 @@ from app.db.stores.jobs import ClaimedJob, JobQueue, complete_job, enqueue
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import EngineTransactions, build_transactions
 from app.pipeline.jobs import Ending, JobRunner, RetryPolicy, RunnerConfig
-from app.ports.errors import NotConnected, PermanentFailure, TemporaryFailure
+from app.ports.errors import NotConnected, PermanentFailure, TemporaryFailure, Throttled
 
 FAST = RetryPolicy(
     base_seconds=0.01,
@@ -174,6 +174,23 @@ async def test_not_connected_waits_without_spending_attempts(sessions: SessionFa
         await asyncio.sleep(0.02)
     [job] = await _jobs(sessions)
     assert (job.state, job.attempts) == ("queued", 0)
+
+
+async def test_a_throttled_job_waits_as_told_without_spending_attempts(sessions: SessionFactory) -> None:
+    """Throttled five times on a budget of three, the job still runs: a 429 is no sign it cannot succeed."""
+    answers = iter([Throttled("429", retry_after=0.01)] * 5 + [TemporaryFailure("503")])
+
+    async def handler(job: ClaimedJob) -> None:
+        if (answer := next(answers, None)) is not None:
+            raise answer
+
+    await _enqueue(sessions, "k", {})
+    runner = _runner(sessions, {"k": handler}, max_attempts=3)
+    for _ in range(20):
+        await runner.run_until_idle()
+        await asyncio.sleep(0.06)
+    [job] = await _jobs(sessions)
+    assert (job.state, job.attempts) == ("done", 2)  # the 503 spent one attempt, the run that worked another
 
 
 async def test_expired_lease_is_taken_over_and_the_old_worker_cannot_finish(sessions: SessionFactory) -> None:

@@ -56,6 +56,14 @@ def test_options_map_onto_the_config() -> None:
     assert config.public_base_url == "https://x.example"
 
 
+def test_a_read_only_client_shares_the_secret() -> None:
+    args = cli.build_parser().parse_args(["--client-secret", "pw", "--read-only-client-id", "reader"])
+    config = cli.config_from_args(args)
+
+    assert config.clients == {"casebridge-sandbox": "pw", "reader": "pw"}
+    assert config.read_only_clients == ["reader"]
+
+
 def test_main_runs_uvicorn_and_prints_the_client_id_but_not_the_secret(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -240,3 +240,32 @@ async def test_forbidden_entity_set_answers_403_with_creatio_error_body(make_san
     assert denied.status_code == 403
     assert "Insufficient permissions" in error_message(denied.json())
     assert allowed.status_code == 200
+
+
+async def test_a_read_only_client_reads_but_every_write_answers_403(make_sandbox: MakeSandbox) -> None:
+    sb = await make_sandbox(read_only_clients=[CLIENT_ID])
+    await sb.login()
+    contact = (await sb.get("/0/odata/Contact?$top=1&$orderby=Id")).json()["value"][0]
+    batch = {
+        "requests": [
+            {"id": "1", "method": "GET", "url": "CaseStatus?$top=1"},
+            {"id": "2", "method": "POST", "url": "Contact", "body": {"Name": "Nobody"}},
+        ]
+    }
+
+    writes = [
+        await sb.post("/0/odata/Contact", json={"Name": "Nobody"}),
+        await sb.patch(f"/0/odata/Contact({contact['Id']})", json={"Name": "changed"}),
+        await sb.delete(f"/0/odata/Contact({contact['Id']})"),
+    ]
+    answer = await sb.post("/0/odata/$batch", json=batch, headers={"Prefer": "continue-on-error"})
+
+    assert [w.status_code for w in writes] == [403, 403, 403]
+    assert error_message(writes[0].json()) == (
+        "Insufficient permissions to add, change or delete records of the 'Contact' schema."
+    )
+    assert [r["status"] for r in answer.json()["responses"]] == [200, 403]
+    assert not [c for c in sb.store.rows("Contact") if c["Name"] == "Nobody"]
+    unchanged = sb.store.get("Contact", contact["Id"])
+    assert unchanged is not None
+    assert unchanged["Name"] == contact["Name"]

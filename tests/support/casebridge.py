@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from app.db.tables import ConversationRow
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
+from app.domain.crm_connection import ConnectionSettings
 from app.sandbox import SandboxStore
 from app.sandbox.ids import SandboxIds
 from app.sandbox.repository import apply_changes
@@ -78,6 +79,24 @@ async def rows(client: Client, table: type[Any]) -> list[Any]:
 def store_of(sandbox_app: Litestar) -> SandboxStore:
     store: SandboxStore = sandbox_app.state.sandbox
     return store
+
+
+def sandbox_connection(url: str, client_id: str, secret: str) -> ConnectionSettings:
+    """A saved connection to a sandbox with every default set (owner, group, resolved status)."""
+    return ConnectionSettings(
+        instance_url=url,
+        client_id=client_id,
+        client_secret=SecretStr(secret),
+        default_owner_id=SandboxIds.AGENT_1_CONTACT,
+        default_group_id=RoleIds.FIRST_LINE,
+        resolved_status_id=CaseStatusIds.RESOLVED,
+    )
+
+
+def written_ids(sandbox_app: Litestar) -> dict[str, set[UUID]]:
+    """The Ids of the records Casebridge writes, per entity set (compare before and after: what stayed)."""
+    store = store_of(sandbox_app)
+    return {name: {row["Id"] for row in store.rows(name)} for name in ("Contact", "Case", "Activity")}
 
 
 def cases(sandbox_app: Litestar) -> list[dict[str, Any]]:

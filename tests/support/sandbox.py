@@ -1,17 +1,22 @@
-"""A sandbox app per test, driven over ASGI in the test's event loop, and a webhook receiver for its
-business process."""
+"""A sandbox app per test, driven over ASGI in the test's event loop (or served on loopback by a thread),
+and a webhook receiver for its business process."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import uvicorn
 from litestar import Litestar
 
 from app.sandbox import SandboxStore
+from tests.support.processes import free_port
 
 CLIENT_ID = "casebridge-sandbox"
 CLIENT_SECRET = "sandbox-secret"
@@ -84,3 +89,23 @@ async def fetch_token(client: httpx.AsyncClient, path: str = "/0/connect/token")
 
 
 MakeSandbox = Callable[..., Awaitable[Sandbox]]
+
+
+@contextmanager
+def served(app: Litestar) -> Iterator[str]:
+    """The sandbox app served on a free loopback port by a thread of its own, for code that opens its own
+    connections (a command run in the test's thread); yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="sandbox-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox did not start serving")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

@@ -21,7 +21,7 @@ from app.adapters.creatio.errors import (
     is_duplicate_key,
     read_json,
 )
-from app.adapters.creatio.http import JSON_CONTENT_TYPE, encode_json
+from app.adapters.creatio.http import JSON_CONTENT_TYPE, encode_json, query_string
 from app.adapters.creatio.odata import (
     check_entity_set,
     entity_id_of,
@@ -46,6 +46,7 @@ class BatchOperation:
     entity_id: UUID | None = None
     body: Mapping[str, Any] | None = field(default=None, repr=False)
     id: str | None = None
+    query: Mapping[str, str] | None = None  # a collection GET's options ($filter, $select, $top)
 
     @classmethod
     def create(cls, entity_set: str, body: Mapping[str, Any], *, id: str | None = None) -> BatchOperation:
@@ -59,11 +60,19 @@ class BatchOperation:
         """A PATCH of the given fields."""
         return cls("PATCH", entity_set, entity_id, body, id)
 
+    @classmethod
+    def read(cls, entity_set: str, query: Mapping[str, str], *, id: str | None = None) -> BatchOperation:
+        """A GET of the collection with these query options (see `list_params`)."""
+        return cls("GET", entity_set, None, None, id, query)
+
     def url(self) -> str:
-        """`Case` for POST, `Case/<guid>` otherwise (the key form of Creatio's JSON $batch examples)."""
+        """`Case` for POST, `Case?<options>` for a collection GET, `Case/<guid>` otherwise (the key form of
+        Creatio's JSON $batch examples)."""
         entity_set = check_entity_set(self.entity_set)
         if self.method == "POST":
             return entity_set
+        if self.method == "GET" and self.entity_id is None and self.query is not None:
+            return f"{entity_set}?{query_string(self.query)}"
         if self.entity_id is None:
             raise ValueError(f"A {self.method} batch operation needs an entity_id")
         return f"{entity_set}/{odata_guid(self.entity_id)}"

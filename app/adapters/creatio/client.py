@@ -18,7 +18,11 @@ from app.adapters.creatio.batch import (
 )
 from app.adapters.creatio.create import IdempotentCreator
 from app.adapters.creatio.discovery import TokenEndpoint
-from app.adapters.creatio.errors import CreatioAmbiguousNameError, error_for_response
+from app.adapters.creatio.errors import (
+    CreatioAmbiguousNameError,
+    CreatioRetryableError,
+    error_for_response,
+)
 from app.adapters.creatio.http import encode_json
 from app.adapters.creatio.instance import CreatioInstance
 from app.adapters.creatio.odata import (
@@ -179,6 +183,16 @@ class CreatioClient:
         if not 200 <= response.status_code < 300:
             raise error_for_response(response, f"PATCH {path}")
 
+    async def delete(self, entity_set: str, entity_id: UUID) -> bool:
+        """DELETE one entity: True when deleted, False when Creatio has no such entity (404)."""
+        path = f"{check_entity_set(entity_set)}({odata_guid(entity_id)})"
+        response = await self._session.send("DELETE", path)
+        if response.status_code == 404:
+            return False
+        if not 200 <= response.status_code < 300:
+            raise error_for_response(response, f"DELETE {path}")
+        return True
+
     async def batch(self, operations: Sequence[BatchOperation]) -> BatchResults:
         """Run operations through JSON `$batch` in chunks of 100; one result per operation, in order.
 
@@ -195,6 +209,31 @@ class CreatioClient:
             page = await self.list(entity_set, filter=ids_filter(chunk), select=["Id"], top=len(chunk))
             found.update(i for i in (guid_or_none(row.get("Id")) for row in page.items) if i is not None)
         return found & set(wanted)
+
+    async def existing_ids_in(self, wanted: Mapping[str, Sequence[UUID]]) -> set[tuple[str, UUID]]:
+        """Which of the ids exist, per entity set, asked in one request: the queries of `existing_ids` as
+        one `$batch` of GETs when there are several (a retry's read-back then costs one request)."""
+        queries = [
+            (entity_set, chunk)
+            for entity_set, ids in wanted.items()
+            for chunk in chunked(list(dict.fromkeys(ids)), EXISTING_IDS_CHUNK)
+        ]
+        if len(queries) <= 1:
+            return {(s, i) for s, ids in wanted.items() for i in await self.existing_ids(s, ids)}
+        reads = [BatchOperation.read(s, _ids_query(c)) for s, c in queries]
+        found: set[tuple[str, UUID]] = set()
+        for (entity_set, chunk), result in zip(queries, await self.batch(reads), strict=True):
+            if result.error is not None:
+                raise result.error
+            rows = (result.body or {}).get("value")
+            if not isinstance(rows, list):
+                raise CreatioRetryableError(
+                    f"Creatio's answer to {result.operation.method} {entity_set} in $batch has no rows.",
+                    ambiguous=False,
+                )
+            ids = {guid_or_none(row.get("Id")) for row in rows if isinstance(row, dict)}
+            found.update((entity_set, i) for i in ids & set(chunk) if i is not None)
+        return found
 
     async def find_by_name(
         self, entity_set: str, name: str, *, select: Sequence[str] = ("Id", "Name")
@@ -223,3 +262,8 @@ class CreatioClient:
             filter += f" and ModifiedOn gt {odata_datetime(modified_since)}"
         rows = self.iterate("Activity", filter=filter, select=select, orderby="CreatedOn", limit=limit)
         return [row async for row in rows]
+
+
+def _ids_query(ids: Sequence[UUID]) -> dict[str, str]:
+    """The options of `existing_ids`' GET: the rows among `ids`, their Id only."""
+    return list_params(filter=ids_filter(ids), select=["Id"], orderby=None, top=len(ids), skip=0, count=False)

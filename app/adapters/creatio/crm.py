@@ -19,7 +19,7 @@ from app.adapters.creatio.errors import (
 from app.adapters.creatio.odata import odata_string
 from app.adapters.creatio.payloads import activity_body, case_body, case_changes_body, contact_body
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CaseRef, CustomerIdentity
-from app.ports.errors import AuthenticationFailure, PermanentFailure, TemporaryFailure
+from app.ports.errors import AuthenticationFailure, PermanentFailure, TemporaryFailure, Throttled
 
 CONTACT_FILTERS = {
     "email": lambda c: f"Email eq {odata_string(c.email)}" if c.email else None,
@@ -35,6 +35,8 @@ async def translated_errors() -> AsyncIterator[None]:
     try:
         yield
     except CreatioRetryableError as exc:  # includes an unreachable identity service
+        if exc.status == 429:
+            raise Throttled(exc.message, retry_after=exc.retry_after) from exc
         raise TemporaryFailure(exc.message, retry_after=exc.retry_after) from exc
     except CreatioAuthError as exc:
         raise AuthenticationFailure(exc.message) from exc
@@ -142,7 +144,7 @@ class CreatioCrm:
         for op in operations:
             if op.method == "POST" and op.body is not None:
                 wanted.setdefault(op.entity_set, []).append(UUID(str(op.body["Id"])))
-        existing = {(s, i) for s, ids in wanted.items() for i in await self._client.existing_ids(s, ids)}
+        existing = await self._client.existing_ids_in(wanted)
         kept: list[BatchOperation] = []
         for op in operations:
             key = (op.entity_set, UUID(str(op.body["Id"]))) if op.method == "POST" and op.body else None

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from app.domain.creatio_ids import ZERO_GUID
+from app.extraction.keywords import steers
 from app.extraction.mapping import MappedField
 from app.extraction.types import FieldValue, Value
 from app.pipeline.autofill.lookups import LookupTable
@@ -53,6 +54,14 @@ def display(value: Value | None) -> str | None:
 def decide(field: MappedField, answer: FieldValue, lookups: LookupTable, case: CaseState) -> Decision:
     if answer.value is None:
         return Decision(field, answer, "skipped", "not clear from the conversation")
+    if field.values and display(answer.value) not in field.values and field.type != "boolean":
+        return Decision(
+            field, answer, "skipped", f"{display(answer.value)!r} is not one of the allowed values"
+        )
+    if answer.evidence and steers(answer.evidence):
+        return Decision(
+            field, answer, "skipped", "the evidence is an instruction typed into the chat, not a description"
+        )
     if field.column in lookups.missing_columns:
         where = f"{field.source.name}:{field.line}"
         return Decision(

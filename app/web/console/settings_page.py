@@ -1,4 +1,5 @@
-"""Settings > Ticketing > Creatio: the guide's form, Test & Save with each check, the webhook URL."""
+"""Settings > Ticketing > Creatio: the guide's form, Test & Save with each check, *Check write access* (the
+live self-test of the saved connection, after a confirmation), the webhook URL."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from app.crm_connection.checks import ConnectionTestReport
+from app.crm_connection.self_test import SelfTestOptions, SelfTestReport
 from app.crm_connection.service import ConnectionInputError, ConnectionService, PickListsRead
 from app.db.stores.webhook_token import WebhookTokenStore
 from app.domain.creatio_platforms import as_platform_choice
+from app.ports.errors import NotConnected
+from app.settings import Settings
 from app.web.console.context import page
 from app.web.console.settings_form import (
     PICK_FIELDS,
@@ -62,6 +66,8 @@ class SettingsPage:
         lists: PickListsRead,
         *,
         report: ConnectionTestReport | None = None,
+        self_test: SelfTestReport | None = None,
+        confirm_self_test: bool = False,
         errors: list[str] | None = None,
         field_errors: dict[str, str] | None = None,
         field_notes: dict[str, str] | None = None,
@@ -87,6 +93,8 @@ class SettingsPage:
             },
             lists_problem=lists.problem,
             report=report,
+            self_test=self_test,
+            confirm_self_test=confirm_self_test,
             errors=errors or [],
             field_errors=field_errors or {},
             field_notes=field_notes or {},
@@ -96,13 +104,18 @@ class SettingsPage:
             sandbox=sandbox,
         )
 
-    async def saved_form(self, request: Request[Any, Any, Any], errors: list[str], status: int) -> Template:
-        """The saved connection in the form (names for its GUIDs), with page-level errors."""
+    async def saved_form(
+        self, request: Request[Any, Any, Any], errors: list[str], status: int, **shown: Any
+    ) -> Template:
+        """The saved connection in the form (names for its GUIDs), with page-level errors (and what else
+        `render` takes, e.g. a self-test report)."""
         lists = await self.connection.saved_pick_lists()
         saved = self.connection.saved
         form = SettingsForm.from_saved(saved, lists.lists)
         resolved = saved_picks(saved.settings) if saved else None
-        return await self.render(request, form, lists, errors=errors, resolved=resolved, status=status)
+        return await self.render(
+            request, form, lists, errors=errors, resolved=resolved, status=status, **shown
+        )
 
 
 class SettingsController(Controller):
@@ -156,6 +169,23 @@ class SettingsController(Controller):
             resolved={} if picks.notes else ids,
             status=200 if picks.report.ok else 422,
         )
+
+    @post("/check", status_code=200)
+    async def check_write_access(
+        self,
+        request: Request[Any, Any, Any],
+        view: NamedDependency[SettingsPage],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        """The live self-test of the saved connection, with writes: first a confirmation, then (with
+        `confirm=yes`) every step with its result. Whatever the form holds, the saved connection is used."""
+        if (await request.form()).get("confirm") != "yes":
+            return await view.saved_form(request, errors=[], status=200, confirm_self_test=True)
+        try:
+            report = await view.connection.self_test(SelfTestOptions.from_settings(settings), write=True)
+        except NotConnected:  # the page says so where the confirmation would be
+            return await view.saved_form(request, errors=[], status=409, confirm_self_test=True)
+        return await view.saved_form(request, errors=[], status=200, self_test=report)
 
     @post("/lists", status_code=200)
     async def lists(

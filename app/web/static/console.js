@@ -108,7 +108,8 @@ function setupGuidEcho() {
 }
 
 function focusReport() {
-  var report = document.getElementById("report");
+  var report = document.getElementById("report") || document.getElementById("self-test") ||
+    document.getElementById("self-test-confirm");
   if (report) { report.focus(); }
 }
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from app.adapters.creatio import (
     BatchOperation,
     CreatioClient,
+    CreatioInstance,
     CreatioPermanentError,
     CreatioRetryableError,
 )
+from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_URL
 from tests.support.fake_creatio import ODATA, FakeCreatio, json_response
 
 CASE_ID = UUID("0b7f1c52-2c6a-4f4e-9a4e-0d5c2b1f7a10")
@@ -204,3 +207,42 @@ async def test_invalid_operations_are_rejected_before_sending(
 async def test_an_empty_batch_sends_nothing(fake: FakeCreatio, client: CreatioClient) -> None:
     assert await client.batch([]) == []
     assert fake.odata_requests == []
+
+
+async def test_a_retrys_read_back_is_one_batch_of_gets_in_the_sandbox(
+    sandbox_app: Litestar, sandbox_http: httpx.AsyncClient
+) -> None:
+    """After an ambiguous failure the sync asks which of its records exist: Contact, Case and 25 activities
+    (two chunks of ids) in one request, so that a Creatio failing often does not fail most retries."""
+    instance = CreatioInstance.from_input(
+        SANDBOX_URL, SANDBOX_CLIENT_ID, SANDBOX_SECRET, allow_insecure_loopback=True
+    )
+    client = CreatioClient(instance, sandbox_http)
+    case = await client.create("Case", {"Id": uuid4(), "Subject": "Read-back"})
+    case_id = UUID(str(case["Id"]))
+    written = [uuid4() for _ in range(15)]
+    await client.batch(
+        [BatchOperation.create("Activity", {"Id": i, "CaseId": case_id, "Title": "m"}) for i in written]
+    )
+    missing = [uuid4() for _ in range(10)]
+    stats = sandbox_app.state.sandbox.stats
+    stats.reset()
+    found = await client.existing_ids_in(
+        {"Contact": [uuid4()], "Case": [case_id], "Activity": [*written, *missing]}
+    )
+    assert found == {("Case", case_id)} | {("Activity", i) for i in written}
+    assert (stats.odata_requests, stats.batches, stats.batch_sub_requests) == (1, 1, 4)
+
+
+async def test_a_failed_read_in_the_batch_raises_its_error(fake: FakeCreatio, client: CreatioClient) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        reads = json.loads(request.content)["requests"]
+        assert [r["method"] for r in reads] == ["GET", "GET"]
+        assert reads[0]["url"] == f"Case?$filter=Id%20eq%20{CASE_ID}&$select=Id&$top=1"
+        answers = [{"id": reads[0]["id"], "status": 200, "body": {"value": [{"Id": str(CASE_ID)}]}}]
+        answers.append({"id": reads[1]["id"], **sub_error(503, "Service is busy")})
+        return json_response(200, {"responses": answers})
+
+    fake.odata = handler
+    with pytest.raises(CreatioRetryableError, match="503"):
+        await client.existing_ids_in({"Case": [CASE_ID], "Activity": [UUID(int=1)]})

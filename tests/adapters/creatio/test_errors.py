@@ -15,6 +15,8 @@ from app.adapters.creatio import (
     CreatioPermanentError,
     CreatioRetryableError,
 )
+from app.adapters.creatio.crm import translated_errors
+from app.ports.errors import TemporaryFailure, Throttled
 from tests.support.fake_creatio import FakeCreatio, creatio_error, json_response
 
 CASE_ID = UUID("5f3ad5cc-1b0e-4c53-9e5e-6a3c2f0d9b11")
@@ -160,3 +162,14 @@ async def test_a_2xx_that_is_not_odata_json_is_reported(fake: FakeCreatio, clien
     with pytest.raises(CreatioRetryableError) as info:
         await client.list("Case", top=1)
     assert "not with the expected OData JSON" in info.value.message
+
+
+@pytest.mark.parametrize(("status", "throttled"), [(429, True), (503, False), (None, False)])
+async def test_the_pipeline_sees_a_429_as_throttling_and_other_transient_failures_as_failures(
+    status: int | None, throttled: bool
+) -> None:
+    with pytest.raises(TemporaryFailure) as info:
+        async with translated_errors():
+            raise CreatioRetryableError("Creatio answered", status=status, retry_after=2.0)
+    assert isinstance(info.value, Throttled) is throttled
+    assert info.value.retry_after == 2.0

@@ -15,9 +15,17 @@ import pytest
 from app.adapters.creatio import (
     CreatioAmbiguousNameError,
     CreatioClient,
+    CreatioRetryableError,
     build_http_client,
 )
-from tests.support.fake_creatio import ODATA, TOKEN_PREFIX, FakeCreatio, connection, json_response
+from tests.support.fake_creatio import (
+    ODATA,
+    TOKEN_PREFIX,
+    FakeCreatio,
+    connection,
+    creatio_error,
+    json_response,
+)
 
 CASE_ID = UUID("0b7f1c52-2c6a-4f4e-9a4e-0d5c2b1f7a10")
 JSON_CT = "application/json; charset=utf-8; IEEE754Compatible=true"
@@ -201,6 +209,21 @@ async def test_update_patches_with_json_headers(fake: FakeCreatio, client: Creat
     assert request.headers["content-type"] == JSON_CT
     assert request.headers["accept"] == "application/json"
     assert json.loads(request.content) == {"OwnerId": str(owner), "Subject": "Ünïcode"}
+
+
+async def test_delete_says_whether_the_entity_was_there(fake: FakeCreatio, client: CreatioClient) -> None:
+    answers = iter(
+        [httpx.Response(204), httpx.Response(404), creatio_error(500, internal="REFERENCE constraint")]
+    )
+    fake.odata = lambda r: next(answers)
+
+    assert await client.delete("Case", CASE_ID) is True
+    assert await client.delete("Case", CASE_ID) is False
+    with pytest.raises(CreatioRetryableError, match="REFERENCE constraint"):
+        await client.delete("Case", CASE_ID)
+    assert [(r.method, str(r.url)) for r in fake.odata_requests] == [
+        ("DELETE", f"{ODATA}/Case({CASE_ID})")
+    ] * 3
 
 
 async def test_update_rejects_bad_bodies(client: CreatioClient) -> None:

@@ -51,27 +51,29 @@ async def test_handoff_fills_fields_and_writes_one_evidence_note(
     await post(autofill_client, handoff("a1", SUMMARY, t=60))
     await drain(autofill_client)
     [case] = cases(sandbox_app)
-    assert str(case["PriorityId"]) == str(CasePriorityIds.CRITICAL)
+    # keyword priorities were mostly wrong on real text (app/extraction/calibration.py): only suggested
+    assert str(case["PriorityId"]) == str(CasePriorityIds.MEDIUM)
     assert str(case["CategoryId"]) == str(CaseCategoryIds.INCIDENT)
     assert case["UsrOrderNumber"] == "AB-123456"
     assert case["UsrProduct"] == "Web dashboard"
     note = note_of(sandbox_app, case["Id"])["DetailedResult"]
-    assert note.startswith("4 field(s) filled, 0 suggestion(s) by keyword rules (offline extractor).")
-    assert '- Priority: Critical (confidence 0.95) - "' in note
+    assert note.startswith("3 field(s) filled, 1 suggestion(s) by keyword rules (offline extractor).")
+    assert '- Category: Incident (confidence 0.86) - "' in note
     assert '- Order number: AB-123456 (confidence 0.90) - "AB-123456"' in note
+    assert "Suggested (not written; set them yourself if they are right):\n- Priority: Critical" in note
 
     rows = await audit_rows(autofill_client, "a1")
     assert [(r.field, r.outcome, r.extractor) for r in rows] == [
-        ("priority", "applied", "offline"),
+        ("priority", "suggested", "offline"),
         ("category", "applied", "offline"),
         ("order_number", "applied", "offline"),
         ("product", "applied", "offline"),
     ]
-    assert rows[0].lookup_id == str(CasePriorityIds.CRITICAL)
+    assert rows[1].lookup_id == str(CaseCategoryIds.INCIDENT)
     assert (
-        rows[0].evidence == "Our whole dashboard is down for all users since 9am, every page shows error 503."
+        rows[1].evidence == "Our whole dashboard is down for all users since 9am, every page shows error 503."
     )
-    assert str(rows[0].case_id) == str(case["Id"])
+    assert str(rows[1].case_id) == str(case["Id"])
 
 
 async def test_an_agents_edit_before_the_handoff_is_kept(
@@ -80,18 +82,21 @@ async def test_an_agents_edit_before_the_handoff_is_kept(
     await post(autofill_client, message("a2", "m1", OUTAGE, t=0))
     await drain(autofill_client)
     [case] = cases(sandbox_app)
-    await agent_patches_case(sandbox_http, case["Id"], {"PriorityId": str(CasePriorityIds.LOW)})
+    edit = {"CategoryId": str(CaseCategoryIds.SERVICE_REQUEST)}
+    await agent_patches_case(sandbox_http, case["Id"], edit)
 
     await post(autofill_client, handoff("a2", SUMMARY, t=60))
     await drain(autofill_client)
     [case] = cases(sandbox_app)
-    assert str(case["PriorityId"]) == str(CasePriorityIds.LOW)  # the agent's choice stays
-    assert str(case["CategoryId"]) == str(CaseCategoryIds.INCIDENT)  # was empty: filled
+    assert str(case["CategoryId"]) == str(CaseCategoryIds.SERVICE_REQUEST)  # the agent's choice stays
+    assert case["UsrProduct"] == "Web dashboard"  # was empty: filled
     note = note_of(sandbox_app, case["Id"])["DetailedResult"]
-    assert "Not written:\n- Priority: Critical; kept 'Low', set in Creatio by someone else" in note
-    priority = (await audit_rows(autofill_client, "a2"))[0]
-    assert (priority.outcome, priority.value) == ("skipped", "Critical")
-    assert "kept 'Low'" in (priority.reason or "")
+    assert (
+        "Not written:\n- Category: Incident; kept 'Service request', set in Creatio by someone else" in note
+    )
+    category = (await audit_rows(autofill_client, "a2"))[1]
+    assert (category.outcome, category.value) == ("skipped", "Incident")
+    assert "kept 'Service request'" in (category.reason or "")
 
 
 @BOTH_PLATFORMS
@@ -104,11 +109,13 @@ async def test_handoff_only_mode_fills_the_case_when_it_is_created(
         await post(client, handoff("a3", "Customer asks how to add a user to the dashboard.", t=30))
         await drain(client)
     [case] = cases(sandbox_app)
-    assert str(case["CategoryId"]) == str(CaseCategoryIds.SERVICE_REQUEST)
     assert case["UsrProduct"] == "Web dashboard"
-    assert str(case["PriorityId"]) == str(CasePriorityIds.MEDIUM)  # "No rush" alone is only a suggestion
+    # "How do I" and "No rush" were right too rarely on real text to be written (calibration.py)
+    assert str(case["PriorityId"]) == str(CasePriorityIds.MEDIUM)
+    assert str(case["CategoryId"]) == "00000000-0000-0000-0000-000000000000"
     note = note_of(sandbox_app, case["Id"])["DetailedResult"]
     assert "Suggested (not written; set them yourself if they are right):\n- Priority: Low" in note
+    assert "\n- Category: Service request (confidence 0.27)" in note
 
 
 async def test_a_failing_llm_falls_back_to_the_offline_rules_and_never_blocks(
@@ -131,7 +138,7 @@ async def test_a_failing_llm_falls_back_to_the_offline_rules_and_never_blocks(
         rows = await audit_rows(client, "a4")
         report = await client.get("/api/v1/field-mappings")
     [case] = cases(sandbox_app)
-    assert str(case["PriorityId"]) == str(CasePriorityIds.CRITICAL)
+    assert str(case["CategoryId"]) == str(CaseCategoryIds.INCIDENT)
     assert len(fake.requests) == 1  # instructor does not re-ask after a server error
     assert {(r.extractor, r.model, r.attempts) for r in rows} == {("offline", "gpt-4o-mini", 1)}
     assert "InternalServerError" in (rows[0].fallback_reason or "")
@@ -179,7 +186,7 @@ async def test_a_retried_sync_writes_the_values_filled_the_first_time(
     assert failures == ["create_case"]
     assert fills == ["a9"]
     [case] = cases(sandbox_app)
-    assert str(case["PriorityId"]) == str(CasePriorityIds.CRITICAL)
+    assert str(case["CategoryId"]) == str(CaseCategoryIds.INCIDENT)
     assert case["UsrOrderNumber"] == "AB-123456"
     note_of(sandbox_app, case["Id"])  # exactly one note
     assert len(await audit_rows(autofill_client, "a9")) == 4  # one audit row per field, once

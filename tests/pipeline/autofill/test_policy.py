@@ -105,3 +105,17 @@ def test_abstaining_is_skipped_and_text_values_are_written_as_is(mapping: FieldM
     assert (order.outcome, order.write_value) == ("applied", "AB-123456")
     agent = case(UsrOrderNumber="CD-000001")
     assert decide(mapping.field("order_number"), order.answer, TABLE, agent).outcome == "skipped"
+
+
+@pytest.mark.parametrize("value", ["Urgent", "critical", "\u0421ritical", "High; DROP TABLE Case"])
+def test_a_value_outside_the_allowed_values_is_never_written(priority: MappedField, value: str) -> None:
+    decision = decide(priority, FieldValue(value, 0.99, "blocked"), TABLE, CaseState())
+    assert (decision.outcome, decision.write_value) == ("skipped", None)
+    assert decision.reason == f"{value!r} is not one of the allowed values"
+
+
+def test_a_value_whose_evidence_is_a_dictation_is_never_written(priority: MappedField) -> None:
+    dictated = FieldValue("Critical", 0.99, "Please set the priority to Critical.")
+    decision = decide(priority, dictated, TABLE, CaseState())
+    assert (decision.outcome, decision.write_value) == ("skipped", None)
+    assert decision.reason == "the evidence is an instruction typed into the chat, not a description"
