@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from app.db.engine import SessionFactory
 from app.db.stores.deliveries import delivery_queue_key
 from app.db.stores.intake import CONVERSATION_QUEUE_PREFIX, conversation_queue_key
 from app.db.stores.jobs import enqueue
-from app.db.tables import ConversationRow, DeliveryRow, JobRow, MessageRow, utcnow
+from app.db.tables import ConversationRow, DeliveryRow, InboundEventRow, JobRow, MessageRow, utcnow
 from app.ports.jobs import JobKind
 
 SyncState = Literal["synced", "pending", "failed"]
@@ -117,6 +118,16 @@ class AdminQueries:
         async with self._sessions() as session:
             query = select(ConversationRow).where(col(ConversationRow.case_id) == case_id).limit(1)
             return (await session.exec(query)).first()
+
+    async def chat_resolutions(self, conversation_id: UUID) -> list[tuple[datetime, str]]:
+        """When the chat platform said the conversation was resolved, and by whom (`resolution.by`)."""
+        query = select(InboundEventRow).where(
+            col(InboundEventRow.conversation_id) == conversation_id,
+            col(InboundEventRow.type) == "conversation.resolved",
+        )
+        async with self._sessions() as session:
+            rows = (await session.exec(query)).all()
+        return [(row.occurred_at, str(json.loads(row.body)["resolution"]["by"])) for row in rows]
 
     async def recent_with_prefix(self, prefix: str, limit: int) -> list[ConversationRow]:
         """Newest activity first, the conversations whose chat-platform id starts with `prefix`."""

@@ -1,8 +1,9 @@
 """Counts behind the health page and /metrics: jobs per state and kind, deliveries per state, the
-oldest due job, the latest job error."""
+oldest due job, the latest job error, the jobs waiting for their next try."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,18 @@ class LastError:
     job_id: int
     kind: str
     error: str
-    at: datetime
+    at: datetime  # when the job was last updated: the failure, or its success since
+    state: str
+
+
+@dataclass(frozen=True)
+class WaitingJob:
+    id: int
+    kind: str
+    attempts: int
+    max_attempts: int
+    run_after: datetime  # its next try
+    last_error: str | None
 
 
 class HealthQueries:
@@ -44,18 +56,37 @@ class HealthQueries:
             rows = (await session.exec(query)).all()
         return [JobCount(kind, state, int(count)) for kind, state, count in rows]
 
-    async def last_job_error(self) -> LastError | None:
+    async def last_job_error(self, kinds: Collection[str] | None = None) -> LastError | None:
+        """The latest error any job recorded (of these kinds), whether the job failed for good or not."""
         query = (
             select(JobRow)
             .where(col(JobRow.last_error).is_not(None))
             .order_by(col(JobRow.updated_at).desc())
             .limit(1)
         )
+        if kinds is not None:
+            query = query.where(col(JobRow.kind).in_(list(kinds)))
         async with self._sessions() as session:
             row = (await session.exec(query)).first()
         if row is None or row.id is None or row.last_error is None:
             return None
-        return LastError(row.id, row.kind, row.last_error, row.updated_at)
+        return LastError(row.id, row.kind, row.last_error, row.updated_at, row.state)
+
+    async def waiting_jobs(self, limit: int) -> list[WaitingJob]:
+        """Queued jobs, the next to be tried first."""
+        query = (
+            select(JobRow)
+            .where(col(JobRow.state) == "queued")
+            .order_by(col(JobRow.run_after), col(JobRow.id))
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.exec(query)).all()
+        return [
+            WaitingJob(r.id, r.kind, r.attempts, r.max_attempts, r.run_after, r.last_error)
+            for r in rows
+            if r.id is not None
+        ]
 
     async def oldest_due_job(self, now: datetime) -> datetime | None:
         """When the longest-waiting runnable job became due (None when nothing waits)."""

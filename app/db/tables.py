@@ -173,6 +173,8 @@ class CreatioWebhookRow(SQLModel, table=True):
     token_encrypted: str
     created_at: datetime = Field(default_factory=utcnow)
     rotated_at: datetime | None = None
+    previous_token_hash: str | None = None  # the token before the last rotation, accepted until:
+    previous_valid_until: datetime | None = None
     last_accepted_at: datetime | None = None  # the latest call with the right token (any process)
     last_refused_at: datetime | None = None
     last_refused_status: int | None = None

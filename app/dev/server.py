@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from app.asgi import create_app
 from app.bootstrap.secrets import load_or_create_secret, resolve_secret
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
-from app.observability.logs import configure_logging
+from app.observability.logs import configure_logging, flush_logs
 from app.sandbox import SandboxConfig, create_sandbox_app
 from app.sandbox.ids import SandboxIds
 from app.sandbox.store import SandboxStore
@@ -60,10 +60,24 @@ async def run_dev(*, port: int, sandbox_port: int) -> int:
         _server(sandbox, sandbox_port),
         uvicorn.Server(server_config(casebridge, settings)),
     ]
-    _print_banner(settings, base.data_dir, sandbox_port)
-    connect = connect_business_process(casebridge, servers[1], sandbox)
-    await asyncio.gather(*(server.serve() for server in servers), connect)
+
+    async def connect_then_announce() -> None:
+        """The banner comes last, after start-up has logged, so that it stays on screen."""
+        await connect_business_process(casebridge, servers[1], sandbox)
+        if await _all_started(servers):
+            await asyncio.to_thread(flush_logs)
+            _print_banner(settings, base.data_dir, sandbox_port)
+
+    await asyncio.gather(*(server.serve() for server in servers), connect_then_announce())
     return 0
+
+
+async def _all_started(servers: list[uvicorn.Server]) -> bool:
+    for _ in range(1200):
+        if all(s.started for s in servers) or any(s.should_exit for s in servers):
+            break
+        await asyncio.sleep(0.05)
+    return all(s.started for s in servers)
 
 
 def _server(app: object, port: int) -> uvicorn.Server:

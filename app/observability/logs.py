@@ -11,6 +11,7 @@ import logging.handlers
 import queue
 import re
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +52,29 @@ def _is_secret_name(key: str) -> bool:
     return _SECRET_KEY.search(key) is not None
 
 
+class _FlushMarks(logging.Filter):
+    """Lets `flush_logs` know when the writer thread has reached its mark (written, the mark is not)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        reached: threading.Event | None = getattr(record, "flush_mark", None)
+        if reached is None:
+            return True
+        reached.set()
+        return False
+
+
+_writing: queue.SimpleQueue[logging.LogRecord] | None = None  # the writer thread's queue, once configured
+
+
+def flush_logs(timeout: float = 2.0) -> None:
+    """Block until every record logged so far is written (e.g. before printing to the same terminal)."""
+    if _writing is None:
+        return
+    reached = threading.Event()
+    _writing.put(logging.makeLogRecord({"flush_mark": reached, "levelno": logging.CRITICAL}))
+    reached.wait(timeout)
+
+
 class _QueueHandler(logging.handlers.QueueHandler):
     """Hands records to the writer thread as they are: the stock handler would flatten the message,
     extra fields and traceback into one string, and this keeps them for the JSON formatter."""
@@ -73,7 +97,10 @@ def configure_logging(level: str = "INFO") -> Callable[[], None]:
     drained when the process exits, or by the returned function."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(_FlushMarks())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    global _writing
+    _writing = records
     listener = logging.handlers.QueueListener(records, handler, respect_handler_level=True)
     listener.start()
     stopped = False

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.sandbox.agent import case_detail, case_summary, post_reply, set_fields, set_status
@@ -59,10 +59,17 @@ class CasesController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_cases(self, sandbox: NamedDependency[SandboxStore]) -> dict[str, Any]:
-        """Every case, newest first, with status/owner/group/contact names."""
+    async def list_cases(
+        self,
+        sandbox: NamedDependency[SandboxStore],
+        limit: Annotated[int | None, QueryParameter(ge=1, le=1000)] = None,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """The cases, newest first, with status/owner/group/contact names: all of them, or a page
+        (`limit`, `offset`); `total` counts them all."""
         cases = sorted(sandbox.rows("Case"), key=lambda c: c["CreatedOn"], reverse=True)
-        return {"cases": [case_summary(sandbox, case) for case in cases]}
+        shown = cases[offset : offset + limit if limit is not None else None]
+        return {"cases": [case_summary(sandbox, case) for case in shown], "total": len(cases)}
 
     @get("/{case_id:uuid}")
     async def get_case(

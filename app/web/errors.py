@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from litestar import Request, Response
+from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.crm_connection.service import ConnectionInputError
@@ -19,6 +20,7 @@ from app.db.crypto import SecretDecryptionError
 from app.db.stores.webhook_token import WebhookTokenUnreadable
 from app.domain.signature import SignatureError
 from app.extraction.transcript_input import TranscriptInputError
+from app.web.console.context import not_found
 
 logger = logging.getLogger(__name__)
 AnyRequest = Request[Any, Any, Any]
@@ -70,4 +72,5 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     SecretDecryptionError: unreadable_secret,
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
     RecursionError: too_deeply_nested,
+    NotFoundException: not_found,  # console URLs get the console's page
 }

@@ -24,6 +24,7 @@ from app.web.console.guard import add_security_headers, require_console_session
 from app.web.console.health_page import HealthPageController
 from app.web.console.login import LoginController
 from app.web.console.mappings_page import MappingsController
+from app.web.console.settings_index import settings_index
 from app.web.console.settings_page import SettingsController
 from app.web.console.templating import static_router
 from app.web.demo import demo_handlers
@@ -40,6 +41,7 @@ API: list[ControllerRouterHandler] = [
 ]
 CONSOLE_PAGES: list[ControllerRouterHandler] = [
     LoginController,
+    settings_index,
     SettingsController,
     ConversationsController,
     HealthPageController,

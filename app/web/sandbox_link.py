@@ -25,9 +25,11 @@ class SandboxControl:
         self._http = http
         self._base = base_url.rstrip("/") + "/__sandbox"
 
-    async def cases(self) -> list[dict[str, Any]]:
-        cases: list[dict[str, Any]] = (await self._call("GET", "/cases"))["cases"]
-        return cases
+    async def cases(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of the sandbox's cases, newest first, and how many there are in all."""
+        found = await self._call("GET", f"/cases?limit={limit}&offset={offset}")
+        cases: list[dict[str, Any]] = found["cases"]
+        return cases, int(found["total"])
 
     async def case(self, case_id: UUID) -> dict[str, Any] | None:
         """`{"case": {...}, "activities": [...]}`, or None when there is no such case."""

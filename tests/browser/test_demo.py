@@ -28,7 +28,11 @@ async def test_message_case_handoff_reply_and_resolution(context: Any, page: Any
     await _bubbles(page, "ai").first.wait_for()
     assert "invoice or order number" in await _bubbles(page, "ai").first.inner_text()
 
-    # 1-2. The message created a case, visible in the console and in the (sandbox) agent console.
+    # 1-2. The message created a case: its number in the chat header links to it in the agent console.
+    case_link = page.locator("#chat-state a")
+    await case_link.wait_for()
+    assert (await case_link.get_attribute("href")).startswith("/demo/agent/cases/")
+    # ... visible in the console and in the (sandbox) agent console.
     console = await context.new_page()
     await console.goto(f"{server.url}/console/conversations")
     row = console.locator("tr", has_text=widget.rsplit("/", 1)[-1])
@@ -70,13 +74,20 @@ async def test_message_case_handoff_reply_and_resolution(context: Any, page: Any
     # 4. An agent reply in "Creatio" reaches the chat widget, which is not reloaded.
     await console.get_by_label("Reply", exact=True).fill("Hi Ada, the invoice is corrected.")
     await console.get_by_role("button", name="Send reply").click()
+    await console.wait_for_url("**done=replied#reply-done")
+    in_view = (
+        "(r => r.top >= 0 && r.bottom <= innerHeight)"
+        "(document.getElementById('reply-done').getBoundingClientRect())"
+    )
+    assert await console.evaluate(in_view)  # the confirmation is where the page was scrolled to
     agent = _bubbles(page, "agent").first
     await agent.wait_for()
     assert "Hi Ada, the invoice is corrected." in await agent.inner_text()
     assert "Maria Lopez" in await agent.inner_text()
     assert page.url == widget
 
-    # A resolution in Creatio syncs back to the chat.
+    # A resolution in Creatio syncs back to the chat (the status list starts on the case's own status).
+    assert await console.get_by_label("Set the case status to").input_value() != "Resolved"
     await console.get_by_label("Set the case status to").select_option("Resolved")
     await console.get_by_role("button", name="Change status").click()
     await page.get_by_text("The support team marked this conversation as resolved.").wait_for()
@@ -98,5 +109,15 @@ async def test_customer_markup_is_shown_as_text(page: Any, server: Server) -> No
     conversation = page.url.rsplit("/", 1)[-1]
     await page.goto(f"{server.url}/console/conversations?q={conversation}")
     await page.get_by_role("link", name=conversation).click()
+    await page.wait_for_url("**/console/conversations/*")
     assert await page.get_by_text(SCRIPT).count() >= 1
     assert await page.evaluate("window.pwned") is None
+
+
+async def test_ending_the_chat_shows_in_the_chat_log(page: Any, server: Server) -> None:
+    await log_in(page, server)
+    await _start_chat(page, server, "Thanks, that was all")
+    await page.get_by_role("button", name="End chat").click()
+    ended = _bubbles(page, "system").filter(has_text="You ended the chat.")
+    await ended.wait_for()
+    assert "resolved" in await page.locator("#chat-state").inner_text()

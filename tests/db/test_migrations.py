@@ -16,7 +16,7 @@ async def _tables_after_two_upgrades(url: str) -> set[str]:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
     finally:
         await engine.dispose()
-    assert version == "0012"  # one linear history: a single head
+    assert version == "0013"  # one linear history: a single head
     return set(names)
 
 

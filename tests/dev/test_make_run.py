@@ -68,3 +68,22 @@ def test_make_run_delivers_replies_and_resolutions_with_and_without_the_webhook(
     finally:
         stop(process)
     assert "Traceback" not in (tmp_path / "dev.log").read_text()
+
+
+def test_make_run_prints_its_banner_after_start_up_has_logged(tmp_path: Path) -> None:
+    port, sandbox_port, log = free_port(), free_port(), tmp_path / "dev.log"
+    args = ["app.cli", "dev", "--port", str(port), "--sandbox-port", str(sandbox_port)]
+    process = start(args, {"CASEBRIDGE_DATA_DIR": str(tmp_path / "var"), "CASEBRIDGE_LOG_LEVEL": "INFO"}, log)
+    try:
+        eventually(lambda: "Admin token" in log.read_text(), "the banner")
+        time.sleep(0.3)  # what start-up would still log after the banner
+    finally:
+        stop(process)
+    output = log.read_text()
+    banner = output.index("\nCasebridge   http://")
+    before, after = output[:banner], output[banner:]
+    assert before.count("Application startup complete.") == 2  # Casebridge's and the sandbox's
+    assert "sandbox business process calls the Casebridge webhook" in before
+    assert "Started server process" not in after
+    shown = after.split("Creatio to chat:")[0]
+    assert '{"time"' not in shown  # no log line inside the banner

@@ -2,10 +2,11 @@ import io
 import json
 import logging
 import sys
+from collections.abc import Callable
 
 import pytest
 
-from app.observability.logs import JsonFormatter, configure_logging
+from app.observability.logs import JsonFormatter, configure_logging, flush_logs
 
 
 def _format(record_extra: dict[str, object], message: str = "hello") -> dict[str, object]:
@@ -39,13 +40,18 @@ def test_secret_named_fields_and_bearer_tokens_are_masked() -> None:
     assert "eyJhbGciOi" not in str(entry["message"])
 
 
-def test_configured_logging_writes_json_lines_from_its_own_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+def _configured(monkeypatch: pytest.MonkeyPatch) -> tuple[io.StringIO, Callable[[], None]]:
+    """configure_logging at INFO writing to a string; the root logger is restored after the test."""
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", list(root.handlers))
     monkeypatch.setattr(root, "level", root.level)
-    stop = configure_logging("INFO")
+    return stream, configure_logging("INFO")
+
+
+def test_configured_logging_writes_json_lines_from_its_own_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream, stop = _configured(monkeypatch)
     log = logging.getLogger("test.queued")
     log.info("case %s created", "SR1", extra={"conversation_id": "c1", "client_secret": "s3cr3t"})
     try:
@@ -62,3 +68,15 @@ def test_configured_logging_writes_json_lines_from_its_own_thread(monkeypatch: p
     )
     assert second["job_id"] == 7
     assert "ValueError: boom" in second["exception"]
+
+
+def test_flush_logs_returns_once_everything_logged_so_far_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream, stop = _configured(monkeypatch)
+    try:
+        for n in range(200):
+            logging.getLogger("test.flush").info("line %d", n)
+        flush_logs()
+        lines = stream.getvalue().splitlines()
+        assert [json.loads(line)["message"] for line in lines] == [f"line {n}" for n in range(200)]
+    finally:
+        stop()

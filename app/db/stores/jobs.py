@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -228,6 +229,26 @@ class JobQueue:
                 update(JOBS)
                 .where(JOBS.c.id == job_id, JOBS.c.state == "dead")
                 .values(state="queued", attempts=0, run_after=now, updated_at=now)
+            )
+            return bool(conn.execute(statement).rowcount == 1)
+
+        return await self._transactions.run(retry)
+
+    async def retry_now(self, job_id: int) -> bool:
+        """Run a job at once: a dead-lettered one with a fresh attempt budget, a waiting one (queued for a
+        later try) without waiting for its backoff; attempts already spent on it stay counted."""
+
+        def retry(conn: Connection) -> bool:
+            now = utcnow()
+            statement = (
+                update(JOBS)
+                .where(JOBS.c.id == job_id, JOBS.c.state.in_(["dead", "queued"]))
+                .values(
+                    state="queued",
+                    attempts=case((JOBS.c.state == "dead", 0), else_=JOBS.c.attempts),
+                    run_after=now,
+                    updated_at=now,
+                )
             )
             return bool(conn.execute(statement).rowcount == 1)
 

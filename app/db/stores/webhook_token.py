@@ -1,4 +1,5 @@
-"""The Creatio webhook token: generated at first start, checked in constant time, rotatable."""
+"""The Creatio webhook token: generated at first start, checked in constant time, rotatable; the previous
+token may be kept working for a grace period chosen at rotation (at most a day; none by default)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,9 @@ from app.db.tables import CreatioWebhookRow, utcnow
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+MAX_GRACE = timedelta(days=1)
 
 
 def new_token() -> str:
@@ -34,6 +38,7 @@ class WebhookToken:
     value: str
     created_at: datetime
     rotated_at: datetime | None
+    previous_valid_until: datetime | None = None  # the previous token is accepted until then
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,12 @@ class WebhookSightings:
     last_accepted_at: datetime | None = None
     last_refused_at: datetime | None = None
     last_refused_status: int | None = None
+
+
+def _still_valid(until: datetime | None) -> bool:
+    if until is None:
+        return False
+    return (until if until.tzinfo else until.replace(tzinfo=UTC)) > utcnow()
 
 
 class WebhookTokenStore:
@@ -70,7 +81,15 @@ class WebhookTokenStore:
             row = await session.get(CreatioWebhookRow, 1)
         if row is None:
             return False
-        return hmac.compare_digest(_hash(presented).encode("ascii"), row.token_hash.encode("ascii"))
+        digest = _hash(presented).encode("ascii")
+        if hmac.compare_digest(digest, row.token_hash.encode("ascii")):
+            return True
+        previous = row.previous_token_hash
+        return (
+            previous is not None
+            and _still_valid(row.previous_valid_until)
+            and hmac.compare_digest(digest, previous.encode("ascii"))
+        )
 
     async def current(self) -> WebhookToken:
         """The token in clear, for the admin's ready-to-paste URL (raises WebhookTokenUnreadable)."""
@@ -82,19 +101,25 @@ class WebhookTokenStore:
             value = self._box.decrypt(row.token_encrypted)
         except SecretDecryptionError as exc:
             raise WebhookTokenUnreadable(str(exc)) from exc
-        return WebhookToken(value, row.created_at, row.rotated_at)
+        until = row.previous_valid_until if _still_valid(row.previous_valid_until) else None
+        return WebhookToken(value, row.created_at, row.rotated_at, until)
 
-    async def rotate(self) -> WebhookToken:
-        """Replace the token; the old one stops working at once."""
+    async def rotate(self, grace: timedelta = timedelta(0)) -> WebhookToken:
+        """Replace the token. The old one stops working at once, or after `grace` (at most a day: long
+        enough to paste the new URL into Creatio; none when the old one may have leaked)."""
+        if not timedelta(0) <= grace <= MAX_GRACE:
+            raise ValueError(f"the grace period must be between 0 and {MAX_GRACE}")
         await self.ensure()
         token, now = new_token(), utcnow()
         async with self._sessions() as session, session.begin():
             row = await session.get(CreatioWebhookRow, 1)
             assert row is not None
+            row.previous_token_hash = row.token_hash if grace else None
+            row.previous_valid_until = now + grace if grace else None
             row.token_hash, row.token_encrypted, row.rotated_at = _hash(token), self._box.encrypt(token), now
             session.add(row)
-            created = row.created_at
-        return WebhookToken(token, created, now)
+            created, until = row.created_at, row.previous_valid_until
+        return WebhookToken(token, created, now, until)
 
     async def note_call(self, status: int, at: datetime) -> None:
         """Record a webhook call's outcome where every process (and the health page) sees it."""

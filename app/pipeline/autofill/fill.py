@@ -185,6 +185,7 @@ def note_text(decisions: Sequence[Decision], extraction: Extraction) -> str | No
     applied = [d for d in decisions if d.outcome == "applied"]
     suggested = [d for d in decisions if d.outcome == "suggested"]
     kept = [d for d in decisions if d.outcome == "skipped" and d.answer.value is not None]
+    undecided = [d for d in decisions if d.outcome == "skipped" and d.answer.value is None]
     if not (applied or suggested or kept):
         return None
     counts = f"{len(applied)} field(s) filled, {len(suggested)} suggestion(s)"
@@ -196,6 +197,9 @@ def note_text(decisions: Sequence[Decision], extraction: Extraction) -> str | No
         lines += [f"{_line(d)}; {d.reason}" for d in suggested]
     if kept:
         lines += ["", "Not written:"] + [f"- {d.field.label}: {d.display}; {d.reason}" for d in kept]
+    if undecided:
+        lines += ["", "Left alone (no value decided):"]
+        lines += [f"- {d.field.label}: {d.reason}" for d in undecided]
     return "\n".join(lines)
 
 

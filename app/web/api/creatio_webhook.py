@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel
 
 from app.db.engine import SessionFactory
 from app.db.stores.deliveries import enqueue_case_check
-from app.db.stores.webhook_token import WebhookToken, WebhookTokenStore
+from app.db.stores.webhook_token import MAX_GRACE, WebhookToken, WebhookTokenStore
 from app.settings import Settings
 from app.web.admin_auth import require_admin
 from app.web.crm_to_chat_status import ReconcileView, Reconciliation, WebhookCallRecorder
@@ -135,6 +135,7 @@ class CreatioWebhookView(BaseModel):
     body: dict[str, str]
     created_at: datetime
     rotated_at: datetime | None
+    previous_valid_until: datetime | None  # the token before the last rotation works until then
     chat_webhook_configured: bool
     reconcile: ReconcileView
 
@@ -144,6 +145,16 @@ def base_url(settings: Settings) -> str:
     if settings.public_url:
         return settings.public_url.rstrip("/")
     return f"http://{settings.host}:{settings.port}"
+
+
+GraceMinutes = Annotated[
+    int,
+    QueryParameter(
+        ge=0,
+        le=int(MAX_GRACE.total_seconds() // 60),
+        description="Minutes the old token keeps working (0: none, e.g. when it may have leaked).",
+    ),
+]
 
 
 class CreatioWebhookAdminController(Controller):
@@ -164,15 +175,20 @@ class CreatioWebhookAdminController(Controller):
         token = await _set_up(webhook_tokens).current()
         return await _view(settings, token, chat_configured, reconciliation)
 
-    @post("/rotate", status_code=200, summary="Replace the webhook token; the old URL stops working at once.")
+    @post(
+        "/rotate",
+        status_code=200,
+        summary="Replace the webhook token; the old URL stops working at once, or after grace_minutes.",
+    )
     async def rotate(
         self,
         settings: NamedDependency[Settings],
         webhook_tokens: NamedDependency[WebhookTokenStore | None],
         chat_configured: NamedDependency[bool],
         reconciliation: NamedDependency[Reconciliation],
+        grace_minutes: GraceMinutes = 0,
     ) -> CreatioWebhookView:
-        token = await _set_up(webhook_tokens).rotate()
+        token = await _set_up(webhook_tokens).rotate(timedelta(minutes=grace_minutes))
         return await _view(settings, token, chat_configured, reconciliation)
 
 
@@ -192,6 +208,7 @@ async def _view(
         body=BODY_TEMPLATE,
         created_at=token.created_at,
         rotated_at=token.rotated_at,
+        previous_valid_until=token.previous_valid_until,
         chat_webhook_configured=chat_configured,
         reconcile=await reconciliation.view(),
     )

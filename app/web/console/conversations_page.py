@@ -91,7 +91,7 @@ class ConversationsController(Controller):
         wake_workers: NamedDependency[WakeWorkers],
         job_id: JobId,
     ) -> Redirect:
-        retried = await jobs.retry_dead(job_id)
+        retried = await jobs.retry_now(job_id)
         if retried:
             wake_workers(0)
         return _back(await request.form(), "job-retried" if retried else None)

@@ -22,6 +22,8 @@ from app.settings import Settings
 from app.web.console.context import page
 
 MAX_TRANSCRIPT_CHARS = 200_000
+# the form's body for the longest transcript: each character up to 4 UTF-8 bytes, each `%XX` when encoded
+MAX_PREVIEW_BODY = MAX_TRANSCRIPT_CHARS * 12 + 65_536
 PICKABLE = 30  # recent conversations offered as transcripts
 SAMPLE = (
     "Customer: Our whole team cannot log in since this morning, the dashboard shows error 500.\n"
@@ -45,7 +47,7 @@ class MappingsController(Controller):
     ) -> Template:
         return await _render(request, autofill, admin_queries, autofill_audit, settings)
 
-    @post("/preview", status_code=200)
+    @post("/preview", status_code=200, request_max_body_size=MAX_PREVIEW_BODY)
     async def preview(
         self,
         request: Request[Any, Any, Any],
@@ -57,9 +59,15 @@ class MappingsController(Controller):
     ) -> Template:
         """What would be filled for a pasted transcript or a picked conversation; writes nothing."""
         form = await request.form()
-        text = str(form.get("transcript") or "")[:MAX_TRANSCRIPT_CHARS]
+        text = str(form.get("transcript") or "")
         picked = str(form.get("conversation_id") or "")
         shown = (request, autofill, admin_queries, autofill_audit, settings)
+        if len(text) > MAX_TRANSCRIPT_CHARS:
+            error = (
+                f"The transcript has {len(text):,} characters; the preview reads at most "
+                f"{MAX_TRANSCRIPT_CHARS:,}. Shorten it (the part about the customer's request is enough)."
+            )
+            return await _render(*shown, transcript=text, error=error, status=422)
         if autofill is None or autofill.service is None:
             reason = autofill.off_reason if autofill else "there are no mapping files"
             error = f"Field auto-fill is off: {reason}."
@@ -118,4 +126,5 @@ async def _render(
         picked=picked,
         preview=preview,
         error=error,
+        max_chars=MAX_TRANSCRIPT_CHARS,
     )

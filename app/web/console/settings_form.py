@@ -8,14 +8,16 @@ from uuid import UUID
 
 from pydantic import SecretStr, ValidationError
 
+from app.crm_connection.checks import ConnectionCheck, ConnectionTestReport
 from app.db.stores.crm_connection import SavedConnection
-from app.domain.crm_connection import ConnectionSettingsInput, PickItem, PickLists
+from app.domain.crm_connection import ConnectionSettings, ConnectionSettingsInput, PickItem, PickLists
 
 PICK_FIELDS = {  # form field -> (label, list on PickLists)
     "default_owner": ("case owner", "owners"),
     "default_group": ("case group", "groups"),
     "resolved_status": ("case status", "statuses"),
 }
+NOT_CHECKED = "Not checked: Creatio can be asked about it once the failed check above passes."
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ def display_value(value: UUID | None, items: list[PickItem] | None) -> str:
     return str(value)
 
 
+def saved_picks(settings: ConnectionSettings) -> dict[str, UUID | None]:
+    """The saved GUIDs of the pick fields, by form field."""
+    return {name: getattr(settings, f"{name}_id") for name in PICK_FIELDS}
+
+
 def resolve_picks(
     form: SettingsForm, lists: PickLists | None, lists_problem: str | None
 ) -> tuple[dict[str, UUID | None], dict[str, str]]:
@@ -93,6 +100,34 @@ def resolve_picks(
         if error:
             errors[name] = error
     return ids, errors
+
+
+@dataclass(frozen=True)
+class PickFeedback:
+    """What Test & Save says about the pick fields: red errors, and neutral notes (`not checked`)."""
+
+    report: ConnectionTestReport
+    errors: dict[str, str]
+    notes: dict[str, str]
+
+
+def with_pick_errors(
+    form: SettingsForm, report: ConnectionTestReport, pick_errors: Mapping[str, str]
+) -> PickFeedback:
+    """A name that did not resolve fails its own check (so the report is not `ok` and nothing is saved).
+    When a check before the lookups failed (e.g. authentication), that failure is the one cause shown:
+    the pick fields are marked `not checked`, not as errors of their own."""
+    checks = {f"{name}_id" for name in PICK_FIELDS}
+    if any(c.status == "failed" and c.name not in checks for c in report.checks):
+        notes = {name: NOT_CHECKED for name in PICK_FIELDS if getattr(form, name)}
+        return PickFeedback(report, {}, notes)
+    failed = {
+        f"{name}_id": ConnectionCheck(name=f"{name}_id", status="failed", message=message)
+        for name, message in pick_errors.items()
+    }
+    merged = [failed.pop(c.name, c) for c in report.checks] + list(failed.values())
+    updated = report.model_copy(update={"checks": merged, "ok": report.ok and not pick_errors})
+    return PickFeedback(updated, dict(pick_errors), {})
 
 
 def _resolve(
@@ -140,8 +175,33 @@ def to_input(form: SettingsForm, ids: Mapping[str, UUID | None]) -> ConnectionSe
     )
 
 
+FIELD_LABELS = {  # the form's labels, and what to type where a value is missing
+    "instance_url": ("Instance URL", "your Creatio address, e.g. https://yourcompany.creatio.com"),
+    "identity_url": ("Identity URL", "the identity service's address, or nothing for the default"),
+    "client_id": ("Client ID", "the OAuth application's client id from Creatio"),
+    "platform": ("Platform", "one of the listed platforms"),
+}
+
+
 def validation_messages(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors()]
+    """Pydantic's errors in the form's words: the field's label and what to type."""
+    messages = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        label, wanted = FIELD_LABELS.get(name, (name.replace("_", " ").capitalize() or "The form", "a value"))
+        context = error.get("ctx") or {}
+        match error["type"]:
+            case "string_too_short" | "missing":
+                messages.append(f"{label} is empty (or only spaces): enter {wanted}.")
+            case "string_too_long":
+                messages.append(f"{label} is too long: at most {context.get('max_length')} characters.")
+            case "literal_error":
+                messages.append(f"{label}: choose {wanted}.")
+            case "value_error":
+                messages.append(f"{label}: {context.get('error', error['msg'])}")
+            case _:
+                messages.append(f"{label}: {error['msg']}.")
+    return messages
 
 
 def datalist_options(items: list[PickItem] | None) -> list[tuple[str, str]]:

@@ -3,8 +3,11 @@ live self-test of the saved connection, after a confirmation), the webhook URL."
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -24,8 +27,10 @@ from app.web.console.settings_form import (
     SettingsForm,
     datalist_options,
     resolve_picks,
+    saved_picks,
     to_input,
     validation_messages,
+    with_pick_errors,
 )
 from app.web.console.webhook_info import WEBHOOK, WebhookInfo
 from app.web.sandbox_link import SandboxControl, SandboxUnavailable
@@ -42,6 +47,8 @@ CHECK_LABELS = {
     "resolved_status_id": "Resolved status",
 }
 PATH = "/console/settings/creatio"
+GRACE_MINUTES = ("0", "60", "1440")  # how long the old webhook URL keeps working, as offered on the page
+GRACE_PROBLEM = "Choose from the list how long the current webhook URL keeps working."
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class SettingsPage:
         confirm_self_test: bool = False,
         errors: list[str] | None = None,
         field_errors: dict[str, str] | None = None,
+        field_notes: dict[str, str] | None = None,
+        resolved: Mapping[str, UUID | None] | None = None,
         status: int = 200,
     ) -> Template:
         sandbox: dict[str, Any] | None = None
@@ -88,6 +97,8 @@ class SettingsPage:
             confirm_self_test=confirm_self_test,
             errors=errors or [],
             field_errors=field_errors or {},
+            field_notes=field_notes or {},
+            resolved={name: guid for name, guid in (resolved or {}).items() if guid is not None},
             check_labels=CHECK_LABELS,
             webhook=self.webhook,
             sandbox=sandbox,
@@ -99,8 +110,12 @@ class SettingsPage:
         """The saved connection in the form (names for its GUIDs), with page-level errors (and what else
         `render` takes, e.g. a self-test report)."""
         lists = await self.connection.saved_pick_lists()
-        form = SettingsForm.from_saved(self.connection.saved, lists.lists)
-        return await self.render(request, form, lists, errors=errors, status=status, **shown)
+        saved = self.connection.saved
+        form = SettingsForm.from_saved(saved, lists.lists)
+        resolved = saved_picks(saved.settings) if saved else None
+        return await self.render(
+            request, form, lists, errors=errors, resolved=resolved, status=status, **shown
+        )
 
 
 class SettingsController(Controller):
@@ -124,22 +139,35 @@ class SettingsController(Controller):
             lists = await _entered_lists(connection, form)
         else:  # no names to resolve: the datalists still come from the saved connection
             lists = await connection.saved_pick_lists()
-        ids, field_errors = resolve_picks(form, lists.lists, lists.problem)
+        ids, pick_errors = resolve_picks(form, lists.lists, lists.problem)
         shown = form.without_secret()
         try:
             data = to_input(form, ids)
         except ValidationError as exc:
             return await view.render(request, shown, lists, errors=validation_messages(exc), status=422)
         try:
-            if field_errors or raw.get("action") == "test":
+            if pick_errors or raw.get("action") == "test":
                 report, _ = await connection.test(data)
             else:
                 report = await connection.test_and_save(data)
         except ConnectionInputError as exc:
             return await view.render(request, shown, lists, errors=[str(exc)], status=422)
-        status = 200 if report.ok and not field_errors else 422
+        picks = with_pick_errors(form, report, pick_errors)
+        saved = connection.saved
+        if report.saved and saved is not None:  # the URLs as saved: cleaned of slashes, `/0/odata`, spaces
+            urls = saved.settings
+            shown = replace(shown, instance_url=urls.instance_url, identity_url=urls.identity_url or "")
+        if picks.notes and lists.source == "entered":  # the failed check above is why they were not read
+            lists = PickListsRead(lists.lists, None, lists.source)
         return await view.render(
-            request, shown, lists, report=report, field_errors=field_errors, status=status
+            request,
+            shown,
+            lists,
+            report=picks.report,
+            field_errors=picks.errors,
+            field_notes=picks.notes,
+            resolved={} if picks.notes else ids,
+            status=200 if picks.report.ok else 422,
         )
 
     @post("/check", status_code=200)
@@ -169,10 +197,20 @@ class SettingsController(Controller):
         return {"lists": lists, "problem": result.problem, "source": result.source}
 
     @post("/webhook/rotate", status_code=303)
-    async def rotate(self, webhook_tokens: NamedDependency[WebhookTokenStore | None]) -> Redirect:
+    async def rotate(
+        self,
+        request: Request[Any, Any, Any],
+        view: NamedDependency[SettingsPage],
+        webhook_tokens: NamedDependency[WebhookTokenStore | None],
+    ) -> Response[Any]:
+        """After the confirmation on the page, which says what stops working and what to paste where."""
+        grace = str((await request.form()).get("grace_minutes") or "0")
+        if grace not in GRACE_MINUTES:
+            return await view.saved_form(request, errors=[GRACE_PROBLEM], status=422)
         if webhook_tokens is not None:
-            await webhook_tokens.rotate()
-        return Redirect(f"{PATH}?done=rotated#webhook", status_code=303)
+            await webhook_tokens.rotate(timedelta(minutes=int(grace)))
+        done = "rotated-grace" if grace != "0" else "rotated"
+        return Redirect(f"{PATH}?done={done}#webhook", status_code=303)
 
     @post("/webhook/sandbox", status_code=303)
     async def point_sandbox(

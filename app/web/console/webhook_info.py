@@ -12,6 +12,7 @@ from litestar.di import NamedDependency, Provide
 from app.db.stores.webhook_token import WebhookTokenStore, WebhookTokenUnreadable
 from app.settings import Settings
 from app.web.api.creatio_webhook import BODY_TEMPLATE, base_url
+from app.web.crm_to_chat_status import Reconciliation
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,9 @@ class WebhookInfo:
     body: dict[str, str]
     created_at: datetime | None = None
     rotated_at: datetime | None = None
+    previous_valid_until: datetime | None = None  # the URL before the last rotation works until then
     chat_configured: bool = False
+    reconcile_seconds: float | None = None  # None: the reconciliation is off
     problem: str | None = None
 
     @property
@@ -32,6 +35,7 @@ async def webhook_info(
     webhook_tokens: NamedDependency[WebhookTokenStore | None],
     chat_configured: NamedDependency[bool],
     settings: NamedDependency[Settings],
+    reconciliation: NamedDependency[Reconciliation],
 ) -> WebhookInfo:
     """The admin API's token store and URL rules (CASEBRIDGE_PUBLIC_URL or where this process listens)."""
     if webhook_tokens is None:
@@ -45,7 +49,9 @@ async def webhook_info(
         body=BODY_TEMPLATE,
         created_at=token.created_at,
         rotated_at=token.rotated_at,
+        previous_valid_until=token.previous_valid_until,
         chat_configured=chat_configured,
+        reconcile_seconds=reconciliation.interval_seconds if reconciliation.enabled else None,
     )
 
 

@@ -17,11 +17,13 @@ from app.db.admin import AdminQueries
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.domain.creatio_ids import guid_or_none
 from app.pipeline.autofill.fill import AutofillSetup
+from app.web.api.paging import Offset
 from app.web.console.context import page
 from app.web.demo.case_fields import case_fields
 from app.web.sandbox_link import SandboxControl, SandboxUnavailable
 
 FALLBACK_STATUSES = ["In progress", "Waiting for response", "Resolved", "Closed"]
+PAGE_SIZE = 25
 
 
 class DemoAgentController(Controller):
@@ -30,10 +32,15 @@ class DemoAgentController(Controller):
 
     @get("/")
     async def cases(
-        self, request: Request[Any, Any, Any], sandbox: NamedDependency[SandboxControl | None]
+        self,
+        request: Request[Any, Any, Any],
+        sandbox: NamedDependency[SandboxControl | None],
+        offset: Offset = 0,
     ) -> Template:
-        cases = await _control(sandbox).cases()
-        return page(request, "demo_agent_cases.html", cases=cases)
+        cases, total = await _control(sandbox).cases(limit=PAGE_SIZE, offset=offset)
+        return page(
+            request, "demo_agent_cases.html", cases=cases, total=total, offset=offset, page_size=PAGE_SIZE
+        )
 
     @get("/cases/{case_id:uuid}")
     async def case(
@@ -78,7 +85,7 @@ class DemoAgentController(Controller):
         if text:
             agent = guid_or_none(form.get("agent_contact_id"))
             await _control(sandbox).reply(case_id, text[:10_000], agent)
-        return Redirect(f"/demo/agent/cases/{case_id}?done=replied#activities", status_code=303)
+        return Redirect(f"/demo/agent/cases/{case_id}?done=replied#reply-done", status_code=303)
 
     @post("/cases/{case_id:uuid}/status", status_code=303)
     async def status(
@@ -93,7 +100,7 @@ class DemoAgentController(Controller):
         if name:
             agent = guid_or_none(form.get("agent_contact_id"))
             await _control(sandbox).set_status(case_id, name[:200], agent)
-        return Redirect(f"/demo/agent/cases/{case_id}?done=status", status_code=303)
+        return Redirect(f"/demo/agent/cases/{case_id}?done=status#status-done", status_code=303)
 
     @post("/cases/{case_id:uuid}/fields", status_code=303)
     async def field(

@@ -42,12 +42,28 @@ def ai_reply(text: str) -> str:
     return DEFAULT_REPLY
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SUMMARY_CHARS = 400
+
+
 def handoff_summary(customer_messages: Sequence[str]) -> str:
-    """What the agent reads first: the customer's own words, shortened."""
-    said = [m.strip() for m in customer_messages if m.strip() and not wants_human(m)] or list(
-        customer_messages
-    )
-    text = " / ".join(said) if said else "no details given"
-    if len(text) > 400:
-        text = text[:397] + "..."
-    return f"Customer asked for a human. What they said: {text}"
+    """What the agent reads first: the customer's own words, what they said last first (the message that
+    asked for a human often carries the detail, e.g. the order number), without the asking itself."""
+    said = [text for text in map(_without_asking_for_a_human, customer_messages) if text]
+    if not said:
+        return "Customer asked for a human. No details given."
+    latest = _shortened(said[-1], SUMMARY_CHARS)
+    text = f"Customer asked for a human. They said last: {latest}"
+    if len(said) > 1:
+        room = SUMMARY_CHARS - len(latest)
+        text += f" Before that: {_shortened(' / '.join(said[:-1]), max(room, 60))}"
+    return text
+
+
+def _without_asking_for_a_human(message: str) -> str:
+    kept = [s for s in SENTENCE_END.split(message.strip()) if s and not wants_human(s)]
+    return " ".join(kept)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -35,6 +35,7 @@ class ChatView:
         return {
             "status": c.status,
             "case_number": c.case_number if c.case_created_at else None,
+            "case_url": f"/demo/agent/cases/{c.case_id}" if c.case_created_at else None,
             "bubbles": [asdict(b) | {"at": b.at.isoformat()} for b in self.bubbles],
         }
 
@@ -51,6 +52,9 @@ async def chat_view(queries: AdminQueries, deliveries: DeliveryAdmin, row: Conve
         for m in messages
         if m.author in CHAT_AUTHORS  # not e.g. the auto-fill "note": that is only on the case
     ]
+    for at, by in await queries.chat_resolutions(row.id):  # e.g. the widget's End chat
+        text = "You ended the chat." if by == "customer" else f"The chat was closed ({by})."
+        bubbles.append(Bubble("system", "Casebridge demo", text, at))
     for d in await deliveries.for_conversation(row.id):
         if d.state != "delivered":
             continue

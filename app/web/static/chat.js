@@ -26,10 +26,14 @@
     data.bubbles.slice(shown.length).forEach(function (bubble) { log.appendChild(bubbleElement(bubble)); });
     if (keys.length !== shown.length) { log.scrollTop = log.scrollHeight; }
     shown = keys;
-    var parts = [data.status.replace("_", " ")];
-    if (data.case_number) { parts.push("case " + data.case_number); }
     var code = state.querySelector("code");
-    state.replaceChildren("Conversation ", code || "", " · " + parts.join(" · "));
+    state.replaceChildren("Conversation ", code || "", " · " + data.status.replace("_", " "));
+    if (data.case_number && data.case_url) {  // the case in the sandbox agent console
+      var link = document.createElement("a");
+      link.href = data.case_url;
+      link.textContent = data.case_number;
+      state.append(" · case ", link);
+    }
   }
 
   function poll() {

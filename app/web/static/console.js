@@ -60,6 +60,53 @@ function setupLoadNames() {
   });
 }
 
+function setupLengthLimits() {
+  // Checked before sending: a transcript over the limit stays in the box with the reason beside it.
+  document.querySelectorAll("textarea[data-max-chars]").forEach(function (box) {
+    var limit = Number(box.dataset.maxChars);
+    var message = document.getElementById(box.id + "-too-long");
+    box.form.addEventListener("submit", function (event) {
+      if (box.value.length <= limit) { return; }
+      event.preventDefault();
+      if (message) {
+        message.textContent = "The transcript has " + box.value.length.toLocaleString("en") +
+          " characters; the preview reads at most " + limit.toLocaleString("en") +
+          ". Shorten it (the part about the customer's request is enough).";
+        message.hidden = false;
+      }
+      box.setAttribute("aria-invalid", "true");
+      box.focus();
+    });
+    box.addEventListener("input", function () {
+      if (box.value.length <= limit && message) { message.hidden = true; box.removeAttribute("aria-invalid"); }
+    });
+  });
+}
+
+var GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function setupGuidEcho() {
+  // A name picked from the list shows the GUID it stands for (each option's label ends with it).
+  ["default_owner", "default_group", "resolved_status"].forEach(function (name) {
+    var input = document.getElementById(name);
+    var shown = document.getElementById(name + "-guid");
+    if (!input || !shown) { return; }
+    input.addEventListener("input", function () {
+      var value = input.value.trim();
+      var guid = GUID.test(value) ? value : "";
+      document.querySelectorAll("#" + name + "-options option").forEach(function (option) {
+        if (!guid && option.value.toLowerCase() === value.toLowerCase()) {
+          guid = option.textContent.split(" · ").pop();
+        }
+      });
+      if (!guid) { shown.replaceChildren(); return; }
+      var code = document.createElement("code");
+      code.textContent = guid;
+      shown.replaceChildren("GUID: ", code);
+    });
+  });
+}
+
 function focusReport() {
   var report = document.getElementById("report") || document.getElementById("self-test") ||
     document.getElementById("self-test-confirm");
@@ -69,5 +116,7 @@ function focusReport() {
 document.addEventListener("DOMContentLoaded", function () {
   setupCopyButtons();
   setupLoadNames();
+  setupLengthLimits();
+  setupGuidEcho();
   focusReport();
 });

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import pytest
 from sqlmodel import select
 
 from app.db.crypto import SecretBox
@@ -93,6 +94,28 @@ async def test_one_webhook_token_checked_and_rotated(sessions: SessionFactory) -
     assert await stores[0].matches(rotated.value)
     [row] = await all_rows(sessions, CreatioWebhookRow)
     assert rotated.value not in (row.token_hash + row.token_encrypted)  # never stored in clear
+
+
+async def test_the_previous_webhook_token_works_only_during_its_grace_period(
+    sessions: SessionFactory,
+) -> None:
+    store = WebhookTokenStore(sessions, SecretBox(SecretBox.generate_key()))
+    await store.ensure()
+    first = (await store.current()).value
+    second = await store.rotate(timedelta(hours=1))
+    assert await store.matches(first)
+    assert await store.matches(second.value)
+    assert (await store.current()).previous_valid_until == second.previous_valid_until
+
+    async with sessions() as session, session.begin():
+        row = await session.get(CreatioWebhookRow, 1)
+        assert row is not None
+        row.previous_valid_until = utcnow() - timedelta(seconds=1)
+    assert not await store.matches(first)
+    assert await store.matches(second.value)
+    assert (await store.current()).previous_valid_until is None
+    with pytest.raises(ValueError, match="grace period"):
+        await store.rotate(timedelta(days=2))
 
 
 async def test_the_first_time_chat_delivery_was_enabled_is_kept(sessions: SessionFactory) -> None:

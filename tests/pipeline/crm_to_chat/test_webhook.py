@@ -227,6 +227,29 @@ async def test_rotation_replaces_the_token_at_once(client: Client, sandbox_app: 
     ).status_code == 401
 
 
+async def test_rotation_with_a_grace_period_keeps_the_old_url_working_until_it_ends(
+    client: Client, sandbox_app: Litestar
+) -> None:
+    case_id = await linked_case(client, sandbox_app)
+    old = (await client.get("/api/v1/admin/creatio-webhook")).json()
+    assert old["previous_valid_until"] is None
+    too_long = await client.post("/api/v1/admin/creatio-webhook/rotate?grace_minutes=1441")
+    assert too_long.status_code == 400
+    assert "grace_minutes" in too_long.text
+
+    new = (await client.post("/api/v1/admin/creatio-webhook/rotate?grace_minutes=30")).json()
+
+    until = datetime.fromisoformat(new["previous_valid_until"])
+    assert timedelta(minutes=29) < until - datetime.now(UTC) <= timedelta(minutes=30)
+    body = {"event_type": "new_activity", "caseId": case_id}
+    assert (await client.post(old["url"], json=body)).status_code == 202
+    assert (await client.post(new["url"], json=body)).status_code == 202
+    again = (await client.post("/api/v1/admin/creatio-webhook/rotate")).json()  # no grace: both stop
+    assert again["previous_valid_until"] is None
+    assert (await client.post(old["url"], json=body)).status_code == 401
+    assert (await client.post(new["url"], json=body)).status_code == 401
+
+
 async def test_a_token_the_secret_key_cannot_read_is_a_409_saying_to_rotate(client: Client) -> None:
     from app.db.crypto import SecretBox
     from app.db.tables import CreatioWebhookRow

@@ -137,3 +137,28 @@ async def test_repeated_wrong_tokens_lock_the_address_out_for_a_while(console: C
     assert "Too many wrong admin tokens" in locked.text
     assert 1 <= int(locked.headers["retry-after"]) <= 300
     assert (await console.get("/console/health", follow_redirects=False)).status_code == 302
+
+
+async def test_unknown_console_urls_get_the_consoles_404_with_a_way_back(admin: Client) -> None:
+    for path in ("/console/nope", "/console/conversations/abc", "/demo/nope", "/console/settings/nope"):
+        page = await admin.get(path)
+        assert page.status_code == 404, path
+        assert page.headers["content-type"].startswith("text/html"), path
+        assert "<h1>Not found</h1>" in page.text
+        assert '<a href="/console/">Back to the console</a>' in page.text
+        assert 'aria-label="Console"' in page.text  # the navigation of a logged-in admin
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    api = await admin.get("/api/v1/nope")
+    assert (api.status_code, api.json()["status_code"]) == (404, 404)
+
+
+async def test_the_settings_breadcrumb_items_are_links(admin: Client) -> None:
+    page = await admin.get("/console/settings/creatio")
+    crumbs = page.text.split('class="breadcrumb">')[1].split("</nav>")[0]
+    assert '<a href="/console/settings">Settings</a>' in crumbs
+    assert '<a href="/console/settings#ticketing">Ticketing</a>' in crumbs
+    assert '<a href="/console/settings/creatio" aria-current="page">Creatio</a>' in crumbs
+    index = await admin.get("/console/settings")
+    assert index.status_code == 200
+    assert '<h2 id="ticketing">Ticketing</h2>' in index.text
+    assert '<a href="/console/settings/creatio">Creatio</a>' in index.text

@@ -103,7 +103,7 @@ async def test_a_dead_job_can_be_retried_from_its_conversation(admin: Client) ->
     assert job.state == "queued"
     await drain(admin)
     page = await admin.get(f"/console/conversations/{conversation_id}?done=job-retried")
-    assert "The job was queued again." in page.text
+    assert "The job was queued to run now." in page.text
     assert '<span class="badge badge-synced">Synced</span>' in page.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -145,6 +146,38 @@ async def test_webhook_url_is_ready_to_paste_and_rotates(admin: Client) -> None:
     await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": await form_token(admin, PAGE)})
 
     assert (await crm_to_chat.tokens.current()).value != token
+    assert not await crm_to_chat.tokens.matches(token)  # no grace period unless one is chosen
+
+
+async def test_rotating_the_webhook_token_is_confirmed_and_may_keep_the_old_url_for_a_while(
+    admin: Client,
+) -> None:
+    tokens = admin.app.state.runtime.crm_to_chat.tokens
+    old = (await tokens.current()).value
+    page = await admin.get(PAGE)
+    confirm = page.text.split('<details class="confirm" id="rotate">')[1].split("</details>")[0]
+    assert "<summary>Generate a new token…</summary>" in confirm
+    assert "refused (HTTP 401)" in confirm
+    assert "through the reconciliation" in confirm
+    assert "into the <em>Call web service</em>" in confirm
+    assert "CasebridgeWebhookAuthorization" in confirm
+    assert "Yes, generate a new token" in confirm
+
+    csrf = await form_token(admin, PAGE)
+    bogus = await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": csrf, "grace_minutes": "99999"})
+    assert bogus.status_code == 422
+    assert "Choose from the list how long the current webhook URL keeps working." in bogus.text
+    assert (await tokens.current()).value == old
+
+    rotated = await admin.post(f"{PAGE}/webhook/rotate", data={"csrf_token": csrf, "grace_minutes": "60"})
+
+    new = (await tokens.current()).value
+    assert new != old
+    assert await tokens.matches(old)
+    assert await tokens.matches(new)
+    assert "before the old one stops working" in rotated.text
+    assert 'id="previous-token">The URL before the last new token keeps working until ' in rotated.text
+    assert f"/webhooks/creatio/{new}" in rotated.text
 
 
 async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -> None:
@@ -154,3 +187,72 @@ async def test_the_sandbox_business_process_can_be_pointed_here(admin: Client) -
     token = (await admin.app.state.runtime.crm_to_chat.tokens.current()).value
     hook = await admin.app.state.runtime.creatio_http.get(f"{SANDBOX_URL}/__sandbox/webhook")
     assert hook.json()["url"] == f"http://127.0.0.1:8000/webhooks/creatio/{token}"
+
+
+async def test_a_name_that_does_not_resolve_fails_its_check_and_nothing_is_saved(admin: Client) -> None:
+    before = entered(admin)
+    for field, label, name in (
+        ("resolved_status", "Resolved status", "Resolvd"),
+        ("default_owner", "Default case owner", "Tom Beker"),
+        ("default_group", "Default case group", "Night shift"),
+    ):
+        for action in ("save", "test"):
+            response = await _submit(admin, client_secret=SANDBOX_SECRET, action=action, **{field: name})
+
+            assert response.status_code == 422, (field, action)
+            assert "All checks passed" not in response.text
+            assert f"Not saved: fix the failed checks below\n      ({label})" in response.text
+            report = response.text.split('id="report"')[1].split("</section>")[0]
+            assert "badge-failed" in report
+            assert f"named &#39;{name}&#39; in Creatio" in report
+    assert entered(admin) == before
+
+
+async def test_a_wrong_secret_is_shown_once_and_the_names_as_not_checked(admin: Client) -> None:
+    response = await _submit(
+        admin,
+        client_secret="wrong-secret",
+        default_owner="Tom Becker",
+        default_group="1st-line support",
+        resolved_status="Resolved",
+    )
+
+    assert response.status_code == 422
+    assert "(Authentication (client id and secret))" in response.text
+    assert response.text.count("invalid_client") == 1
+    assert 'aria-invalid="true"' not in response.text
+    assert 'class="field-error"' not in response.text
+    assert response.text.count("Not checked: Creatio can be asked about it once the failed check") == 3
+    assert 'id="lists-problem"' not in response.text
+
+
+async def test_spaces_only_are_reported_in_the_forms_words(admin: Client) -> None:
+    response = await _submit(admin, instance_url="   ", client_id="  ", client_secret=SANDBOX_SECRET)
+
+    assert response.status_code == 422
+    assert "Instance URL is empty (or only spaces): enter your Creatio address" in response.text
+    assert "Client ID is empty (or only spaces): enter the OAuth application&#39;s client id" in response.text
+    assert "String should have" not in response.text
+    assert "instance_url:" not in response.text
+
+
+async def test_the_page_shows_the_guids_names_resolved_to_and_the_url_as_saved(admin: Client) -> None:
+    response = await _submit(
+        admin,
+        instance_url=f" {SANDBOX_URL}/0/odata/ ",
+        client_secret=SANDBOX_SECRET,
+        default_owner="tom becker",
+        default_group="1st-line support",
+        resolved_status="Resolved",
+    )
+
+    assert "saved and active" in response.text
+    assert re.search(rf'id="instance_url"[^>]*value="{SANDBOX_URL}"', response.text)
+    for field, guid in (
+        ("default_owner", SandboxIds.AGENT_2_CONTACT),
+        ("default_group", RoleIds.FIRST_LINE),
+        ("resolved_status", CaseStatusIds.RESOLVED),
+    ):
+        expected = f'id="{field}-guid" aria-live="polite">GUID: <code>{guid}</code>'
+        assert expected in response.text
+        assert expected in (await admin.get(PAGE)).text  # and on the saved connection's page

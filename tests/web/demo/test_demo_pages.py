@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.domain.creatio_ids import CasePriorityIds
+from app.web.demo import agent_page
 from tests.support.casebridge import SANDBOX_URL, Client, conversation, drain, post
 from tests.support.console import form_token
 from tests.support.events import CHAT_SECRET, handoff, message
@@ -146,3 +148,87 @@ async def test_an_agent_changes_an_ai_filled_field_in_the_agent_console(autofill
         f"{path}/fields", data={"column": "StatusId", "value": "x", "csrf_token": token}
     )
     assert unmapped.status_code == 400
+
+
+async def test_the_handoff_summary_quotes_what_the_customer_said_at_the_handoff(admin: Client) -> None:
+    widget = await _start(admin, "My invoice for November is wrong.")
+    token = await form_token(admin, widget)
+    await admin.post(
+        f"{widget}/messages",
+        data={"text": "Order AB-123456. I want to talk to a human please", "csrf_token": token},
+    )
+    await drain(admin)
+
+    sandbox = admin.app.state.runtime.creatio_http
+    [case] = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases")).json()["cases"]
+    detail = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases/{case['Id']}")).json()
+    [summary] = [
+        a["DetailedResult"] for a in detail["activities"] if "asked for a human" in a["DetailedResult"]
+    ]
+    assert summary == (
+        "Customer asked for a human. They said last: Order AB-123456. "
+        "Before that: My invoice for November is wrong."
+    )
+
+
+async def test_the_agent_console_pages_its_cases(admin: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(agent_page, "PAGE_SIZE", 2)
+    for n in range(3):
+        await _start(admin, f"Problem number {n}")
+    await drain(admin)
+
+    first = await admin.get("/demo/agent")
+    second = await admin.get("/demo/agent?offset=2")
+
+    assert first.text.count('href="/demo/agent/cases/') == 2
+    assert "Problem number 2" in first.text
+    assert "Problem number 0" not in first.text
+    assert "Cases 1 to 2 of 3" in first.text
+    assert '<a href="?offset=2">Older</a>' in first.text
+    assert second.text.count('href="/demo/agent/cases/') == 1
+    assert "Problem number 0" in second.text
+    assert '<a href="?offset=0">Newer</a>' in second.text
+    assert "Older</a>" not in second.text
+
+
+async def test_the_case_page_starts_on_its_status_and_confirms_next_to_the_form(admin: Client) -> None:
+    widget = await _start(admin, "My invoice is wrong")
+    await drain(admin)
+    cases = await admin.get("/demo/agent")
+    case_path = cases.text.split('href="/demo/agent/cases/')[1].split('"')[0]
+    case = await admin.get(f"/demo/agent/cases/{case_path}")
+    current = case.text.split('id="case-status">')[1].split("<")[0]
+    assert current != "Resolved"
+    assert f'<option value="{current}" selected>' in case.text
+    assert '<option value="Resolved" selected>' not in case.text
+
+    token = await form_token(admin, f"/demo/agent/cases/{case_path}")
+    sent = await admin.post(
+        f"/demo/agent/cases/{case_path}/reply",
+        data={"text": "We fixed it.", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.headers["location"].endswith("?done=replied#reply-done")
+    shown = await admin.get(sent.headers["location"].split("#")[0])
+    assert shown.text.count("Reply added to the case.") == 1  # beside the reply, not at the top
+    assert shown.text.index("We fixed it.") < shown.text.index('id="reply-done"')
+    assert shown.text.index('id="reply-done"') < shown.text.index('id="reply-title"')
+
+    header = (await admin.get(widget)).text.split('id="chat-state">')[1].split("</p>")[0]
+    assert f'case <a href="/demo/agent/cases/{case_path}">' in header
+    assert (await admin.get(f"{widget}/transcript")).json()["case_url"] == f"/demo/agent/cases/{case_path}"
+
+
+async def test_ending_the_chat_says_so_in_the_chat_log(admin: Client) -> None:
+    widget = await _start(admin, "My invoice is wrong")
+    token = await form_token(admin, widget)
+
+    ended = await admin.post(
+        f"{widget}/messages",
+        data={"action": "resolve", "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
+
+    last = ended.json()["bubbles"][-1]
+    assert (last["kind"], last["text"]) == ("system", "You ended the chat.")
+    assert "You ended the chat." in (await admin.get(widget)).text

@@ -1,0 +1,19 @@
+"""Settings: the list of what can be set up, by section (the breadcrumbs of the settings pages lead here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+
+from app.crm_connection.service import ConnectionService
+from app.web.console.context import page
+
+
+@get("/console/settings", include_in_schema=False)
+async def settings_index(
+    request: Request[Any, Any, Any], connection: NamedDependency[ConnectionService]
+) -> Template:
+    return page(request, "settings_index.html", saved=connection.saved)
