@@ -13,7 +13,7 @@ from litestar import Litestar
 from sqlmodel import col, select
 
 from app.db.stores.autofill_audit import AutofillAuditRow
-from app.domain.creatio_ids import CasePriorityIds
+from app.domain.creatio_ids import CaseCategoryIds, CasePriorityIds
 from app.settings import Settings
 from tests.support.casebridge import Client, conversation, post_events, store_of
 from tests.support.chat_platform import FakeChatPlatform
@@ -66,20 +66,20 @@ async def test_an_agents_change_reaches_the_audit_and_the_acceptance_through_the
     await connect_webhook(client, sandbox_app)
     case_id = await handed_off_case(client, sandbox_app)
     before = await stats(client)
-    assert (before["priority"]["applied"], before["priority"]["reviewed"]) == (1, 0)
+    assert (before["category"]["applied"], before["category"]["reviewed"]) == (1, 0)
 
     reads = len(store_of(sandbox_app).webhooks.calls)
-    await set_fields(sandbox_http, case_id, {"PriorityId": str(CasePriorityIds.LOW)})
+    await set_fields(sandbox_http, case_id, {"CategoryId": str(CaseCategoryIds.SERVICE_REQUEST)})
     await settle(client, sandbox_app)
     assert len(store_of(sandbox_app).webhooks.calls) == reads + 1  # the case_updated callback
 
-    priority = await audit_of(client, "priority")
-    assert priority.outcome == "applied"
-    assert priority.lookup_id == str(CasePriorityIds.CRITICAL)
-    assert priority.agent_value is not None
-    assert json.loads(priority.agent_value) == str(CasePriorityIds.LOW)
-    assert priority.agent_changed_at is not None
-    assert priority.reviewed_at is not None
+    category = await audit_of(client, "category")
+    assert category.outcome == "applied"
+    assert category.lookup_id == str(CaseCategoryIds.INCIDENT)
+    assert category.agent_value is not None
+    assert json.loads(category.agent_value) == str(CaseCategoryIds.SERVICE_REQUEST)
+    assert category.agent_changed_at is not None
+    assert category.reviewed_at is not None
     order = await audit_of(client, "order_number")
     assert (order.agent_value, order.reviewed_at) == (None, None)  # the case is open: not reviewed yet
 
@@ -90,7 +90,7 @@ async def test_an_agents_change_reaches_the_audit_and_the_acceptance_through_the
     assert order.reviewed_at is not None  # done, still holding it: kept
 
     after = await stats(client)
-    assert {k: after["priority"][k] for k in ("applied", "reviewed", "kept", "changed", "acceptance")} == {
+    assert {k: after["category"][k] for k in ("applied", "reviewed", "kept", "changed", "acceptance")} == {
         "applied": 1,
         "reviewed": 1,
         "kept": 0,
@@ -98,12 +98,12 @@ async def test_an_agents_change_reaches_the_audit_and_the_acceptance_through_the
         "acceptance": 0.0,
     }
     assert (after["order_number"]["kept"], after["order_number"]["acceptance"]) == (1, 1.0)
-    assert after["priority"]["advice"] is None  # one value reviewed is too few to advise on
+    assert after["category"]["advice"] is None  # one value reviewed is too few to advise on
 
     assert (await login(client)).status_code in (302, 303)
     page = (await client.get("/console/field-mappings")).text
     assert "What agents did with the values" in page
-    row = page.split('data-field="priority"')[1].split("</tr>")[0]
+    row = page.split('data-field="category"')[1].split("</tr>")[0]
     assert '<td data-label="Changed by agents">1</td>' in row
     assert '<td data-label="Acceptance">0%</td>' in row
 

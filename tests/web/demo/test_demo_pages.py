@@ -6,7 +6,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.domain.creatio_ids import CasePriorityIds
+from app.domain.creatio_ids import CaseCategoryIds
 from app.web.demo import agent_page
 from tests.support.casebridge import SANDBOX_URL, Client, conversation, drain, post
 from tests.support.console import form_token
@@ -129,20 +129,20 @@ async def test_an_agent_changes_an_ai_filled_field_in_the_agent_console(autofill
     case_id = (await conversation(autofill_admin, "d1")).case_id
     path = f"/demo/agent/cases/{case_id}"
     page = (await autofill_admin.get(path)).text
-    assert 'name="column" value="PriorityId"' in page
-    assert f'<option value="{CasePriorityIds.LOW}">Low</option>' in page
-    assert f'<option value="{CasePriorityIds.CRITICAL}" selected>Critical</option>' in page
+    assert 'name="column" value="CategoryId"' in page
+    assert f'<option value="{CaseCategoryIds.SERVICE_REQUEST}">Service request</option>' in page
+    assert f'<option value="{CaseCategoryIds.INCIDENT}" selected>Incident</option>' in page
     token = await form_token(autofill_admin, path)
 
     changed = await autofill_admin.post(
         f"{path}/fields",
-        data={"column": "PriorityId", "value": str(CasePriorityIds.LOW), "csrf_token": token},
+        data={"column": "CategoryId", "value": str(CaseCategoryIds.SERVICE_REQUEST), "csrf_token": token},
         follow_redirects=False,
     )
     assert changed.status_code == 303
     sandbox = autofill_admin.app.state.runtime.creatio_http
     detail = (await sandbox.get(f"{SANDBOX_URL}/__sandbox/cases/{case_id}")).json()
-    assert detail["case"]["PriorityId"] == str(CasePriorityIds.LOW)
+    assert detail["case"]["CategoryId"] == str(CaseCategoryIds.SERVICE_REQUEST)
 
     unmapped = await autofill_admin.post(
         f"{path}/fields", data={"column": "StatusId", "value": "x", "csrf_token": token}
