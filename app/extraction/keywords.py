@@ -11,7 +11,8 @@ from app.domain.transcript import TranscriptMessage
 
 AUTHOR_WEIGHTS = {"customer": 1.0, "handoff": 1.0}  # the AI's own words are no evidence ("How can I help?")
 EVIDENCE_WINDOW = 200
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# A sentence ends at . ! ? or a line break, but not at the point of a number ("49.90", "v2.3").
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+[.!?]*")
 _NEGATION = re.compile(
     r"(?:\b(?:not|no|never|nicht|kein\w*|pas|sans|sin|non|nem|niet|geen)\b|n['\u2019]t\b)(?:\s+\w+)?\s*$",
     re.IGNORECASE,

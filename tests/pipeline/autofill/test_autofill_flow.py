@@ -199,7 +199,7 @@ fields:
     column: UsrRefundAmount
     type: number
     label: Refund amount
-    pattern: '\\d+(?:,\\d{2})?(?= EUR)'
+    pattern: '\\d+(?:[.,]\\d{2})?(?= EUR)'
     description: The amount the customer wants refunded.
 """
 
@@ -224,7 +224,7 @@ async def test_a_number_field_reaches_a_decimal_column_as_a_string(
         settings, field_mappings_dir=mappings, creatio_create_case_only_on_handoff=handoff_only
     )
     async with watched, await open_client(configured, Adapters(creatio_http=watched)) as client:
-        await post(client, message("a5", "m1", "I was charged twice, please refund 49,90 EUR.", t=0))
+        await post(client, message("a5", "m1", "I was charged twice, please refund 49.90 EUR.", t=0))
         await drain(client)  # the case exists before the handoff unless cases wait for one
         await post(client, handoff("a5", "Customer wants a refund of a double charge.", t=60))
         await drain(client)
