@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import logging
 import os
 from pathlib import Path
@@ -75,9 +78,26 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision; safe to run on every start."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # Several instances may start at once; one migrates, the others wait and then find nothing to do.
-            await conn.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
-        await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), "heads"))
+    """Bring the schema to the newest revision; safe to run on every start. Several processes may start at
+    once: one migrates, the others wait for it (a PostgreSQL advisory lock; for a SQLite file, a lock
+    file beside it, since SQLite would let each read the old version and then run the same DDL)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    async with contextlib.AsyncExitStack() as stack:
+        if database and database != ":memory:":
+            stack.callback(os.close, await asyncio.to_thread(_locked, Path(f"{database}.migrate.lock")))
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
+            await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), "heads"))
+
+
+def _locked(path: Path) -> int:
+    """A descriptor of `path` (created private if missing) holding its exclusive lock, waited for; closing
+    it releases the lock, as the system does if the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

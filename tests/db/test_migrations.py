@@ -1,9 +1,12 @@
+import asyncio
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 
 from app.db.engine import create_engine, create_private_file, upgrade_to_head
+
+HEAD = "0013"  # one linear history: a single head
 
 
 async def _tables_after_two_upgrades(url: str) -> set[str]:
@@ -16,7 +19,7 @@ async def _tables_after_two_upgrades(url: str) -> set[str]:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
     finally:
         await engine.dispose()
-    assert version == "0013"  # one linear history: a single head
+    assert version == HEAD
     return set(names)
 
 
@@ -42,7 +45,8 @@ async def test_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> 
             modes = {path.name: path.stat().st_mode & 0o777 for path in database.parent.iterdir()}
     finally:
         await engine.dispose()
-    assert modes == {"casebridge.db": 0o600, "casebridge.db-wal": 0o600, "casebridge.db-shm": 0o600}
+    names = ("casebridge.db", "casebridge.db-wal", "casebridge.db-shm", "casebridge.db.migrate.lock")
+    assert modes == dict.fromkeys(names, 0o600)
 
 
 def test_an_older_database_readable_by_others_is_reported(
@@ -126,3 +130,19 @@ async def test_internal_message_ids_leave_the_chat_id_space(database_url: str) -
     finally:
         await engine.dispose()
     assert found == ["handoff evt_9", "autofill 2026-11-28T10:00:00+00:00", "handoff:looks_alike"]
+
+
+async def test_processes_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_path: Path) -> None:
+    """`serve` and workers started at once on a fresh data directory: each engine would read the empty
+    version and run the same CREATE TABLE; the lock file beside the database makes them take turns."""
+    for attempt in range(3):
+        url = f"sqlite+aiosqlite:///{tmp_path / str(attempt) / 'casebridge.db'}"
+        engines = [create_engine(url) for _ in range(4)]
+        try:
+            await asyncio.gather(*(upgrade_to_head(engine) for engine in engines))
+            async with engines[0].connect() as conn:
+                version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+        finally:
+            for engine in engines:
+                await engine.dispose()
+        assert version == HEAD
