@@ -14,6 +14,7 @@ from app.db.health import HealthQueries
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.db.stores.jobs import JobQueue
 from app.observability.metrics import Metrics
+from app.ports.chat_platforms import ChatPlatformRegistry
 from app.settings import Settings
 from app.web.api.events import document_events_route
 from app.web.console.templating import template_config
@@ -97,4 +98,9 @@ def web_services(runtime: Runtime, metrics: Metrics) -> WebServices:
         chat_signing_secrets=signing,
         chat_outbound_secret=crm_to_chat.outbound_secret if crm_to_chat else None,
         console_signer=SessionSigner(admin_token),
+        chat_platforms=ChatPlatformRegistry(
+            runtime.chat_platforms.platforms if runtime.chat_platforms else {}
+        ),
+        chat_connectors=runtime.chat_platforms.connectors if runtime.chat_platforms else None,
+        delivery_store=crm_to_chat.deliveries if crm_to_chat else None,
     )

@@ -10,7 +10,7 @@ from uuid import UUID
 @dataclass(frozen=True)
 class TranscriptMessage:
     id: UUID
-    author: str  # customer | ai | handoff
+    author: str  # customer | ai | agent | handoff
     text: str
     sent_at: datetime
 
@@ -26,5 +26,10 @@ class Transcript:
 
     def render(self) -> str:
         """Plain text, one line per message, for extractors and notes."""
-        labels = {"customer": "Customer", "ai": "AI assistant", "handoff": "Handoff summary"}
+        labels = {
+            "customer": "Customer",
+            "ai": "AI assistant",
+            "agent": "Agent",
+            "handoff": "Handoff summary",
+        }
         return "\n".join(f"{labels.get(m.author, m.author)}: {m.text}" for m in self.messages)

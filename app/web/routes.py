@@ -9,6 +9,7 @@ from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
 from app.settings import Settings
+from app.web.api.chat_platform_webhooks import receive_platform_webhook
 from app.web.api.creatio_webhook import CreatioWebhookAdminController, CreatioWebhookController
 from app.web.api.crm_connection import ConnectionController
 from app.web.api.deliveries import DeliveriesController
@@ -37,6 +38,7 @@ API: list[ControllerRouterHandler] = [
     CreatioWebhookController,
     CreatioWebhookAdminController,
     DeliveriesController,
+    receive_platform_webhook,
 ]
 CONSOLE_PAGES: list[ControllerRouterHandler] = [
     LoginController,

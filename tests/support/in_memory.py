@@ -702,6 +702,7 @@ class DeliveryRecord:
     last_status: int | None = None
     last_error: str | None = None
     delivered_at: datetime | None = None
+    platform_message_id: str | None = None
 
 
 @dataclass
@@ -1032,11 +1033,20 @@ class InMemoryDeliveryStore:
         await io()
         self._db.deliveries[delivery_id].attempts += 1
 
-    async def finish(self, delivery_id: UUID, state: str, *, status: int | None, error: str | None) -> None:
+    async def finish(
+        self,
+        delivery_id: UUID,
+        state: str,
+        *,
+        status: int | None,
+        error: str | None,
+        platform_message_id: str | None = None,
+    ) -> None:
         await io()
         assert state in DELIVERY_STATES, state
         row = self._db.deliveries[delivery_id]
         row.state, row.last_status, row.last_error = state, status, error
+        row.platform_message_id = platform_message_id or row.platform_message_id
         if state == "delivered":
             row.delivered_at = utcnow()
 
