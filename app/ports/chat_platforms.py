@@ -33,6 +33,7 @@ class ConnectorConfig:
     settings: Mapping[str, Any]
     secrets: Mapping[str, str] = field(repr=False)
     secret_rotated_at: datetime | None = None
+    verified_at: datetime | None = None  # when Test & Save last passed
 
 
 class WebhookRefused(Exception):

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.chat_platforms.service import ChatPlatformService
 from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries, DeliveryAdmin
 from app.db.engine import SessionFactory
@@ -67,6 +68,7 @@ class WebServices:
     chat_platforms: ChatPlatformRegistry = field(default_factory=ChatPlatformRegistry)  # Chatwoot, ...
     chat_connectors: ChatConnectorStore | None = None  # the saved chat connectors
     delivery_store: DeliveryStore | None = None  # deliveries to the chat (the echo guard reads it)
+    chat_platform_service: ChatPlatformService | None = None  # chat connectors' Test & Save
     admin_token_throttle: AdminTokenThrottle = field(default_factory=AdminTokenThrottle)
     webhook_recorder: WebhookCallRecorder = field(default_factory=WebhookCallRecorder)
 

@@ -64,6 +64,13 @@ def _secret_check(settings: ChatwootSettings) -> CheckResult:
 
 
 async def _token_check(api: ChatwootApi, settings: ChatwootSettings) -> CheckResult:
+    if not settings.api_access_token:
+        return CheckResult(
+            "api_access_token",
+            "failed",
+            "No API access token (a saved one is kept only for the same base URL).",
+            "Copy the access token from the agent's Profile settings in Chatwoot.",
+        )
     try:
         response = await api.request(settings, "GET", "/api/v1/profile", account_scoped=False)
     except httpx.HTTPError as exc:

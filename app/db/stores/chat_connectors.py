@@ -79,4 +79,6 @@ class ChatConnectorStore:
 
     def _config(self, row: ChatConnectorRow) -> ConnectorConfig:
         settings: dict[str, Any] = json.loads(row.settings)
-        return ConnectorConfig(row.id, row.platform, settings, self._decrypt(row), row.secret_rotated_at)
+        return ConnectorConfig(
+            row.id, row.platform, settings, self._decrypt(row), row.secret_rotated_at, row.verified_at
+        )
