@@ -178,6 +178,10 @@ class Settings(BaseSettings):
     chatwoot_api_access_token: SecretStr | None = None
     chatwoot_webhook_secret: SecretStr | None = None
     chatwoot_inbox_id: int | None = Field(default=None, ge=1)
+    chatwoot_handoff_summary: Literal["last_bot_message", "transcript"] = Field(
+        default="last_bot_message",
+        description="The handoff's summary: the bot's last message, or an offline summary of the transcript.",
+    )
     chatwoot_seed_overwrites: bool = Field(
         default=False, description="Apply the Chatwoot seed even when that connector is already saved."
     )

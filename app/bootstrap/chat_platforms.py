@@ -62,6 +62,7 @@ def chatwoot_seed(settings: Settings) -> ConnectorConfig | None:
             "base_url": settings.chatwoot_base_url,
             "account_id": settings.chatwoot_account_id,
             "inbox_id": settings.chatwoot_inbox_id,
+            "handoff_summary": settings.chatwoot_handoff_summary,
         },
         secrets={
             "api_access_token": settings.chatwoot_api_access_token.get_secret_value(),

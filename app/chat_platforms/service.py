@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -30,12 +30,14 @@ class ChatwootForm(BaseModel):
     inbox_id: Annotated[int, Field(ge=1)] | None = None
     api_access_token: Annotated[str, Field(max_length=500)] | None = None
     webhook_secret: Annotated[str, Field(max_length=500)] | None = None
+    handoff_summary: Literal["last_bot_message", "transcript"] = "last_bot_message"
 
     def config(self, connector_id: str) -> ConnectorConfig:
         settings = {
             "base_url": self.base_url.rstrip("/"),
             "account_id": self.account_id,
             "inbox_id": self.inbox_id,
+            "handoff_summary": self.handoff_summary,
         }
         secrets = {
             "api_access_token": self.api_access_token or "",

@@ -57,6 +57,8 @@ class Translation:
     ignored: str | None = None
     # An outgoing message from the platform: dropped when it is one Casebridge posted (by the platform's id).
     platform_message_id: str | None = None
+    # A handoff whose summary is to be made from the conversation's transcript (the event's is the fallback).
+    summary_from_transcript: bool = False
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,8 @@ def _status_changed(settings: ChatwootSettings, headers: Mapping[str, str], p: d
             "summary": _handoff_summary(p),
             "reason": "The Chatwoot bot handed the conversation to a human",
         }
-        return Translation(_event(HandoffRequested, base | {"type": "handoff.requested", "handoff": handoff}))
+        event = _event(HandoffRequested, base | {"type": "handoff.requested", "handoff": handoff})
+        return Translation(event, summary_from_transcript=settings.handoff_summary == "transcript")
     return Translation(ignored=f"a status change from {before} to {after} is not used by Casebridge")
 
 

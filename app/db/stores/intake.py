@@ -50,6 +50,21 @@ class EventIntake:
     def sync_delay_for(self, event: ConversationEvent) -> timedelta:
         return sync_delay_for(event, self._sync_delay)
 
+    async def transcript(self, conversation_external_id: str) -> list[tuple[str, str]]:
+        """The conversation's chat messages (author, text) in the order they were sent."""
+
+        def read(conn: Connection) -> list[tuple[str, str]]:
+            query = (
+                select(MESSAGES.c.author, MESSAGES.c.text)
+                .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
+                .where(CONVERSATIONS.c.external_id == conversation_external_id)
+                .where(MESSAGES.c.author.in_(("customer", "ai", "agent")))
+                .order_by(MESSAGES.c.sent_at)
+            )
+            return [(str(author), str(text)) for author, text in conn.execute(query)]
+
+        return await self._transactions.run(read)
+
     async def record(
         self, event: ConversationEvent, body: bytes, *, connector_id: str | None = None
     ) -> IntakeOutcome:

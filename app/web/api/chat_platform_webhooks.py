@@ -15,6 +15,8 @@ from litestar.params import FromPath
 from app.db.stores.chat_connectors import ChatConnectorStore
 from app.db.stores.deliveries import DeliveryStore
 from app.db.stores.intake import EventIntake
+from app.domain.events import HandoffRequested
+from app.domain.transcript import offline_summary
 from app.ports.chat_platforms import ChatPlatformRegistry, InvalidWebhook, WebhookRefused
 from app.web.services import WakeWorkers
 
@@ -65,6 +67,8 @@ async def receive_platform_webhook(
     event = translation.event
     if event is None:
         return _answer(200, {"status": "ignored", "reason": translation.ignored})
+    if translation.summary_from_transcript and isinstance(event, HandoffRequested):
+        event = _summarised(event, await intake.transcript(event.conversation.id))
     echo = translation.platform_message_id
     if echo and delivery_store and await delivery_store.posted_by_us(event.conversation.id, echo):
         return _answer(200, {"status": "ignored", "reason": "a message Casebridge posted (echo)"})
@@ -72,3 +76,11 @@ async def receive_platform_webhook(
         return _answer(200, {"status": "duplicate", "id": event.id})
     wake_workers(intake.sync_delay_for(event).total_seconds())
     return _answer(202, {"status": "accepted", "id": event.id})
+
+
+def _summarised(event: HandoffRequested, transcript: list[tuple[str, str]]) -> HandoffRequested:
+    """The handoff with an offline summary of the transcript (kept as it was without a customer message)."""
+    summary = offline_summary(transcript)
+    if summary is None:
+        return event
+    return event.model_copy(update={"handoff": event.handoff.model_copy(update={"summary": summary})})

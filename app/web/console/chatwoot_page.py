@@ -22,7 +22,7 @@ CHECK_LABELS = {
     "account": "Account",
     "inbox": "Inbox filter",
 }
-FIELDS = ("base_url", "account_id", "inbox_id")
+FIELDS = ("base_url", "account_id", "inbox_id", "handoff_summary")
 
 
 class ChatwootSettingsController(Controller):
@@ -50,6 +50,8 @@ class ChatwootSettingsController(Controller):
         shown = {name: str(raw.get(name) or "").strip() for name in FIELDS}
         values: dict[str, Any] = {name: value or None for name, value in shown.items()}
         values |= {name: str(raw.get(name) or "") or None for name in ("api_access_token", "webhook_secret")}
+        if values["handoff_summary"] is None:
+            del values["handoff_summary"]  # the default
         assert chat_platform_service is not None  # the runtime always builds it
         try:
             form = ChatwootForm.model_validate(values)

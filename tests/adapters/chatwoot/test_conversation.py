@@ -15,7 +15,7 @@ from app.db.tables import ConversationRow, DeliveryRow, MessageRow
 from app.domain.creatio_ids import CaseStatusIds
 from tests.support.casebridge import Client, activities_of, cases, conversation, drain, rows, store_of
 from tests.support.chatwoot import payloads as cw
-from tests.support.chatwoot.emulator import ChatwootEmulator
+from tests.support.chatwoot.emulator import API_TOKEN, ChatwootEmulator
 from tests.support.crm_to_chat import connect_webhook, reply, set_status, settle
 
 CONVERSATION = "chatwoot:chatwoot:42"
@@ -218,3 +218,26 @@ async def test_on_postgresql_with_in_app_workers_the_conversation_runs_end_to_en
         a for a in activities_of(sandbox_app, case["Id"]) if "Refund done." in json.dumps(a, default=str)
     ]
     assert len(carrying) == 1
+
+
+async def test_a_revoked_token_fails_the_delivery_saying_what_to_fix_and_a_retry_delivers_it(
+    client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
+) -> None:
+    await bot_conversation_handed_over(client, chatwoot)
+    await connect_webhook(client, sandbox_app)
+    await settle(client, sandbox_app)
+    [case] = cases(sandbox_app)
+    chatwoot.token = "rotated-in-chatwoot"  # the saved token no longer works
+    await reply(sandbox_http, str(case["Id"]), "Refund done.")
+    await settle(client, sandbox_app)
+    [delivery] = await rows(client, DeliveryRow)
+    assert (delivery.state, delivery.last_status, delivery.attempts) == ("failed", 401, 1)
+    assert "Settings > Chat platforms > Chatwoot" in (delivery.last_error or "")
+    assert chatwoot.replies == []
+
+    chatwoot.token = API_TOKEN  # the admin fixes the token, then retries the delivery
+    assert (await client.post(f"/api/v1/admin/deliveries/{delivery.id}/retry")).status_code in (200, 202)
+    await drain(client)
+    [delivery] = await rows(client, DeliveryRow)
+    assert delivery.state == "delivered"
+    assert len(chatwoot.replies) == 1

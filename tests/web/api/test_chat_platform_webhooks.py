@@ -93,3 +93,21 @@ async def test_an_unknown_connector_or_platform_is_404_saying_where_to_set_it_up
         response = await client.post(path, content=body, headers=headers)
         assert response.status_code == 404, path
         assert "Settings > Chat platforms" in response.json()["detail"]
+
+
+async def test_with_transcript_summaries_the_handoff_summarises_what_casebridge_has_of_the_chat(
+    settings: Settings, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
+) -> None:
+    configured = chatwoot_settings(settings, chatwoot_handoff_summary="transcript")
+    async with chatwoot_app(configured, sandbox_http, chatwoot) as client:
+        await chatwoot.post(cw.message_created(101, 42, "My invoice AB-123456 is wrong.", t=0))
+        await chatwoot.post(cw.message_created(102, 42, "Let me check.", kind="outgoing", sender=cw.BOT, t=1))
+        await chatwoot.post(cw.message_created(103, 42, "Please, a human.", t=2))
+        handoff = await chatwoot.post(cw.status_changed(42, "pending", "open", t=3))
+        assert handoff.status == 202
+        [summary] = [m for m in await rows(client, MessageRow) if m.author == "handoff"]
+    assert summary.text == (
+        "The customer asked: My invoice AB-123456 is wrong.\n"
+        "Latest from the customer: Please, a human.\n"
+        "The AI's last answer: Let me check."
+    )

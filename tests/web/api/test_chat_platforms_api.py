@@ -42,7 +42,12 @@ async def test_put_tests_and_saves_and_get_never_returns_a_secret(client: Client
     view = await client.get(PATH)
     assert view.status_code == 200
     body = view.json()
-    assert body["settings"] == {"base_url": BASE_URL, "account_id": cw.ACCOUNT_ID, "inbox_id": None}
+    assert body["settings"] == {
+        "base_url": BASE_URL,
+        "account_id": cw.ACCOUNT_ID,
+        "inbox_id": None,
+        "handoff_summary": "last_bot_message",
+    }
     assert body["secrets_set"] == {"api_access_token": True, "webhook_secret": True}
     assert API_TOKEN not in view.text
     assert WEBHOOK_SECRET not in view.text
