@@ -9,12 +9,12 @@ import pytest
 from litestar import Litestar
 
 from app.domain.creatio_platforms import CreatioPlatform
-from app.sandbox import SandboxConfig, create_sandbox_app
+from app.sandbox import SandboxConfig
 from app.settings import Settings
-from tests.support.casebridge import SANDBOX_CLIENT_ID, SANDBOX_SECRET, Client
+from tests.support.casebridge import Client
 from tests.support.chatwoot.casebridge import chatwoot_app, chatwoot_settings
 from tests.support.chatwoot.emulator import ChatwootEmulator
-from tests.support.crm_to_chat import ForwardToApp
+from tests.support.crm_to_chat import ForwardToApp, calling_back_config, sandbox_calling_back
 
 
 @pytest.fixture
@@ -24,15 +24,13 @@ def forward() -> ForwardToApp:
 
 @pytest.fixture
 def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
-    return SandboxConfig(
-        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET}, webhook_retries=0, platform=creatio_platform
-    )
+    return calling_back_config(creatio_platform)
 
 
 @pytest.fixture
 async def sandbox_app(sandbox_config: SandboxConfig, forward: ForwardToApp) -> AsyncIterator[Litestar]:
-    async with httpx.AsyncClient(transport=forward) as callbacks:
-        yield create_sandbox_app(sandbox_config, http_client=callbacks)
+    async with sandbox_calling_back(sandbox_config, forward) as app:
+        yield app
 
 
 @pytest.fixture

@@ -37,6 +37,17 @@ async def bot_conversation_handed_over(client: Client, chatwoot: ChatwootEmulato
         assert sent.status == 202, sent.answer
 
 
+async def handed_over_case(
+    client: Client, sandbox_app: Litestar, chatwoot: ChatwootEmulator
+) -> dict[str, Any]:
+    """The bot conversation handed over, synced to a case; Creatio's business process calls Casebridge."""
+    await bot_conversation_handed_over(client, chatwoot)
+    await connect_webhook(client, sandbox_app)
+    await settle(client, sandbox_app)
+    [case] = cases(sandbox_app)
+    return case
+
+
 def authors(sandbox_app: Litestar, case_id: Any) -> list[tuple[str, str]]:
     """Each activity's author (from its title) and full text (the first one also carries the URL)."""
     return [
@@ -121,10 +132,7 @@ async def test_bot_handoff_agent_reply_and_resolution_run_end_to_end_once_each_w
 async def test_an_echo_that_overtakes_the_api_answer_is_taken_back_before_it_reaches_creatio(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
 ) -> None:
-    await bot_conversation_handed_over(client, chatwoot)
-    await connect_webhook(client, sandbox_app)
-    await settle(client, sandbox_app)
-    [case] = cases(sandbox_app)
+    case = await handed_over_case(client, sandbox_app, chatwoot)
     chatwoot.echo_before_answer = True  # Chatwoot's webhook arrives before its API answer is read
     await reply(sandbox_http, str(case["Id"]), "On it.")
     await settle(client, sandbox_app)
@@ -223,10 +231,7 @@ async def test_on_postgresql_with_in_app_workers_the_conversation_runs_end_to_en
 async def test_a_revoked_token_fails_the_delivery_saying_what_to_fix_and_a_retry_delivers_it(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
 ) -> None:
-    await bot_conversation_handed_over(client, chatwoot)
-    await connect_webhook(client, sandbox_app)
-    await settle(client, sandbox_app)
-    [case] = cases(sandbox_app)
+    case = await handed_over_case(client, sandbox_app, chatwoot)
     chatwoot.token = "rotated-in-chatwoot"  # the saved token no longer works
     await reply(sandbox_http, str(case["Id"]), "Refund done.")
     await settle(client, sandbox_app)
