@@ -1,6 +1,6 @@
 """Chatwoot-shaped signed webhooks for the intake benchmark: the same conversations as bench/events.py
 (6 messages, the bot handing over, the resolution) as Chatwoot sends them (shapes and sources:
-tests/support/chatwoot/README.md), signed with X-Chatwoot-Signature."""
+app/dev/chatwoot/README.md), signed with X-Chatwoot-Signature."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Chatwoot's webhook signature: `X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw
 body>")>` with `X-Chatwoot-Timestamp: <unix seconds>`; `X-Chatwoot-Delivery` names the delivery (emulator
-README: tests/support/chatwoot/README.md cites the sources)."""
+README: app/dev/chatwoot/README.md cites the sources)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Chatwoot's webhooks translated into Casebridge's conversation events (the mapping table is in
-docs/chatwoot-setup.md; the payload shapes, with their sources, in tests/support/chatwoot/README.md)."""
+docs/chatwoot-setup.md; the payload shapes, with their sources, in app/dev/chatwoot/README.md)."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from app.dev.chatwoot.emulator import ChatwootEmulator
 from app.domain.creatio_platforms import CreatioPlatform
 from app.sandbox import SandboxConfig
 from app.settings import Settings
 from tests.support.casebridge import Client
 from tests.support.chatwoot.casebridge import chatwoot_app, chatwoot_settings
-from tests.support.chatwoot.emulator import ChatwootEmulator
 from tests.support.crm_to_chat import ForwardToApp, calling_back_config, sandbox_calling_back
 
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from app.adapters.chatwoot import ChatwootPlatform
+from app.dev.chatwoot import payloads as cw
+from app.dev.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from app.domain.crm_updates import ChatNotice
 from app.ports.chat_platforms import ConnectorConfig
-from tests.support.chatwoot import payloads as cw
-from tests.support.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pytest
 from litestar import Litestar
 
 from app.db.tables import ConversationRow, DeliveryRow, MessageRow
+from app.dev.chatwoot import payloads as cw
+from app.dev.chatwoot.emulator import API_TOKEN, ChatwootEmulator
 from app.domain.creatio_ids import CaseStatusIds
 from tests.support.casebridge import Client, activities_of, cases, conversation, drain, rows, store_of
-from tests.support.chatwoot import payloads as cw
-from tests.support.chatwoot.emulator import API_TOKEN, ChatwootEmulator
 from tests.support.crm_to_chat import connect_webhook, reply, set_status, settle
 
 CONVERSATION = "chatwoot:chatwoot:42"

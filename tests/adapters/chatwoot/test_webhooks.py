@@ -1,4 +1,4 @@
-"""Every Chatwoot webhook Casebridge maps, as Chatwoot shapes it (tests/support/chatwoot/payloads.py), and
+"""Every Chatwoot webhook Casebridge maps, as Chatwoot shapes it (app/dev/chatwoot/payloads.py), and
 those it ignores or refuses."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 
 from app.adapters.chatwoot.config import ChatwootSettings, display_id_of
 from app.adapters.chatwoot.webhooks import translate
+from app.dev.chatwoot import payloads as cw
 from app.domain.events import (
     AgentMessageCreated,
     ConversationReopened,
@@ -18,7 +19,6 @@ from app.domain.events import (
     MessageCreated,
 )
 from app.ports.chat_platforms import ConnectorConfig, InvalidWebhook, Translation
-from tests.support.chatwoot import payloads as cw
 
 SETTINGS = ChatwootSettings.of(
     ConnectorConfig(

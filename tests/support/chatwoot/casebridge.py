@@ -12,10 +12,10 @@ from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
 
 from app.asgi import Adapters, create_app
+from app.dev.chatwoot import payloads
+from app.dev.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator, WebhookSink
 from app.settings import Settings
 from tests.support.casebridge import ADMIN_TOKEN, Client, connected_settings
-from tests.support.chatwoot import payloads
-from tests.support.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from tests.support.crm_to_chat import TECH_CONTACT
 
 
@@ -41,6 +41,17 @@ async def chatwoot_app(
         app = create_app(settings, Adapters(creatio_http=sandbox_http, chat_http=chat_http))
         async with AsyncTestClient(app=app) as client:
             client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-            chatwoot.target = client
+            chatwoot.sink = test_client_sink(client)
             yield client
-            chatwoot.target = None
+            chatwoot.sink = None
+
+
+def test_client_sink(client: Client) -> WebhookSink:
+    """Chatwoot's webhooks into the app under test."""
+
+    async def post(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        response = await client.post(path, content=body, headers=headers)
+        answer: dict[str, Any] = response.json()
+        return response.status_code, answer
+
+    return post

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.chatwoot.emulator import ChatwootEmulator
+from app.dev.chatwoot.emulator import ChatwootEmulator
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from app.db.tables import InboundEventRow, MessageRow
+from app.dev.chatwoot import payloads as cw
+from app.dev.chatwoot.emulator import ChatwootEmulator
 from app.settings import Settings
 from tests.support.casebridge import Client, rows
-from tests.support.chatwoot import payloads as cw
 from tests.support.chatwoot.casebridge import chatwoot_app, chatwoot_settings
-from tests.support.chatwoot.emulator import ChatwootEmulator
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from app.dev.chatwoot import payloads as cw
+from app.dev.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from app.settings import Settings
 from tests.support.casebridge import Client, connected_settings
-from tests.support.chatwoot import payloads as cw
 from tests.support.chatwoot.casebridge import chatwoot_app, chatwoot_settings
-from tests.support.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 
 PATH = "/api/v1/admin/chat-platforms/chatwoot/chatwoot"
 FORM = {

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
+from app.dev.chatwoot import payloads as cw
+from app.dev.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from app.settings import Settings
 from tests.support.casebridge import Client, connected_settings
-from tests.support.chatwoot import payloads as cw
 from tests.support.chatwoot.casebridge import chatwoot_app
-from tests.support.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from tests.support.console import form_token, login
 
 PAGE = "/console/settings/chatwoot"

@@ -1,29 +1,32 @@
 """Chatwoot, as far as Casebridge meets it: the application API it calls (an httpx transport: posting a
 message, toggle_status, the profile and inboxes Test & Save reads), recording every call, and the signed
-webhooks Chatwoot sends, into the Casebridge app under test. Like Chatwoot, every message posted through
-the API and every status change comes back as a webhook (queued until `flush()`, or at once before the
-API answers with `echo_before_answer`: the race where the echo overtakes the answer)."""
+webhooks Chatwoot sends to Casebridge (through a `sink`: the app under test, or its URL under `make run`).
+Like Chatwoot, every message posted through the API and every status change comes back as a webhook:
+queued until `flush()`, sent at once before the API answers with `echo_before_answer` (the race where
+the echo overtakes the answer), or sent just after it with `background` (as Chatwoot's jobs do)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from app.adapters.chatwoot.signature import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
-from tests.support.chatwoot import payloads
+from app.dev.chatwoot import payloads
 
 BASE_URL = "https://chatwoot.test"
-API_TOKEN = "test-chatwoot-api-token"
-WEBHOOK_SECRET = "test-chatwoot-webhook-secret"
+API_TOKEN = "test-chatwoot-api-token"  # noqa: S105 (the emulator's own, not a real secret)
+WEBHOOK_SECRET = "test-chatwoot-webhook-secret"  # noqa: S105 (the emulator's own)
+# Posts one webhook (path under Casebridge, body, headers) and gives Casebridge's status and JSON answer.
+WebhookSink = Callable[[str, bytes, dict[str, str]], Awaitable[tuple[int, dict[str, Any]]]]
 _CONVERSATION = re.compile(r"^/api/v1/accounts/(\d+)/conversations/(\d+)/(messages|toggle_status)$")
 
 
@@ -56,10 +59,13 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
         self.statuses: dict[int, str] = {}
         self.faults: list[int | str] = []  # next answers: a status code, or "timeout"
         self.echo_before_answer = False
+        self.background = False
         self.pending: list[dict[str, Any]] = []  # webhooks Chatwoot would send next
         self.sent: list[Sent] = []
-        self.target: AsyncTestClient[Litestar] | None = None
+        self.sink: WebhookSink | None = None
+        self.log: dict[int, list[dict[str, Any]]] = {}  # display id -> every message, as an agent sees it
         self._ids = itertools.count(9000)
+        self._tasks: set[asyncio.Task[Sent]] = set()
 
     # --- webhooks, as Chatwoot sends them -------------------------------------------------------------
 
@@ -79,15 +85,42 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
 
     async def post(self, payload: dict[str, Any], *, delivery: str | None = None, **signing: Any) -> Sent:
         """Post one signed webhook to Casebridge (`delivery`: send again under that delivery id)."""
-        assert self.target is not None, "the emulator is not connected to Casebridge"
+        assert self.sink is not None, "the emulator is not connected to Casebridge"
         body, headers, new_delivery = self.signed(payload, **signing)
         headers[DELIVERY_HEADER] = delivery or new_delivery
-        response = await self.target.post(
-            f"/webhooks/chatwoot/{self.connector_id}", content=body, headers=headers
-        )
-        sent = Sent(payload, headers[DELIVERY_HEADER], response.status_code, response.json())
+        status, answer = await self.sink(f"/webhooks/chatwoot/{self.connector_id}", body, headers)
+        sent = Sent(payload, headers[DELIVERY_HEADER], status, answer)
         self.sent.append(sent)
         return sent
+
+    async def write(self, display_id: int, content: str, sender: str) -> Sent:
+        """Someone writes in the conversation: `customer`, `bot` (an agent bot) or `agent` (a human)."""
+        message_id = next(self._ids)
+        kind, who = {
+            "customer": ("incoming", None),
+            "bot": ("outgoing", payloads.BOT),
+            "agent": ("outgoing", payloads.AGENT),
+        }[sender]
+        status = self.statuses.setdefault(display_id, "pending")
+        self._note(display_id, message_id, content, sender)
+        return await self.post(
+            payloads.message_created(message_id, display_id, content, kind=kind, sender=who, status=status)
+        )
+
+    async def set_status(self, display_id: int, status: str) -> Sent | None:
+        """An agent (or the bot handing over) changes the conversation's status."""
+        before = self.statuses.get(display_id, "pending")
+        self.statuses[display_id] = status
+        if before == status:
+            return None
+        last = next((m for m in reversed(self.log.get(display_id, [])) if m["sender"] == "bot"), None)
+        push = None
+        if last is not None:
+            push = payloads.push_message(last["id"], display_id, last["content"], "outgoing", payloads.BOT, 0)
+        return await self.post(payloads.status_changed(display_id, before, status, last_message=push))
+
+    def _note(self, display_id: int, message_id: int, content: str | None, sender: str) -> None:
+        self.log.setdefault(display_id, []).append({"id": message_id, "content": content, "sender": sender})
 
     async def flush(self) -> list[Sent]:
         """Send the webhooks Chatwoot queued (its Sidekiq jobs), in order."""
@@ -126,6 +159,7 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
         message_id = next(self._ids)
         created = {"id": message_id, "content": body.get("content"), "message_type": 1, "private": False}
         self.messages.setdefault(display_id, []).append(created)
+        self._note(display_id, message_id, body.get("content"), "casebridge")
         echo = payloads.message_created(
             message_id,
             display_id,
@@ -154,8 +188,16 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
     async def _emit(self, payload: dict[str, Any]) -> None:
         if self.echo_before_answer:
             await self.post(payload)
+        elif self.background:
+            task = asyncio.create_task(self._later(payload))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         else:
             self.pending.append(payload)
+
+    async def _later(self, payload: dict[str, Any]) -> Sent:
+        await asyncio.sleep(0.05)  # after the API's answer, as Chatwoot's background job would
+        return await self.post(payload)
 
     def _answer(
         self, request: httpx.Request, body: Any, token: str | None, status: int, answer: dict[str, Any]
