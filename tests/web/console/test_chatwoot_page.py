@@ -86,3 +86,10 @@ async def test_a_new_webhook_secret_rotates_the_old_one_which_still_passes(
     new = await chatwoot.post(cw.message_created(102, 42, "signed with the new one"), secret="the-new-secret")
     wrong = await chatwoot.post(cw.message_created(103, 42, "forged"), secret="never-saved")
     assert (old.status, new.status, wrong.status) == (202, 202, 401)
+
+
+async def test_the_health_page_lists_the_saved_chat_connectors(admin: Client) -> None:
+    assert "none (Settings: Chatwoot)" in (await admin.get("/console/health")).text
+    await submit(admin, api_access_token=API_TOKEN, webhook_secret=WEBHOOK_SECRET)
+    assert (await admin.get("/api/v1/admin/health")).json()["chat_connectors"] == ["chatwoot chatwoot"]
+    assert "<dd>chatwoot chatwoot</dd>" in (await admin.get("/console/health")).text
