@@ -246,3 +246,21 @@ async def test_a_revoked_token_fails_the_delivery_saying_what_to_fix_and_a_retry
     [delivery] = await rows(client, DeliveryRow)
     assert delivery.state == "delivered"
     assert len(chatwoot.replies) == 1
+
+
+async def test_a_case_reopened_in_creatio_reopens_the_chatwoot_conversation_and_its_echo_writes_nothing(
+    client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
+) -> None:
+    case = await handed_over_case(client, sandbox_app, chatwoot)
+    chatwoot.statuses[42] = "open"
+    await set_status(sandbox_http, str(case["Id"]), "Resolved")
+    await settle(client, sandbox_app)
+    await chatwoot.flush()
+    await set_status(sandbox_http, str(case["Id"]), "In progress")  # an agent takes the case up again
+    await settle(client, sandbox_app)
+    assert [c.body for c in chatwoot.toggles] == [{"status": "resolved"}, {"status": "open"}]
+    [echo] = await chatwoot.flush()  # Chatwoot's resolved -> open: a reopen Casebridge knows already
+    assert echo.status == 202
+    await settle(client, sandbox_app)
+    assert str(cases(sandbox_app)[0]["StatusId"]) == str(CaseStatusIds.IN_PROGRESS)  # not set to Reopened
+    assert len(chatwoot.toggles) == 2
