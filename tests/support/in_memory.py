@@ -42,6 +42,7 @@ from app.domain.events import (
     effect_of,
 )
 from app.domain.transcript import Transcript
+from app.ports.chat_platforms import CheckResult, ConnectorConfig, Translation, WebhookRefused
 from app.ports.errors import PermanentFailure, PipelineError
 from app.ports.external import AutofillResult, CaseReaderPort, CrmPort, SyncSettings
 from app.ports.jobs import ClaimedJob, JobKind
@@ -651,6 +652,46 @@ class InMemoryChat:
         outcome = self._next.popleft() if self._next else self.default
         self.sent.append(Sent(delivery_id, notice, outcome))
         return outcome
+
+
+class InMemoryChatConnectors:
+    """ChatConnectorSource: the saved chat connectors, by id."""
+
+    def __init__(self, *configs: ConnectorConfig) -> None:
+        self.configs = {config.id: config for config in configs}
+
+    async def get(self, connector_id: str) -> ConnectorConfig | None:
+        await io()
+        return self.configs.get(connector_id)
+
+
+class RecordingChatPlatform:
+    """ChatPlatform: records what it sends (with the connector's id) and answers `default`; its webhooks
+    translate to `translation`, verified unless `refusal` is set."""
+
+    def __init__(self, name: str = "recording") -> None:
+        self.name = name
+        self.events_to_subscribe: tuple[str, ...] = ("message",)
+        self.sent: list[tuple[str, ChatNotice]] = []
+        self.default = delivered()
+        self.translation = Translation(ignored="nothing scripted")
+        self.refusal: str | None = None
+
+    def verify(self, config: ConnectorConfig, headers: Mapping[str, str], body: bytes, now: float) -> None:
+        if self.refusal is not None:
+            raise WebhookRefused(self.refusal)
+
+    def translate(self, config: ConnectorConfig, headers: Mapping[str, str], body: bytes) -> Translation:
+        return self.translation
+
+    async def send(self, config: ConnectorConfig, delivery_id: UUID, notice: ChatNotice) -> DeliveryOutcome:
+        await io()
+        self.sent.append((config.id, notice))
+        return self.default
+
+    async def test(self, config: ConnectorConfig) -> Sequence[CheckResult]:
+        await io()
+        return [CheckResult("recording", "passed", "nothing to check")]
 
 
 class ScriptedAutofill:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.ports import external, jobs, stores
+from app.ports import chat_platforms, external, jobs, stores
+from app.ports.chat_platforms import ChatConnectorSource, ChatPlatform
 from app.ports.external import (
     AutofillPort,
     CaseReaderPort,
@@ -28,6 +29,7 @@ from tests.support.in_memory import (
     InMemoryCaseReader,
     InMemoryCaseReaders,
     InMemoryChat,
+    InMemoryChatConnectors,
     InMemoryConnection,
     InMemoryConversationStore,
     InMemoryCreatio,
@@ -36,6 +38,7 @@ from tests.support.in_memory import (
     InMemoryDeliveryStore,
     InMemoryJobQueue,
     InMemoryReconcileStore,
+    RecordingChatPlatform,
     ScriptedAutofill,
 )
 
@@ -51,6 +54,8 @@ FAKES: dict[type, type] = {
     ReconcileStorePort: InMemoryReconcileStore,
     AutofillAuditPort: InMemoryAutofillAudit,
     JobQueuePort: InMemoryJobQueue,
+    ChatPlatform: RecordingChatPlatform,
+    ChatConnectorSource: InMemoryChatConnectors,
 }
 
 
@@ -69,15 +74,17 @@ def test_fakes_are_assignable_to_their_ports() -> None:
     reconcile_store: ReconcileStorePort = InMemoryReconcileStore(db)
     audit: AutofillAuditPort = InMemoryAutofillAudit(db)
     queue: JobQueuePort = InMemoryJobQueue(db)
+    platform: ChatPlatform = RecordingChatPlatform()
+    connectors: ChatConnectorSource = InMemoryChatConnectors()
     built: list[Any] = [crm, reader, crm_source, reader_source, chat, autofill]
-    built += [conversations, deliveries, reconcile_store, audit, queue]
+    built += [conversations, deliveries, reconcile_store, audit, queue, platform, connectors]
     assert [type(fake) for fake in built] == list(FAKES.values())
 
 
 def test_every_port_has_a_fake() -> None:
     ports = {
         value
-        for module in (external, stores, jobs)
+        for module in (external, stores, jobs, chat_platforms)
         for value in vars(module).values()
         if inspect.isclass(value)
         and getattr(value, "_is_protocol", False)
