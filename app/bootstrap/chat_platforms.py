@@ -3,8 +3,9 @@ app/adapters/), the saved connectors, and the Chatwoot connector seeded from the
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 
 import httpx
@@ -47,7 +48,38 @@ async def build_chat_platforms(
         only_if_absent = not settings.chatwoot_seed_overwrites
         if await connectors.save(seed, verified=False, only_if_absent=only_if_absent):
             logger.info("chatwoot connector seeded from the environment", extra={"connector_id": seed.id})
+            _verify_in_background(chatwoot, connectors, seed.id, stack)
     return ChatPlatforms(platforms, connectors)
+
+
+def _verify_in_background(
+    platform: ChatPlatform, connectors: ChatConnectorStore, connector_id: str, stack: AsyncExitStack
+) -> None:
+    """The seed's Test & Save checks, run once after the start; the outcome is logged (as the Creatio
+    connection's seed is)."""
+
+    async def verify() -> None:
+        config = await connectors.get(connector_id)
+        if config is None:
+            return
+        failed = next((c for c in await platform.test(config) if c.state == "failed"), None)
+        if failed is None:
+            await connectors.mark_verified(connector_id)
+            logger.info(
+                "chatwoot connector from the environment verified", extra={"connector_id": connector_id}
+            )
+            return
+        problem = {"check": failed.name, "problem": failed.message, "hint": failed.hint}
+        logger.error("chatwoot connector from the environment failed its test", extra=problem)
+
+    task = asyncio.create_task(verify(), name="casebridge-chatwoot-seed-check")
+
+    async def stop() -> None:
+        task.cancel()
+        with suppress(asyncio.CancelledError, Exception):  # its outcome was logged (or is moot now)
+            await task
+
+    stack.push_async_callback(stop)
 
 
 def chatwoot_seed(settings: Settings) -> ConnectorConfig | None:

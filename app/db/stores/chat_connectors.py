@@ -37,6 +37,12 @@ class ChatConnectorStore:
         async with self._sessions() as session:
             return (await session.exec(select(ChatConnectorRow.id).limit(1))).first() is not None
 
+    async def mark_verified(self, connector_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await session.get(ChatConnectorRow, connector_id)
+            if row is not None:
+                row.verified_at = utcnow()
+
     async def save(self, config: ConnectorConfig, *, verified: bool, only_if_absent: bool = False) -> bool:
         """Store `config` (secrets merged with the saved ones); False when `only_if_absent` and one exists."""
         try:

@@ -32,6 +32,7 @@ _CONVERSATION = re.compile(r"^/api/v1/accounts/(\d+)/conversations/(\d+)/(messag
 
 @dataclass(frozen=True)
 class ApiCall:
+    host: str
     method: str
     path: str
     body: dict[str, Any] | None
@@ -202,7 +203,7 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
     def _answer(
         self, request: httpx.Request, body: Any, token: str | None, status: int, answer: dict[str, Any]
     ) -> httpx.Response:
-        self.calls.append(ApiCall(request.method, request.url.path, body, token, status))
+        self.calls.append(ApiCall(request.url.host, request.method, request.url.path, body, token, status))
         return httpx.Response(status, json=answer, request=request)
 
     @property
