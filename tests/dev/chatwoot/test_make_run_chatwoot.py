@@ -4,26 +4,13 @@ becomes a case; the agent's reply and the resolution in the sandbox come back to
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from app.dev.chatwoot.dev import chatwoot_port
-from tests.support.processes import free_port, start, stop, wait_until_serving
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, timeout: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.processes import eventually, free_port, start, stop, wait_until_serving
 
 
 def test_make_run_with_chatwoot_runs_a_conversation_both_ways(tmp_path: Path) -> None:
