@@ -32,7 +32,10 @@ async def build_chat_platforms(
     box: SecretBox,
     http: httpx.AsyncClient | None,
     stack: AsyncExitStack,
+    *,
+    extra: tuple[ChatPlatform, ...] = (),
 ) -> ChatPlatforms:
+    """Chatwoot, and `extra` platforms (a new platform's package is registered here, as Chatwoot is)."""
     if http is None:
         http = httpx.AsyncClient(follow_redirects=False)
         stack.push_async_callback(http.aclose)
@@ -41,7 +44,7 @@ async def build_chat_platforms(
         timeout_seconds=settings.chat_delivery_timeout_seconds,
         allow_insecure_loopback=settings.is_development,
     )
-    platforms: dict[str, ChatPlatform] = {chatwoot.name: chatwoot}
+    platforms: dict[str, ChatPlatform] = {p.name: p for p in (chatwoot, *extra)}
     connectors = ChatConnectorStore(sessions, box)
     seed = chatwoot_seed(settings)
     if seed is not None:

@@ -31,6 +31,7 @@ from app.domain.crm_connection import ConnectionSettings
 from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.chat_to_crm.sync import ConversationSync
 from app.pipeline.jobs import JobRunner, RetryPolicy, RunnerConfig
+from app.ports.chat_platforms import ChatPlatform
 from app.ports.jobs import JobKind
 from app.settings import Settings
 
@@ -44,6 +45,7 @@ class Adapters:
     creatio_http: httpx.AsyncClient | None = None
     chat_http: httpx.AsyncClient | None = None  # deliveries to the chat platform (tests: a fake)
     llm_http: httpx.AsyncClient | None = None  # the LLM adapter's transport (tests: a fake)
+    chat_platforms: tuple[ChatPlatform, ...] = ()  # more chat platforms beside Chatwoot (tests: a fake)
 
 
 @dataclass
@@ -103,7 +105,9 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
     connection.saved_listeners.append(autofill.on_connection_saved)
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
-    chat_platforms = await build_chat_platforms(settings, sessions, box, adapters.chat_http, stack)
+    chat_platforms = await build_chat_platforms(
+        settings, sessions, box, adapters.chat_http, stack, extra=adapters.chat_platforms
+    )
     crm_to_chat = await build_crm_to_chat(
         settings, sessions, connection, box, adapters.chat_http, stack, chat_platforms
     )
