@@ -164,6 +164,7 @@ class DeliveryRow(SQLModel, table=True):
     last_error: str | None = None
     delivered_at: datetime | None = None
     platform_message_id: str | None = None  # the chat platform's id of the message it posted (echo guard)
+    attempt_started_at: datetime | None = None  # an attempt under way (set before the POST, cleared after)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -63,6 +63,9 @@ class StoredMessage:
 class ConversationSnapshot:
     conversation: ConversationState
     messages: tuple[StoredMessage, ...]  # every message, in sent_at order
+    # A delivery to the chat connector's platform is being sent: the webhook echo of what it posts may be
+    # among the new messages until its answer (the platform's message id) is recorded.
+    delivery_in_flight: bool = False
 
     @property
     def unsynced(self) -> tuple[StoredMessage, ...]:

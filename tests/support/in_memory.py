@@ -744,6 +744,7 @@ class DeliveryRecord:
     last_error: str | None = None
     delivered_at: datetime | None = None
     platform_message_id: str | None = None
+    attempt_started_at: datetime | None = None
 
 
 @dataclass
@@ -994,7 +995,12 @@ class InMemoryConversationStore:
             StoredMessage(m.id, m.author, m.text, m.sent_at, m.synced_at)
             for m in self._db.messages_of(conversation_id)
         )
-        return ConversationSnapshot(self._db.state(conversation_id), messages)
+        state = self._db.state(conversation_id)
+        in_flight = state.connector_id is not None and any(
+            d.conversation_id == conversation_id and d.attempt_started_at is not None
+            for d in self._db.deliveries.values()
+        )
+        return ConversationSnapshot(state, messages, in_flight)
 
 
 class InMemoryAutofillAudit:
@@ -1073,6 +1079,7 @@ class InMemoryDeliveryStore:
     async def begin_attempt(self, delivery_id: UUID) -> None:
         await io()
         self._db.deliveries[delivery_id].attempts += 1
+        self._db.deliveries[delivery_id].attempt_started_at = utcnow()
 
     async def finish(
         self,
@@ -1088,6 +1095,7 @@ class InMemoryDeliveryStore:
         row = self._db.deliveries[delivery_id]
         row.state, row.last_status, row.last_error = state, status, error
         row.platform_message_id = platform_message_id or row.platform_message_id
+        row.attempt_started_at = None
         if state == "delivered":
             row.delivered_at = utcnow()
 

@@ -126,7 +126,8 @@ class DeliveryStore:
         )
 
     async def begin_attempt(self, delivery_id: UUID) -> None:
-        await self._update(delivery_id, attempts=col(DeliveryRow.attempts) + 1)
+        """Before the POST: the attempt is under way until `finish` (the conversation's sync waits)."""
+        await self._update(delivery_id, attempts=col(DeliveryRow.attempts) + 1, attempt_started_at=utcnow())
 
     async def finish(
         self,
@@ -137,7 +138,12 @@ class DeliveryStore:
         error: str | None,
         platform_message_id: str | None = None,
     ) -> None:
-        values: dict[str, Any] = {"state": state, "last_status": status, "last_error": storable(error)}
+        values: dict[str, Any] = {
+            "state": state,
+            "last_status": status,
+            "last_error": storable(error),
+            "attempt_started_at": None,
+        }
         if state == "delivered":
             values["delivered_at"] = utcnow()
         if platform_message_id is None:

@@ -60,6 +60,7 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
         self.statuses: dict[int, str] = {}
         self.faults: list[int | str] = []  # next answers: a status code, or "timeout"
         self.echo_before_answer = False
+        self.after_early_echo: Callable[[], Awaitable[None]] | None = None  # runs once that echo is sent
         self.background = False
         self.pending: list[dict[str, Any]] = []  # webhooks Chatwoot would send next
         self.sent: list[Sent] = []
@@ -189,6 +190,8 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
     async def _emit(self, payload: dict[str, Any]) -> None:
         if self.echo_before_answer:
             await self.post(payload)
+            if self.after_early_echo is not None:
+                await self.after_early_echo()
         elif self.background:
             task = asyncio.create_task(self._later(payload))
             self._tasks.add(task)

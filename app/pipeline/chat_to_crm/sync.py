@@ -16,7 +16,7 @@ from app.domain.case_text import CaseText, activity_body, activity_title, case_t
 from app.domain.events import internal_message_id
 from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.jobs import Ending
-from app.ports.errors import NotConnected
+from app.ports.errors import NotConnected, TemporaryFailure
 from app.ports.external import AutofillPort, CrmPort, CurrentCrm, SyncSettings
 from app.ports.jobs import ClaimedJob
 from app.ports.stores import (
@@ -28,6 +28,13 @@ from app.ports.stores import (
 )
 
 logger = logging.getLogger(__name__)
+# What a chat connector's platform reports of a reply Casebridge posted (its webhook echo): the new messages
+# of such authors wait while a delivery to the platform is under way, until its answer names the message.
+ECHO_AUTHORS = ("agent", "ai")
+WAITING_FOR_DELIVERY = (
+    "a delivery to the chat platform is under way: new agent or AI messages may be its echo, so they wait "
+    "for its answer"
+)
 
 
 class ConversationSync:
@@ -54,6 +61,8 @@ class ConversationSync:
         snapshot = await self._store.load(conversation_id)
         if snapshot is None:
             return False
+        if snapshot.delivery_in_flight and any(m.author in ECHO_AUTHORS for m in snapshot.unsynced):
+            raise TemporaryFailure(WAITING_FOR_DELIVERY, retry_after=1.0)
         conversation = snapshot.conversation
         if conversation.case_created_at is None:
             if settings.create_case_only_on_handoff and conversation.handoff_at is None:

@@ -11,10 +11,14 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from app.db.stores.conversations import ConversationStore
 from app.db.tables import ConversationRow, DeliveryRow, MessageRow
 from app.dev.chatwoot import payloads as cw
 from app.dev.chatwoot.emulator import API_TOKEN, ChatwootEmulator
 from app.domain.creatio_ids import CaseStatusIds
+from app.pipeline.chat_to_crm.sync import WAITING_FOR_DELIVERY, ConversationSync
+from app.ports.errors import TemporaryFailure
+from app.ports.external import NoAutofill
 from tests.support.casebridge import Client, activities_of, cases, conversation, drain, rows, store_of
 from tests.support.crm_to_chat import connect_webhook, reply, set_status, settle
 
@@ -129,17 +133,28 @@ async def test_bot_handoff_agent_reply_and_resolution_run_end_to_end_once_each_w
     assert (await conversation(client, CONVERSATION)).status == "resolved"
 
 
-async def test_an_echo_that_overtakes_the_api_answer_is_taken_back_before_it_reaches_creatio(
+async def test_an_echo_that_overtakes_the_api_answer_waits_and_is_taken_back_before_it_reaches_creatio(
     client: Client, sandbox_app: Litestar, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
 ) -> None:
     case = await handed_over_case(client, sandbox_app, chatwoot)
+    conversation_id = (await conversation(client, CONVERSATION)).id
+    runtime = client.app.state.runtime
+    sync = ConversationSync(ConversationStore(runtime.transactions), runtime.connection, NoAutofill())
+    waited: list[str] = []
+
+    async def sync_now() -> None:  # a worker syncs the conversation while the API's answer is on its way
+        with pytest.raises(TemporaryFailure) as raised:
+            await sync.sync(conversation_id, verify_existing=False)
+        waited.append(str(raised.value))
+
     chatwoot.echo_before_answer = True  # Chatwoot's webhook arrives before its API answer is read
+    chatwoot.after_early_echo = sync_now
     await reply(sandbox_http, str(case["Id"]), "On it.")
     await settle(client, sandbox_app)
     [echo] = chatwoot.sent[-1:]
-    assert echo.status == 202  # not known as Casebridge's yet: stored ...
-    messages = [m for m in await rows(client, MessageRow) if m.text == "On it."]
-    assert messages == []  # ... and taken back when the answer named its id
+    assert echo.status == 202  # not known as Casebridge's yet: stored, its sync waiting ...
+    assert waited == [WAITING_FOR_DELIVERY]
+    assert [m for m in await rows(client, MessageRow) if m.text == "On it."] == []  # ... taken back
     carrying = [a for a in activities_of(sandbox_app, case["Id"]) if "On it." in json.dumps(a, default=str)]
     assert len(carrying) == 1  # the agent's reply itself, not its echo
     again = await chatwoot.post(echo.payload)  # Chatwoot sends it once more: now known by id

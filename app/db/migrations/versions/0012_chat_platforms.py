@@ -1,6 +1,7 @@
 """Chat platform connectors (issue 18): the saved connectors (Chatwoot first), the connector a conversation
 came through (NULL: Casebridge's own event contract), and the platform's id of what a delivery posted (so
-the platform's webhook for it is recognised as an echo, by id).
+the platform's webhook for it is recognised as an echo, by id), and when a delivery's attempt started
+while its outcome is not recorded yet (the conversation's sync waits for it: its echo may be in flight).
 
 Revision ID: 0012
 Revises: 0011
@@ -34,6 +35,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("connector_id", sa.String()))
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("platform_message_id", sa.String()))
+        batch.add_column(sa.Column("attempt_started_at", sa.DateTime(timezone=True)))
     op.create_index(
         "ix_deliveries_platform_message", "deliveries", ["conversation_id", "platform_message_id"]
     )
@@ -42,6 +44,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_deliveries_platform_message", table_name="deliveries")
     with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("attempt_started_at")
         batch.drop_column("platform_message_id")
     with op.batch_alter_table("conversations") as batch:
         batch.drop_column("connector_id")
