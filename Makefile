@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-## make run: Casebridge on http://127.0.0.1:8000 with the Creatio sandbox on :8100, SQLite under ./var
+## make run: Casebridge on http://127.0.0.1:8000 with the Creatio sandbox on :8100, SQLite under ./var;
+## CHAT=chatwoot adds the Chatwoot emulator on :8200 as the chat platform
 run: $(STAMP)
-	$(BIN)/casebridge dev
+	$(BIN)/casebridge dev $(if $(CHAT),--chat $(CHAT),)
 
 ## make test: ruff, the import rules (docs/architecture.md), mypy --strict and the whole pytest suite
 test: lint typecheck unit

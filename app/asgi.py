@@ -9,12 +9,15 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from app.bootstrap.runtime import Adapters, Runtime, build_runtime, start_runner
+from app.chat_platforms.service import ChatPlatformService
 from app.db.admin import AdminQueries, DeliveryAdmin
 from app.db.health import HealthQueries
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.db.stores.jobs import JobQueue
 from app.observability.metrics import Metrics
+from app.ports.chat_platforms import ChatPlatformRegistry
 from app.settings import Settings
+from app.web.api.creatio_webhook import base_url
 from app.web.api.events import document_events_route
 from app.web.console.templating import template_config
 from app.web.crm_to_chat_status import Reconciliation
@@ -97,4 +100,19 @@ def web_services(runtime: Runtime, metrics: Metrics) -> WebServices:
         chat_signing_secrets=signing,
         chat_outbound_secret=crm_to_chat.outbound_secret if crm_to_chat else None,
         console_signer=SessionSigner(admin_token),
+        chat_platforms=ChatPlatformRegistry(
+            runtime.chat_platforms.platforms if runtime.chat_platforms else {}
+        ),
+        chat_connectors=runtime.chat_platforms.connectors if runtime.chat_platforms else None,
+        delivery_store=crm_to_chat.deliveries if crm_to_chat else None,
+        chat_platform_service=_chat_platform_service(runtime),
+    )
+
+
+def _chat_platform_service(runtime: Runtime) -> ChatPlatformService | None:
+    chat = runtime.chat_platforms
+    if chat is None:
+        return None
+    return ChatPlatformService(
+        chat.connectors, ChatPlatformRegistry(chat.platforms), base_url(runtime.settings)
     )

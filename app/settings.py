@@ -175,6 +175,21 @@ class Settings(BaseSettings):
         default=False, description="Apply the env seed even when a connection is already saved."
     )
 
+    # Seed for a Chatwoot connector (docs/chatwoot-setup.md), applied at start when none of that id is saved.
+    chatwoot_connector_id: str = Field(default="chatwoot", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    chatwoot_base_url: str | None = None
+    chatwoot_account_id: int | None = Field(default=None, ge=1)
+    chatwoot_api_access_token: SecretStr | None = None
+    chatwoot_webhook_secret: SecretStr | None = None
+    chatwoot_inbox_id: int | None = Field(default=None, ge=1)
+    chatwoot_handoff_summary: Literal["last_bot_message", "transcript"] = Field(
+        default="last_bot_message",
+        description="The handoff's summary: the bot's last message, or an offline summary of the transcript.",
+    )
+    chatwoot_seed_overwrites: bool = Field(
+        default=False, description="Apply the Chatwoot seed even when that connector is already saved."
+    )
+
     @property
     def is_development(self) -> bool:
         return self.environment.lower() in {"development", "dev", "test"}
@@ -232,6 +247,15 @@ class Settings(BaseSettings):
     @property
     def contact_match_on(self) -> tuple[str, ...]:
         return () if self.contact_matching == "off" else tuple(self.contact_matching.split(","))
+
+    @property
+    def has_chatwoot_seed(self) -> bool:
+        return bool(
+            self.chatwoot_base_url
+            and self.chatwoot_account_id
+            and self.chatwoot_api_access_token
+            and self.chatwoot_webhook_secret
+        )
 
     @property
     def has_creatio_seed(self) -> bool:

@@ -28,6 +28,7 @@ class IntakeOptions:
     clients: int = 64
     port: int = 18000
     log_level: str = "INFO"
+    platform: str = "native"  # or "chatwoot": the same conversations as Chatwoot's signed webhooks
 
 
 @contextmanager
@@ -42,7 +43,7 @@ def database_url(database: str, data_dir: Path) -> Iterator[str]:
 
 def run_intake(database: str, options: IntakeOptions, work_dir: Path) -> dict[str, Any]:
     """One intake run; a missing PostgreSQL gives {"skipped": reason} instead of figures."""
-    data_dir = work_dir / f"intake-{database}"
+    data_dir = work_dir / f"intake-{database}-{options.platform}"
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         with database_url(database, data_dir) as url:
@@ -53,7 +54,12 @@ def run_intake(database: str, options: IntakeOptions, work_dir: Path) -> dict[st
 
 def _measure(database: str, url: str, options: IntakeOptions, data_dir: Path) -> dict[str, Any]:
     server_options = CasebridgeOptions(
-        port=options.port, data_dir=data_dir, database_url=url, workers=0, log_level=options.log_level
+        port=options.port,
+        data_dir=data_dir,
+        database_url=url,
+        workers=0,
+        log_level=options.log_level,
+        chatwoot_connector=options.platform == "chatwoot",
     )
     server = start_casebridge(server_options, data_dir)
     try:
@@ -67,6 +73,7 @@ def _measure(database: str, url: str, options: IntakeOptions, data_dir: Path) ->
         server.stop()
     return {
         "database": database,
+        "platform": options.platform,
         "workers": 0,
         **load,
         "server_cpu_seconds": round(server_cpu, 2),
@@ -81,7 +88,7 @@ def _run_loadgen(url: str, options: IntakeOptions) -> dict[str, Any]:
     """`python -m bench.loadgen` in a process of its own; its last stdout line is the JSON result."""
     args = [sys.executable, "-m", "bench.loadgen", "--url", url, "--seconds", str(options.seconds)]
     args += ["--warmup", str(options.warmup), "--clients", str(options.clients)]
-    args += ["--run-id", f"i{uuid.uuid4().hex[:8]}"]
+    args += ["--run-id", f"i{uuid.uuid4().hex[:8]}", "--platform", options.platform]
     completed = subprocess.run(
         args,
         env=os.environ | {SECRET_ENV: CHAT_SECRET},

@@ -1,8 +1,9 @@
 """`python -m bench.run`: run the benchmarks, print the figures and targets, save them as JSON.
 
 Examples: `python -m bench.run` (everything, as `make bench`), `python -m bench.run --only intake
---seconds 5` (a smoke run), `python -m bench.run --only e2e --conversations 100`. Benchmarks never fail
-on timing: the exit code is 0 unless a benchmark could not run at all.
+--seconds 5` (a smoke run), `python -m bench.run --only e2e --conversations 100`, `python -m bench.run
+--only intake --only chatwoot-intake` (the native intake beside the same conversations as Chatwoot's
+webhooks). Benchmarks never fail on timing: the exit code is 0 unless a benchmark could not run at all.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,10 @@ from bench.procs import REPO_ROOT
 from bench.report import check_table, e2e_table, intake_table, save, targets_table
 from bench.targets import check_targets
 
-PARTS = ("intake", "e2e")
+PARTS = ("intake", "e2e")  # what a run without --only measures
+OPTIONAL_PARTS = (
+    "chatwoot-intake",
+)  # the same intake as Chatwoot's signed webhooks (--only chatwoot-intake)
 DATABASES = ("sqlite", "postgres")
 
 
@@ -42,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    p.add_argument(
+        "--only", choices=(*PARTS, *OPTIONAL_PARTS), action="append", help="run only this part (repeatable)"
+    )
     p.add_argument("--databases", default="sqlite,postgres", help="intake databases (default: both)")
     p.add_argument("--seconds", type=float, default=20.0, help="intake: measured seconds per database")
     p.add_argument("--warmup", type=float, default=2.0, help="intake: seconds not counted at the start")
@@ -110,6 +116,8 @@ def run(plan: Plan, work_dir: Path) -> dict[str, Any]:
             )
             results["intake"].append(run_intake(database, plan.intake, work_dir))
         print("\n" + intake_table(results["intake"]) + "\n", flush=True)
+    if "chatwoot-intake" in plan.parts:
+        results["intake_chatwoot"] = _chatwoot_intake(plan, work_dir)
     if "e2e" in plan.parts:
         for options in plan.e2e:
             print(
@@ -139,6 +147,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(work_dir, ignore_errors=True)
     return 0
+
+
+def _chatwoot_intake(plan: Plan, work_dir: Path) -> list[dict[str, Any]]:
+    """The intake run with the same conversations as Chatwoot's signed webhooks: figures beside the native
+    run's (not checked against the targets, which are the native contract's)."""
+    options = replace(plan.intake, platform="chatwoot")
+    runs = []
+    for database in plan.databases:
+        print(f"Chatwoot-shaped intake on {database}: {options.clients} clients ...", flush=True)
+        runs.append(run_intake(database, options, work_dir))
+    print(
+        "\nChatwoot-shaped intake (POST /webhooks/chatwoot/<id>):\n" + intake_table(runs) + "\n", flush=True
+    )
+    return runs
 
 
 if __name__ == "__main__":

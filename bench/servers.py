@@ -31,6 +31,7 @@ class CasebridgeOptions:
     creatio_url: str | None = None
     creatio_max_concurrency: int = 8
     log_level: str = "INFO"
+    chatwoot_connector: bool = False  # seed the Chatwoot connector the Chatwoot-shaped intake run posts to
 
 
 def casebridge_env(options: CasebridgeOptions) -> dict[str, str]:
@@ -49,6 +50,14 @@ def casebridge_env(options: CasebridgeOptions) -> dict[str, str]:
     }
     if options.database_url:
         env["CASEBRIDGE_DATABASE_URL"] = options.database_url
+    if options.chatwoot_connector:  # its webhooks are signed with the same secret as native events
+        env |= {
+            "CASEBRIDGE_CHATWOOT_CONNECTOR_ID": "bench",
+            "CASEBRIDGE_CHATWOOT_BASE_URL": "https://chatwoot.bench.example",
+            "CASEBRIDGE_CHATWOOT_ACCOUNT_ID": "1",
+            "CASEBRIDGE_CHATWOOT_API_ACCESS_TOKEN": "bench-token",
+            "CASEBRIDGE_CHATWOOT_WEBHOOK_SECRET": CHAT_SECRET,
+        }
     if options.creatio_url:
         env |= {
             "CASEBRIDGE_CREATIO_INSTANCE_URL": options.creatio_url,

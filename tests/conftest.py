@@ -36,7 +36,7 @@ from tests.support.events import CHAT_SECRET
 from tests.support.postgres import DEFAULT_POSTGRES_URL, admin_execute
 
 # Fixtures that tests in several directories use, beyond the ones below (pytest reads this here only).
-pytest_plugins = ["tests.support.autofill_fixtures"]
+pytest_plugins = ["tests.support.autofill_fixtures", "tests.support.chatwoot.fixtures"]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import httpx
 
 from app.adapters.chat.delivery import ChatDeliveryClient
 from app.adapters.creatio.case_reader import CaseReaders, CurrentCreatio
+from app.bootstrap.chat_platforms import ChatPlatforms
 from app.bootstrap.secrets import resolve_secret
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
@@ -23,6 +24,7 @@ from app.pipeline.autofill.agent_edits import AgentEdits
 from app.pipeline.crm_to_chat.check import CrmToChat, ReplyRules
 from app.pipeline.crm_to_chat.delivery import ChatDeliveries
 from app.pipeline.crm_to_chat.reconcile import INITIAL_LOOKBACK, ReconcileConfig, Reconciler
+from app.pipeline.crm_to_chat.routing import ChatRouter
 from app.pipeline.jobs import JobHandler, new_worker_id
 from app.ports.jobs import JobKind
 from app.settings import Settings
@@ -80,6 +82,7 @@ async def build_crm_to_chat(
     box: SecretBox,
     chat_http: httpx.AsyncClient | None,
     stack: AsyncExitStack,
+    chat_platforms: ChatPlatforms,
     field_columns: Sequence[str] = (),
 ) -> CrmToChatSetup:
     """`field_columns`: the auto-filled Case columns, read with every case to learn agents' edits."""
@@ -87,12 +90,15 @@ async def build_crm_to_chat(
     await tokens.ensure()
     secret = outbound_secret(settings)
     chat = _chat_client(settings, secret, chat_http, stack)
+    router = ChatRouter(chat, chat_platforms.connectors, chat_platforms.platforms)
+    # A chat connector saved after the start turns the reconciliation on at the next start.
+    delivering = chat is not None or await chat_platforms.connectors.exists()
     readers = CaseReaders(connection, settings.lookup_cache_seconds, field_columns)
     observer = AgentEdits(AutofillAuditStore(sessions)) if field_columns else None
     rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
     deliveries, reconcile_store = DeliveryStore(sessions), ReconcileStore(sessions)
     reconciler = None
-    if chat is not None and settings.reconcile_seconds > 0:
+    if delivering and settings.reconcile_seconds > 0:
         config = ReconcileConfig(
             interval_seconds=settings.reconcile_seconds,
             lease_seconds=settings.job_timeout_seconds,  # a run holds it to the end: no heartbeat
@@ -110,7 +116,7 @@ async def build_crm_to_chat(
         check=CrmToChat(
             deliveries, readers, rules, enabled=chat is not None, replies_since=since, observer=observer
         ),
-        deliver=ChatDeliveries(deliveries, chat),
+        deliver=ChatDeliveries(deliveries, router),
         reconciler=reconciler,
         chat_configured=chat is not None,
         outbound_secret=secret,

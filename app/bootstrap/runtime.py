@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.creatio import build_http_client
 from app.bootstrap.autofill import build_autofill
+from app.bootstrap.chat_platforms import ChatPlatforms, build_chat_platforms
 from app.bootstrap.crm_to_chat import CrmToChatSetup, build_crm_to_chat
 from app.bootstrap.secrets import resolve_secret
 from app.bootstrap.worker_slot import claim_worker_slot, vacant_slots
@@ -30,6 +31,7 @@ from app.domain.crm_connection import ConnectionSettings
 from app.pipeline.autofill.fill import AutofillSetup
 from app.pipeline.chat_to_crm.sync import ConversationSync
 from app.pipeline.jobs import JobRunner, RetryPolicy, RunnerConfig
+from app.ports.chat_platforms import ChatPlatform
 from app.ports.jobs import JobKind
 from app.settings import Settings
 
@@ -43,6 +45,7 @@ class Adapters:
     creatio_http: httpx.AsyncClient | None = None
     chat_http: httpx.AsyncClient | None = None  # deliveries to the chat platform (tests: a fake)
     llm_http: httpx.AsyncClient | None = None  # the LLM adapter's transport (tests: a fake)
+    chat_platforms: tuple[ChatPlatform, ...] = ()  # more chat platforms beside Chatwoot (tests: a fake)
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Runtime:
     autofill: AutofillSetup | None = None
     crm_to_chat: CrmToChatSetup | None = None  # Creatio to chat: webhook token, deliveries, reconciliation
     creatio_http: httpx.AsyncClient | None = None  # towards Creatio (and the demo's sandbox control API)
+    chat_platforms: ChatPlatforms | None = None  # chat connectors (Chatwoot, ...): platforms and saved ones
 
 
 def _secret(settings: Settings, name: str, generate: bool = False) -> str:
@@ -101,9 +105,12 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     autofill = build_autofill(settings, lambda: connection.client, sessions, stack, adapters.llm_http)
     connection.saved_listeners.append(autofill.on_connection_saved)
     sync = ConversationSync(ConversationStore(transactions), connection, autofill.port)
+    chat_platforms = await build_chat_platforms(
+        settings, sessions, box, adapters.chat_http, stack, extra=adapters.chat_platforms
+    )
     columns = [f.column for f in autofill.mapping.fields] if autofill.service is not None else []
     crm_to_chat = await build_crm_to_chat(
-        settings, sessions, connection, box, adapters.chat_http, stack, field_columns=columns
+        settings, sessions, connection, box, adapters.chat_http, stack, chat_platforms, field_columns=columns
     )
     handlers = {JobKind.SYNC_CONVERSATION: sync.handle, **crm_to_chat.handlers}
     queue = JobQueue(transactions)
@@ -129,6 +136,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
         autofill=autofill,
         crm_to_chat=crm_to_chat,
         creatio_http=http,
+        chat_platforms=chat_platforms,
     )
 
 

@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     dev = sub.add_parser("dev", help="run Casebridge with the Creatio sandbox alongside, already connected")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--sandbox-port", type=int, default=8100)
+    dev.add_argument(
+        "--chat",
+        choices=("native", "chatwoot"),
+        default="native",
+        help="chatwoot: also run the Chatwoot emulator (on the sandbox port + 100) as the chat platform",
+    )
     sub.add_parser("worker", help="run jobs only, no HTTP (set CASEBRIDGE_WORKERS for its concurrency)")
     sub.add_parser("sandbox", help="run the Creatio sandbox alone (see `casebridge sandbox --help`)")
     send = sub.add_parser("send-events", help="sign chat events and post them to a running Casebridge")
@@ -92,7 +98,7 @@ def _serve(ns: argparse.Namespace) -> int:
 def _dev(ns: argparse.Namespace) -> int:
     from app.dev.server import run_dev
 
-    return asyncio.run(run_dev(port=ns.port, sandbox_port=ns.sandbox_port))
+    return asyncio.run(run_dev(port=ns.port, sandbox_port=ns.sandbox_port, chat=ns.chat))
 
 
 def _worker(_: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ class ConversationRow(SQLModel, table=True):
     symptoms_sending: str | None = None
     case_text_edited_at: datetime | None = None  # when an agent's edit was seen: never rewritten from then on
     warning: str | None = None
+    connector_id: str | None = None  # the chat connector it came through; None: Casebridge's own contract
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -140,7 +141,10 @@ class DeliveryRow(SQLModel, table=True):
     """One notice for the chat platform, stored before it is sent; its id is the Idempotency-Key."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_state", "state", "id"),)
+    __table_args__ = (
+        Index("ix_deliveries_state", "state", "id"),
+        Index("ix_deliveries_platform_message", "conversation_id", "platform_message_id"),
+    )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     conversation_id: UUID = Field(foreign_key="conversations.id", index=True)
@@ -159,6 +163,8 @@ class DeliveryRow(SQLModel, table=True):
     last_status: int | None = None  # HTTP status of the last attempt
     last_error: str | None = None
     delivered_at: datetime | None = None
+    platform_message_id: str | None = None  # the chat platform's id of the message it posted (echo guard)
+    attempt_started_at: datetime | None = None  # an attempt under way (set before the POST, cleared after)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -203,3 +209,18 @@ class ChatDeliveryStateRow(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     enabled_since: datetime
+
+
+class ChatConnectorRow(SQLModel, table=True):
+    """A saved chat platform connector (e.g. Chatwoot): its settings as JSON, its secrets encrypted."""
+
+    __tablename__ = "chat_connectors"
+
+    id: str = Field(primary_key=True)  # the <connector id> of its webhook URL
+    platform: str  # chatwoot
+    settings: str = "{}"  # JSON: base URL, account, inbox filter, ...
+    secrets_encrypted: str  # Fernet of a JSON object: API token, webhook secret(s)
+    version: int = 1
+    verified_at: datetime | None = None
+    secret_rotated_at: datetime | None = None  # the previous webhook secret is accepted for a day after it
+    updated_at: datetime = Field(default_factory=utcnow)

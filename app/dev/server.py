@@ -1,5 +1,6 @@
 """`make run`: Casebridge and the Creatio sandbox in one process, connected both ways (the sandbox's
-business process calls Casebridge; deliveries go to /dev/chat-inbox)."""
+business process calls Casebridge; deliveries go to /dev/chat-inbox); with `CHAT=chatwoot` (`--chat
+chatwoot`) the Chatwoot emulator too, Casebridge's Chatwoot connector pointing at it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from litestar import Litestar
 from pydantic import SecretStr
 
 from app.asgi import create_app
 from app.bootstrap.secrets import load_or_create_secret, resolve_secret
+from app.dev.chatwoot.dev import banner as chatwoot_banner
+from app.dev.chatwoot.dev import chatwoot_dev_settings, chatwoot_port, chatwoot_server
 from app.domain.creatio_ids import CaseStatusIds, RoleIds
 from app.observability.logs import configure_logging, flush_logs
 from app.sandbox import SandboxConfig, create_sandbox_app
@@ -47,28 +51,37 @@ def dev_settings(base: Settings, port: int, sandbox_port: int, sandbox_secret: s
     )
 
 
-async def run_dev(*, port: int, sandbox_port: int) -> int:
+async def run_dev(*, port: int, sandbox_port: int, chat: str = "native") -> int:
     base = Settings()
     configure_logging(base.log_level)
     sandbox_secret = load_or_create_secret(
         base.data_dir, "sandbox-client-secret", lambda: secrets.token_hex(24)
     )
     settings = dev_settings(base, port, sandbox_port, sandbox_secret)
+    if chat == "chatwoot":
+        seed = chatwoot_dev_settings(base.data_dir, chatwoot_port(sandbox_port))
+        settings = settings.model_copy(update=seed)
     sandbox = create_sandbox_app(SandboxConfig(clients={SANDBOX_CLIENT_ID: sandbox_secret}))
     casebridge = create_app(settings)
     servers = [
         _server(sandbox, sandbox_port),
         uvicorn.Server(server_config(casebridge, settings)),
     ]
+    async with httpx.AsyncClient(timeout=10) as http:
+        if chat == "chatwoot":
+            emulator = chatwoot_server(base.data_dir, f"http://127.0.0.1:{port}", http)
+            servers.append(_server(emulator, chatwoot_port(sandbox_port)))
 
-    async def connect_then_announce() -> None:
-        """The banner comes last, after start-up has logged, so that it stays on screen."""
-        await connect_business_process(casebridge, servers[1], sandbox)
-        if await _all_started(servers):
-            await asyncio.to_thread(flush_logs)
-            _print_banner(settings, base.data_dir, sandbox_port)
+        async def connect_then_announce() -> None:
+            """The banners come last, after start-up has logged, so that they stay on screen."""
+            await connect_business_process(casebridge, servers[1], sandbox)
+            if await _all_started(servers):
+                await asyncio.to_thread(flush_logs)
+                _print_banner(settings, base.data_dir, sandbox_port)
+                if chat == "chatwoot":
+                    print(chatwoot_banner(chatwoot_port(sandbox_port), sandbox_port), flush=True)
 
-    await asyncio.gather(*(server.serve() for server in servers), connect_then_announce())
+        await asyncio.gather(*(server.serve() for server in servers), connect_then_announce())
     return 0
 
 

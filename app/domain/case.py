@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-ActivityKind = Literal["customer", "ai", "handoff", "note"]
+ActivityKind = Literal["customer", "ai", "agent", "handoff", "note"]
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def activity_title(kind: ActivityKind, text: str, customer_name: str | None) -> 
     author = {
         "customer": f"Customer ({customer_name})" if customer_name else "Customer",
         "ai": "AI assistant",
+        "agent": "Agent in the chat",
         "handoff": "Handoff to a human",
         "note": "AI field auto-fill",
     }[kind]

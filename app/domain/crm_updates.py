@@ -86,6 +86,7 @@ class ChatNotice:
     author_name: str | None = None
     status_id: UUID | None = None
     status_name: str | None = None
+    connector_id: str | None = None  # the chat connector of the conversation; None: Casebridge's own contract
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,4 @@ class DeliveryOutcome:
     status: int | None = None
     error: str | None = None
     retry_after: float | None = None
+    platform_message_id: str | None = None  # the platform's id of the message posted (its echo is dropped)

@@ -90,6 +90,25 @@ TaggedChatEvent = Annotated[ChatEvent, Field(discriminator="type")]
 CHAT_EVENT: TypeAdapter[ChatEvent] = TypeAdapter(TaggedChatEvent)
 
 
+class AgentMessageInfo(_Strict):
+    id: Identifier
+    author: Literal["agent"] = "agent"
+    text: Text
+    sent_at: Timestamp
+
+
+class AgentMessageCreated(_EventBase):
+    """A human agent wrote in the chat platform itself (only chat connectors report it; Casebridge's own
+    contract has no such event). Written on the case like the other messages, never sent back."""
+
+    type: Literal["agent.message.created"]
+    message: AgentMessageInfo
+
+
+# Every event the intake stores: the contract's, and those only chat connectors produce.
+ConversationEvent = ChatEvent | AgentMessageCreated
+
+
 @dataclass(frozen=True)
 class StoredText:
     """A message an event adds to its conversation."""
@@ -106,7 +125,7 @@ class EventEffect:
     changes: dict[str, Any] = field(default_factory=dict)  # conversation columns to set
 
 
-def effect_of(event: ChatEvent, status: str, status_changed_at: datetime | None) -> EventEffect:
+def effect_of(event: ConversationEvent, status: str, status_changed_at: datetime | None) -> EventEffect:
     """What `event` does to a conversation now in `status` (since `status_changed_at`). Events may arrive
     out of order: the latest event time decides the status, and an older one leaves it as it is."""
 
@@ -121,6 +140,9 @@ def effect_of(event: ChatEvent, status: str, status_changed_at: datetime | None)
         return EventEffect(
             StoredText(m.id, m.author, m.text, m.sent_at), status_change("open", m.sent_at) if reopens else {}
         )
+    if isinstance(event, AgentMessageCreated):
+        agent = event.message
+        return EventEffect(StoredText(agent.id, agent.author, agent.text, agent.sent_at))
     if isinstance(event, HandoffRequested):
         summary, at = event.handoff.summary, event.occurred_at
         changes = {"handoff_summary": summary, "handoff_reason": event.handoff.reason, "handoff_at": at}

@@ -16,6 +16,7 @@ from enum import Enum
 
 from app.ports.errors import (
     AuthenticationFailure,
+    Deferred,
     NotConnected,
     PermanentFailure,
     TemporaryFailure,
@@ -222,12 +223,13 @@ class JobRunner:
             await self._queue.retry_later(job, self.worker_id, message, run_after, spend_attempt=False)
             logger.info("job waits for a connection", extra=log)
             return
-        if isinstance(exc, Throttled):
+        if isinstance(exc, Deferred):
             delay = policy.delay(job.attempts, exc.retry_after)
             await self._queue.retry_later(
                 job, self.worker_id, message, now + timedelta(seconds=delay), spend_attempt=False
             )
-            logger.info("job waits: Creatio asked to slow down", extra={**log, "delay_s": round(delay, 2)})
+            waits = "job waits: Creatio asked to slow down" if isinstance(exc, Throttled) else "job waits"
+            logger.info(waits, extra={**log, "delay_s": round(delay, 2)})
             return
         if isinstance(exc, PermanentFailure) or job.attempts >= job.max_attempts:
             await self._queue.dead_letter(job, self.worker_id, message)

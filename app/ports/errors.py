@@ -25,7 +25,12 @@ class TemporaryFailure(PipelineError):
         self.retry_after = retry_after
 
 
-class Throttled(TemporaryFailure):
+class Deferred(TemporaryFailure):
+    """The job must wait for other work under way (e.g. a reply being delivered to the chat platform): retry
+    after `retry_after` without spending an attempt, since nothing failed."""
+
+
+class Throttled(Deferred):
     """The other side asked Casebridge to slow down (429): wait as told without spending an attempt, since
     being throttled says nothing about whether the job can succeed."""
 

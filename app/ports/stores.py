@@ -43,6 +43,7 @@ class ConversationState:
     subject_sending: str | None
     symptoms_sending: str | None
     case_text_edited_at: datetime | None
+    connector_id: str | None = None
 
     @property
     def handoff_pending(self) -> bool:
@@ -62,6 +63,9 @@ class StoredMessage:
 class ConversationSnapshot:
     conversation: ConversationState
     messages: tuple[StoredMessage, ...]  # every message, in sent_at order
+    # A delivery to the chat connector's platform is being sent: the webhook echo of what it posts may be
+    # among the new messages until its answer (the platform's message id) is recorded.
+    delivery_in_flight: bool = False
 
     @property
     def unsynced(self) -> tuple[StoredMessage, ...]:
@@ -153,8 +157,17 @@ class DeliveryStorePort(Protocol):
     async def begin_attempt(self, delivery_id: UUID) -> None: ...
 
     async def finish(
-        self, delivery_id: UUID, state: str, *, status: int | None, error: str | None
-    ) -> None: ...
+        self,
+        delivery_id: UUID,
+        state: str,
+        *,
+        status: int | None,
+        error: str | None,
+        platform_message_id: str | None = None,
+    ) -> None:
+        """Record an attempt's outcome; `platform_message_id`: the chat platform's id of the message the
+        delivery posted, whose webhook echo is then dropped (by id)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
 from app.settings import Settings
+from app.web.api.chat_platform_webhooks import receive_platform_webhook
+from app.web.api.chat_platforms import ChatPlatformsController
 from app.web.api.creatio_webhook import CreatioWebhookAdminController, CreatioWebhookController
 from app.web.api.crm_connection import ConnectionController
 from app.web.api.deliveries import DeliveriesController
@@ -18,6 +20,7 @@ from app.web.api.field_mappings import FieldMappingsController
 from app.web.api.health import HealthController
 from app.web.api.operations import OperationsController
 from app.web.console.admin_api import ConsoleAdminApiController
+from app.web.console.chatwoot_page import ChatwootSettingsController
 from app.web.console.context import console_error
 from app.web.console.conversations_page import ConversationsController
 from app.web.console.guard import add_security_headers, require_console_session
@@ -38,11 +41,14 @@ API: list[ControllerRouterHandler] = [
     CreatioWebhookController,
     CreatioWebhookAdminController,
     DeliveriesController,
+    receive_platform_webhook,
+    ChatPlatformsController,
 ]
 CONSOLE_PAGES: list[ControllerRouterHandler] = [
     LoginController,
     settings_index,
     SettingsController,
+    ChatwootSettingsController,
     ConversationsController,
     HealthPageController,
     MappingsController,

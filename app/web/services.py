@@ -16,16 +16,20 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.chat_platforms.service import ChatPlatformService
 from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries, DeliveryAdmin
 from app.db.engine import SessionFactory
 from app.db.health import HealthQueries
 from app.db.stores.autofill_audit import AutofillAuditStore
+from app.db.stores.chat_connectors import ChatConnectorStore
+from app.db.stores.deliveries import DeliveryStore
 from app.db.stores.intake import EventIntake
 from app.db.stores.jobs import JobQueue
 from app.db.stores.webhook_token import WebhookTokenStore
 from app.observability.metrics import Metrics
 from app.pipeline.autofill.fill import AutofillSetup
+from app.ports.chat_platforms import ChatPlatformRegistry
 from app.settings import Settings
 from app.web.auth_throttle import AdminTokenThrottle
 from app.web.crm_to_chat_status import Reconciliation, WebhookCallRecorder
@@ -61,6 +65,10 @@ class WebServices:
     chat_signing_secrets: tuple[str, ...] = field(repr=False)  # inbound events: current, then previous
     chat_outbound_secret: str | None = field(repr=False)  # what deliveries are signed with
     console_signer: SessionSigner = field(repr=False)
+    chat_platforms: ChatPlatformRegistry = field(default_factory=ChatPlatformRegistry)  # Chatwoot, ...
+    chat_connectors: ChatConnectorStore | None = None  # the saved chat connectors
+    delivery_store: DeliveryStore | None = None  # deliveries to the chat (the echo guard reads it)
+    chat_platform_service: ChatPlatformService | None = None  # chat connectors' Test & Save
     admin_token_throttle: AdminTokenThrottle = field(default_factory=AdminTokenThrottle)
     webhook_recorder: WebhookCallRecorder = field(default_factory=WebhookCallRecorder)
 

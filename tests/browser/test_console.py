@@ -79,7 +79,13 @@ async def test_pages_fit_a_phone_and_a_laptop(page: Any, server: Server) -> None
     await log_in(page, server)
     for viewport in (PHONE, LAPTOP):
         await page.set_viewport_size(viewport)
-        for path in ("/console/settings/creatio", "/console/conversations", "/demo/chat", "/console/health"):
+        for path in (
+            "/console/settings/creatio",
+            "/console/settings/chatwoot",
+            "/console/conversations",
+            "/demo/chat",
+            "/console/health",
+        ):
             await page.goto(f"{server.url}{path}")
             overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport}"

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from app.db.engine import create_engine, create_private_file, upgrade_to_head
 
-HEAD = "0013"  # one linear history: a single head
+HEAD = "0014"  # one linear history: a single head
 
 
 async def _tables_after_two_upgrades(url: str) -> set[str]:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from app.cli.send_events import demo_conversation, send
 from app.settings import Settings
-from tests.support.processes import free_port, start, stop, wait_until_serving
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, timeout: float = 15.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.processes import eventually, free_port, start, stop, wait_until_serving
 
 
 def test_make_run_delivers_replies_and_resolutions_with_and_without_the_webhook(tmp_path: Path) -> None:

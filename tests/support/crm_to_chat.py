@@ -3,6 +3,8 @@ replies and status changes in the sandbox, and what Casebridge delivered and que
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -11,12 +13,17 @@ from litestar.testing.transport import TestClientTransport
 from pydantic import SecretStr
 
 from app.db.tables import DeliveryRow, JobRow
+from app.domain.creatio_platforms import CreatioPlatform
+from app.sandbox import SandboxConfig, create_sandbox_app
 from app.sandbox.ids import SandboxIds
 from app.settings import Settings
 from tests.support.casebridge import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_SECRET,
     Client,
     connected_settings,
     conversation,
+    database_of,
     drain,
     post_events,
     rows,
@@ -39,6 +46,23 @@ class ForwardToApp(httpx.AsyncBaseTransport):
         if self.target is None:
             raise httpx.ConnectError("Casebridge is not running", request=request)
         return await TestClientTransport(self.target).handle_async_request(request)
+
+
+def calling_back_config(platform: CreatioPlatform) -> SandboxConfig:
+    """The sandbox for Creatio-to-chat tests: its business process calls back once (no retries)."""
+    return SandboxConfig(
+        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET},
+        webhook_retries=0,
+        platform=platform,
+        database=database_of(platform),
+    )
+
+
+@asynccontextmanager
+async def sandbox_calling_back(config: SandboxConfig, forward: ForwardToApp) -> AsyncIterator[Litestar]:
+    """The sandbox app, its business-process callbacks sent into the app under test through `forward`."""
+    async with httpx.AsyncClient(transport=forward) as callbacks:
+        yield create_sandbox_app(config, http_client=callbacks)
 
 
 def crm_to_chat_settings(settings: Settings, platform: FakeChatPlatform, **overrides: Any) -> Settings:

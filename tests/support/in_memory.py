@@ -43,6 +43,7 @@ from app.domain.events import (
     effect_of,
 )
 from app.domain.transcript import Transcript
+from app.ports.chat_platforms import CheckResult, ConnectorConfig, Translation, WebhookRefused
 from app.ports.errors import PermanentFailure, PipelineError
 from app.ports.external import AutofillResult, CaseReaderPort, CrmPort, SyncSettings
 from app.ports.jobs import ClaimedJob, JobKind
@@ -657,6 +658,46 @@ class InMemoryChat:
         return outcome
 
 
+class InMemoryChatConnectors:
+    """ChatConnectorSource: the saved chat connectors, by id."""
+
+    def __init__(self, *configs: ConnectorConfig) -> None:
+        self.configs = {config.id: config for config in configs}
+
+    async def get(self, connector_id: str) -> ConnectorConfig | None:
+        await io()
+        return self.configs.get(connector_id)
+
+
+class RecordingChatPlatform:
+    """ChatPlatform: records what it sends (with the connector's id) and answers `default`; its webhooks
+    translate to `translation`, verified unless `refusal` is set."""
+
+    def __init__(self, name: str = "recording") -> None:
+        self.name = name
+        self.events_to_subscribe: tuple[str, ...] = ("message",)
+        self.sent: list[tuple[str, ChatNotice]] = []
+        self.default = delivered()
+        self.translation = Translation(ignored="nothing scripted")
+        self.refusal: str | None = None
+
+    def verify(self, config: ConnectorConfig, headers: Mapping[str, str], body: bytes, now: float) -> None:
+        if self.refusal is not None:
+            raise WebhookRefused(self.refusal)
+
+    def translate(self, config: ConnectorConfig, headers: Mapping[str, str], body: bytes) -> Translation:
+        return self.translation
+
+    async def send(self, config: ConnectorConfig, delivery_id: UUID, notice: ChatNotice) -> DeliveryOutcome:
+        await io()
+        self.sent.append((config.id, notice))
+        return self.default
+
+    async def test(self, config: ConnectorConfig) -> Sequence[CheckResult]:
+        await io()
+        return [CheckResult("recording", "passed", "nothing to check")]
+
+
 class ScriptedAutofill:
     """AutofillPort: answers `result` (or raises `error`) and records what it was asked."""
 
@@ -706,6 +747,8 @@ class DeliveryRecord:
     last_status: int | None = None
     last_error: str | None = None
     delivered_at: datetime | None = None
+    platform_message_id: str | None = None
+    attempt_started_at: datetime | None = None
 
 
 @dataclass
@@ -956,7 +999,12 @@ class InMemoryConversationStore:
             StoredMessage(m.id, m.author, m.text, m.sent_at, m.synced_at)
             for m in self._db.messages_of(conversation_id)
         )
-        return ConversationSnapshot(self._db.state(conversation_id), messages)
+        state = self._db.state(conversation_id)
+        in_flight = state.connector_id is not None and any(
+            d.conversation_id == conversation_id and d.attempt_started_at is not None
+            for d in self._db.deliveries.values()
+        )
+        return ConversationSnapshot(state, messages, in_flight)
 
 
 class InMemoryAutofillAudit:
@@ -1087,12 +1135,23 @@ class InMemoryDeliveryStore:
     async def begin_attempt(self, delivery_id: UUID) -> None:
         await io()
         self._db.deliveries[delivery_id].attempts += 1
+        self._db.deliveries[delivery_id].attempt_started_at = utcnow()
 
-    async def finish(self, delivery_id: UUID, state: str, *, status: int | None, error: str | None) -> None:
+    async def finish(
+        self,
+        delivery_id: UUID,
+        state: str,
+        *,
+        status: int | None,
+        error: str | None,
+        platform_message_id: str | None = None,
+    ) -> None:
         await io()
         assert state in DELIVERY_STATES, state
         row = self._db.deliveries[delivery_id]
         row.state, row.last_status, row.last_error = state, status, error
+        row.platform_message_id = platform_message_id or row.platform_message_id
+        row.attempt_started_at = None
         if state == "delivered":
             row.delivered_at = utcnow()
 

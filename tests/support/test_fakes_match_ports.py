@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.ports import external, jobs, stores
+from app.ports import chat_platforms, external, jobs, stores
+from app.ports.chat_platforms import ChatConnectorSource, ChatPlatform
 from app.ports.external import (
     AutofillPort,
     CaseReaderPort,
@@ -30,6 +31,7 @@ from tests.support.in_memory import (
     InMemoryCaseReader,
     InMemoryCaseReaders,
     InMemoryChat,
+    InMemoryChatConnectors,
     InMemoryConnection,
     InMemoryConversationStore,
     InMemoryCreatio,
@@ -38,6 +40,7 @@ from tests.support.in_memory import (
     InMemoryDeliveryStore,
     InMemoryJobQueue,
     InMemoryReconcileStore,
+    RecordingChatPlatform,
     RecordingObserver,
     ScriptedAutofill,
 )
@@ -56,6 +59,8 @@ FAKES: dict[type, type] = {
     JobQueuePort: InMemoryJobQueue,
     CaseValuesObserver: RecordingObserver,
     AgentEditsStorePort: InMemoryAutofillAudit,
+    ChatPlatform: RecordingChatPlatform,
+    ChatConnectorSource: InMemoryChatConnectors,
 }
 
 
@@ -76,15 +81,17 @@ def test_fakes_are_assignable_to_their_ports() -> None:
     queue: JobQueuePort = InMemoryJobQueue(db)
     observer: CaseValuesObserver = RecordingObserver()
     edits: AgentEditsStorePort = InMemoryAutofillAudit(db)
+    platform: ChatPlatform = RecordingChatPlatform()
+    connectors: ChatConnectorSource = InMemoryChatConnectors()
     built: list[Any] = [crm, reader, crm_source, reader_source, chat, autofill]
-    built += [conversations, deliveries, reconcile_store, audit, queue, observer, edits]
+    built += [conversations, deliveries, reconcile_store, audit, queue, observer, edits, platform, connectors]
     assert [type(fake) for fake in built] == list(FAKES.values())
 
 
 def test_every_port_has_a_fake() -> None:
     ports = {
         value
-        for module in (external, stores, jobs)
+        for module in (external, stores, jobs, chat_platforms)
         for value in vars(module).values()
         if inspect.isclass(value)
         and getattr(value, "_is_protocol", False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,13 +19,16 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from app.db.prepared import Prepared
 from app.db.stores.autofill_audit import insert_audit_rows
 from app.db.stores.jobs import complete_job
-from app.db.tables import ConversationRow, MessageRow, utcnow
+from app.db.tables import ConversationRow, DeliveryRow, MessageRow, utcnow
 from app.db.transactions import Transactions
 from app.ports.jobs import ClaimedJob
 from app.ports.stores import ConversationSnapshot, ConversationState, Note, StoredMessage
 
 CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[attr-defined]
 MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
+DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[attr-defined]
+# An attempt older than this without an outcome belongs to a worker that died: it no longer holds the sync.
+IN_FLIGHT_BOUND = timedelta(minutes=2)
 
 
 # Built once: a sync runs these for every conversation (the SET clause comes from the parameters given).
@@ -37,6 +41,14 @@ _LOAD_MESSAGES = Prepared(
     select(*[MESSAGES.c[f.name] for f in fields(StoredMessage)])
     .where(MESSAGES.c.conversation_id == bindparam("conversation_id"))
     .order_by(MESSAGES.c.sent_at, MESSAGES.c.created_at, MESSAGES.c.id)
+)
+_DELIVERY_IN_FLIGHT = Prepared(
+    select(DELIVERIES.c.id)
+    .where(
+        DELIVERIES.c.conversation_id == bindparam("conversation_id"),
+        DELIVERIES.c.attempt_started_at > bindparam("since"),
+    )
+    .limit(1)
 )
 _UPDATE_CONVERSATION = Prepared(
     update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation_id"))
@@ -59,7 +71,12 @@ def load_snapshot(conn: Connection, conversation_id: UUID) -> ConversationSnapsh
     if row is None:
         return None
     messages = _LOAD_MESSAGES.execute(conn, key).rows
-    return ConversationSnapshot(ConversationState(*row), tuple(StoredMessage(*m) for m in messages))
+    state = ConversationState(*row)
+    in_flight = False
+    if state.connector_id is not None:  # only a chat connector's platform sends webhook echoes
+        since = {**key, "since": utcnow() - IN_FLIGHT_BOUND}
+        in_flight = _DELIVERY_IN_FLIGHT.execute(conn, since).first() is not None
+    return ConversationSnapshot(state, tuple(StoredMessage(*m) for m in messages), in_flight)
 
 
 def _update_conversation(conn: Connection, conversation_id: UUID, values: Mapping[str, Any]) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,16 +118,71 @@ class DeliveryStore:
             conversation = await session.get(ConversationRow, row.conversation_id) if row else None
         if row is None or conversation is None:
             return None
-        return StoredDelivery(row.id, conversation.id, row.state, _notice_of(row, conversation.external_id))
+        return StoredDelivery(
+            row.id,
+            conversation.id,
+            row.state,
+            _notice_of(row, conversation.external_id, conversation.connector_id),
+        )
 
     async def begin_attempt(self, delivery_id: UUID) -> None:
-        await self._update(delivery_id, attempts=col(DeliveryRow.attempts) + 1)
+        """Before the POST: the attempt is under way until `finish` (the conversation's sync waits)."""
+        await self._update(delivery_id, attempts=col(DeliveryRow.attempts) + 1, attempt_started_at=utcnow())
 
-    async def finish(self, delivery_id: UUID, state: str, *, status: int | None, error: str | None) -> None:
-        values: dict[str, Any] = {"state": state, "last_status": status, "last_error": storable(error)}
+    async def finish(
+        self,
+        delivery_id: UUID,
+        state: str,
+        *,
+        status: int | None,
+        error: str | None,
+        platform_message_id: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "state": state,
+            "last_status": status,
+            "last_error": storable(error),
+            "attempt_started_at": None,
+        }
         if state == "delivered":
             values["delivered_at"] = utcnow()
-        await self._update(delivery_id, **values)
+        if platform_message_id is None:
+            await self._update(delivery_id, **values)
+            return
+        values["platform_message_id"] = platform_message_id
+        async with self._sessions() as session, session.begin():
+            row = await session.get(DeliveryRow, delivery_id)
+            if row is None:
+                return
+            await session.exec(
+                update(DeliveryRow)
+                .where(col(DeliveryRow.id) == delivery_id)
+                .values(**values, updated_at=utcnow())
+            )
+            # The platform's webhook for the posted message may have come in before this answer: the echo,
+            # still waiting for its sync, is taken back (one that reached Creatio already stays there, but
+            # is never delivered again: Casebridge wrote it).
+            await session.exec(
+                delete(MessageRow).where(
+                    col(MessageRow.conversation_id) == row.conversation_id,
+                    col(MessageRow.external_id) == platform_message_id,
+                    col(MessageRow.synced_at).is_(None),
+                )
+            )
+
+    async def posted_by_us(self, conversation_external_id: str, platform_message_id: str) -> bool:
+        """Whether a delivery of the conversation posted the platform's message `platform_message_id`."""
+        query = (
+            select(DeliveryRow.id)
+            .join(ConversationRow, col(ConversationRow.id) == col(DeliveryRow.conversation_id))
+            .where(
+                col(ConversationRow.external_id) == conversation_external_id,
+                col(DeliveryRow.platform_message_id) == platform_message_id,
+            )
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            return (await session.exec(query)).first() is not None
 
     async def _update(self, delivery_id: UUID, **values: Any) -> None:
         async with self._sessions() as session, session.begin():
@@ -164,7 +219,7 @@ async def _apply_status(session: AsyncSession, conversation_id: UUID, status: St
     )
 
 
-def _notice_of(row: DeliveryRow, conversation_external_id: str) -> ChatNotice:
+def _notice_of(row: DeliveryRow, conversation_external_id: str, connector_id: str | None) -> ChatNotice:
     """The notice a stored delivery sends (the same on every attempt)."""
     return ChatNotice(
         kind=row.kind,  # type: ignore[arg-type]
@@ -177,6 +232,7 @@ def _notice_of(row: DeliveryRow, conversation_external_id: str) -> ChatNotice:
         author_name=row.author_name,
         status_id=row.status_id,
         status_name=row.status_name,
+        connector_id=connector_id,
     )
 
 

@@ -19,11 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db.prepared import Prepared
 from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, utcnow
 from app.db.transactions import Transactions
-from app.domain.events import (
-    ChatEvent,
-    ConversationResolved,
-    effect_of,
-)
+from app.domain.events import ConversationEvent, ConversationResolved, effect_of
 from app.ports.jobs import JobKind
 
 IntakeOutcome = Literal["accepted", "duplicate"]
@@ -51,11 +47,31 @@ class EventIntake:
         self._transactions = transactions
         self._sync_delay = sync_delay
 
-    def sync_delay_for(self, event: ChatEvent) -> timedelta:
+    def sync_delay_for(self, event: ConversationEvent) -> timedelta:
         return sync_delay_for(event, self._sync_delay)
 
-    async def record(self, event: ChatEvent, body: bytes) -> IntakeOutcome:
-        work = functools.partial(store_event, event=event, body=body, sync_delay=self._sync_delay)
+    async def transcript(self, conversation_external_id: str) -> list[tuple[str, str]]:
+        """The conversation's chat messages (author, text) in the order they were sent."""
+
+        def read(conn: Connection) -> list[tuple[str, str]]:
+            query = (
+                select(MESSAGES.c.author, MESSAGES.c.text)
+                .join(CONVERSATIONS, CONVERSATIONS.c.id == MESSAGES.c.conversation_id)
+                .where(CONVERSATIONS.c.external_id == conversation_external_id)
+                .where(MESSAGES.c.author.in_(("customer", "ai", "agent")))
+                .order_by(MESSAGES.c.sent_at)
+            )
+            return [(str(author), str(text)) for author, text in conn.execute(query)]
+
+        return await self._transactions.run(read)
+
+    async def record(
+        self, event: ConversationEvent, body: bytes, *, connector_id: str | None = None
+    ) -> IntakeOutcome:
+        """`connector_id`: the chat connector the event came through (None: Casebridge's own contract)."""
+        work = functools.partial(
+            store_event, event=event, body=body, sync_delay=self._sync_delay, connector_id=connector_id
+        )
         try:
             await self._transactions.run(work)
         except (DuplicateEvent, IntegrityError):
@@ -65,12 +81,16 @@ class EventIntake:
 
 
 def store_event(
-    conn: Connection, event: ChatEvent, body: bytes, sync_delay: timedelta = timedelta(0)
+    conn: Connection,
+    event: ConversationEvent,
+    body: bytes,
+    sync_delay: timedelta = timedelta(0),
+    connector_id: str | None = None,
 ) -> None:
     """The event's statements inside the caller's transaction; raises DuplicateEvent or IntegrityError
     (a repeated event or message id), after which the caller must roll back. The sync is due after
     `sync_delay`: events arriving meanwhile join the same queued job, so they reach Creatio together."""
-    conversation = _upsert_conversation(conn, event)
+    conversation = _upsert_conversation(conn, event, connector_id)
     _insert_event(conn, event, conversation["id"], body)
     _apply(conn, conversation, event)
     delay = sync_delay_for(event, sync_delay)
@@ -79,7 +99,7 @@ def store_event(
     enqueue_sync(conn, conversation["id"], delay)
 
 
-def sync_delay_for(event: ChatEvent, configured: timedelta) -> timedelta:
+def sync_delay_for(event: ConversationEvent, configured: timedelta) -> timedelta:
     """How long the event's sync waits for company. A resolution closes the conversation: nothing more is
     expected, so its sync (with whatever is queued with it) is due at once."""
     return timedelta(0) if isinstance(event, ConversationResolved) else configured
@@ -93,16 +113,17 @@ def _insert_for(dialect: str, table: Table) -> Any:
     raise RuntimeError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
 
 
-_CUSTOMER_FIELDS = ("channel", "url", "customer_name", "customer_email", "customer_phone")
+# Kept when a later event leaves them out.
+_KNOWN_FIELDS = ("channel", "url", "customer_name", "customer_email", "customer_phone", "connector_id")
 
 
 @functools.cache
 def _upsert_statement(dialect: str) -> Prepared:
     """Built once per dialect; known fields are kept when an event leaves them out."""
-    names = ("id", "external_id", "status", "contact_state", "created_at", "updated_at", *_CUSTOMER_FIELDS)
+    names = ("id", "external_id", "status", "contact_state", "created_at", "updated_at", *_KNOWN_FIELDS)
     statement = _insert_for(dialect, CONVERSATIONS).values({name: bindparam(name) for name in names})
     excluded = statement.excluded
-    keep = {name: func.coalesce(excluded[name], CONVERSATIONS.c[name]) for name in _CUSTOMER_FIELDS}
+    keep = {name: func.coalesce(excluded[name], CONVERSATIONS.c[name]) for name in _KNOWN_FIELDS}
     return Prepared(
         statement.on_conflict_do_update(
             index_elements=["external_id"], set_={**keep, "updated_at": excluded.updated_at}
@@ -110,7 +131,9 @@ def _upsert_statement(dialect: str) -> Prepared:
     )
 
 
-def _upsert_conversation(conn: Connection, event: ChatEvent) -> dict[str, Any]:
+def _upsert_conversation(
+    conn: Connection, event: ConversationEvent, connector_id: str | None
+) -> dict[str, Any]:
     info, now = event.conversation, utcnow()
     params = {
         "id": uuid4(),
@@ -124,6 +147,7 @@ def _upsert_conversation(conn: Connection, event: ChatEvent) -> dict[str, Any]:
         "customer_name": info.customer.name,
         "customer_email": info.customer.email,
         "customer_phone": info.customer.phone,
+        "connector_id": connector_id,
     }
     [(conversation_id, status, status_changed_at)] = (
         _upsert_statement(conn.dialect.name).execute(conn, params).rows
@@ -138,7 +162,7 @@ def _event_insert(dialect: str) -> Prepared:
     return Prepared(statement.on_conflict_do_nothing(index_elements=["id"]))
 
 
-def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, body: bytes) -> None:
+def _insert_event(conn: Connection, event: ConversationEvent, conversation_id: UUID, body: bytes) -> None:
     params = {
         "id": event.id,
         "conversation_id": conversation_id,
@@ -151,7 +175,7 @@ def _insert_event(conn: Connection, event: ChatEvent, conversation_id: UUID, bod
         raise DuplicateEvent
 
 
-def _apply(conn: Connection, conversation: dict[str, Any], event: ChatEvent) -> None:
+def _apply(conn: Connection, conversation: dict[str, Any], event: ConversationEvent) -> None:
     effect = effect_of(event, conversation["status"], conversation["status_changed_at"])
     if (m := effect.message) is not None:
         _insert_message(conn, conversation["id"], m.external_id, m.author, m.text, m.sent_at)

@@ -17,7 +17,7 @@ from app.domain.events import internal_message_id
 from app.domain.transcript import Transcript, TranscriptMessage
 from app.pipeline.chat_to_crm.missing_reference import what_to_fix
 from app.pipeline.jobs import Ending
-from app.ports.errors import MissingReference, NotConnected
+from app.ports.errors import Deferred, MissingReference, NotConnected
 from app.ports.external import AutofillPort, CrmPort, CurrentCrm, SyncSettings
 from app.ports.jobs import ClaimedJob
 from app.ports.stores import (
@@ -29,6 +29,13 @@ from app.ports.stores import (
 )
 
 logger = logging.getLogger(__name__)
+# What a chat connector's platform reports of a reply Casebridge posted (its webhook echo): the new messages
+# of such authors wait while a delivery to the platform is under way, until its answer names the message.
+ECHO_AUTHORS = ("agent", "ai")
+WAITING_FOR_DELIVERY = (
+    "a delivery to the chat platform is under way: new agent or AI messages may be its echo, so they wait "
+    "for its answer"
+)
 
 
 class ConversationSync:
@@ -55,6 +62,8 @@ class ConversationSync:
         snapshot = await self._store.load(conversation_id)
         if snapshot is None:
             return False
+        if snapshot.delivery_in_flight and any(m.author in ECHO_AUTHORS for m in snapshot.unsynced):
+            raise Deferred(WAITING_FOR_DELIVERY, retry_after=1.0)
         conversation = snapshot.conversation
         try:
             if conversation.case_created_at is None:

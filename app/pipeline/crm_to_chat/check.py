@@ -40,7 +40,7 @@ class CrmToChat:
         readers: CaseReaderSource,
         rules: ReplyRules,
         *,
-        enabled: bool,
+        enabled: bool,  # Casebridge's own chat delivery (a URL); chat connectors' conversations always are
         replies_since: datetime | None = None,
         observer: CaseValuesObserver | None = None,
     ) -> None:
@@ -60,14 +60,15 @@ class CrmToChat:
 
     async def check(self, conversation_id: UUID) -> int:
         """Store deliveries for what is new on the conversation's case; returns how many."""
-        if not self._enabled:
+        link = await self._store.link(conversation_id)
+        if not self._enabled and (link is None or link.conversation.connector_id is None):
+            # Casebridge's own contract has nowhere to deliver; a chat connector's conversation does.
             logger.warning("creatio change ignored: CASEBRIDGE_CHAT_WEBHOOK_URL is not set")
             return 0
         current = self._readers.current()
         if current is None:
             raise NotConnected("Creatio is not connected yet: save a connection with Test & Save")
         reader, settings = current
-        link = await self._store.link(conversation_id)
         if link is None or link.conversation.case_id is None or link.conversation.case_created_at is None:
             return 0
         case = await reader.read_case(link.conversation.case_id)

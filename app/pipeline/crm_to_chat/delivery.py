@@ -38,7 +38,13 @@ class ChatDeliveries:
         await self._store.begin_attempt(delivery_id)
         outcome = await self._chat.send(delivery_id, found.notice)
         if outcome.delivered:
-            await self._store.finish(delivery_id, "delivered", status=outcome.status, error=None)
+            await self._store.finish(
+                delivery_id,
+                "delivered",
+                status=outcome.status,
+                error=None,
+                platform_message_id=outcome.platform_message_id,
+            )
             logger.info("delivered to the chat platform", extra=log | {"status": outcome.status})
             return
         error = outcome.error or "the chat platform refused the delivery"

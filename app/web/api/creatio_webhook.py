@@ -15,6 +15,7 @@ from litestar.params import FromPath, QueryParameter
 from pydantic import BaseModel
 
 from app.db.engine import SessionFactory
+from app.db.stores.chat_connectors import ChatConnectorStore
 from app.db.stores.deliveries import enqueue_case_check
 from app.db.stores.webhook_token import MAX_GRACE, WebhookToken, WebhookTokenStore
 from app.settings import Settings
@@ -41,6 +42,7 @@ class WebhookReceiver:
         sessions: NamedDependency[SessionFactory],
         wake_workers: NamedDependency[WakeWorkers],
         webhook_recorder: NamedDependency[WebhookCallRecorder],
+        chat_connectors: NamedDependency[ChatConnectorStore | None],
     ) -> None:
         assert webhook_tokens is not None  # the runtime sets the Creatio-to-chat direction up
         self._tokens = webhook_tokens
@@ -48,6 +50,7 @@ class WebhookReceiver:
         self._sessions = sessions
         self._wake_workers = wake_workers
         self._recorder = webhook_recorder
+        self._connectors = chat_connectors
 
     async def receive(self, request: Request[Any, Any, Any], token: str | None) -> Response[dict[str, Any]]:
         response = await self._answer(request, token)
@@ -58,8 +61,11 @@ class WebhookReceiver:
         """Only the case id is taken from the body: the job re-reads everything else from Creatio."""
         if not await self._tokens.matches(token):
             return Response({"status_code": 401, "detail": UNAUTHORIZED}, status_code=401)
-        if not self._chat_configured:
-            detail = "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL."
+        if not self._chat_configured and not (self._connectors and await self._connectors.exists()):
+            detail = (
+                "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL or save a "
+                "chat connector under Settings > Chat platforms."
+            )
             return Response({"status_code": 503, "detail": detail}, status_code=503)
         case_id, problem = _case_id(await request.body())
         if case_id is None:

@@ -17,6 +17,7 @@ from app.crm_connection.service import ConnectionService
 from app.db.admin import AdminQueries
 from app.db.engine import ping
 from app.db.health import HealthQueries, LastError, WaitingJob
+from app.db.stores.chat_connectors import ChatConnectorStore
 from app.db.stores.webhook_token import WebhookSightings, WebhookTokenStore
 from app.ports.jobs import JobKind
 from app.web.console.context import page
@@ -87,7 +88,8 @@ class HealthView(BaseModel):
     creatio_failure: CreatioFailureView | None
     creatio: TokenView
     webhook: WebhookSeenView
-    chat_configured: bool
+    chat_configured: bool  # Casebridge's own contract: CASEBRIDGE_CHAT_WEBHOOK_URL
+    chat_connectors: list[str]  # saved chat connectors, as "<platform> <connector id>"
     reconcile: ReconcileView
 
 
@@ -99,6 +101,7 @@ async def health_snapshot(
     webhook_tokens: NamedDependency[WebhookTokenStore | None],
     chat_configured: NamedDependency[bool],
     reconciliation: NamedDependency[Reconciliation],
+    chat_connectors: NamedDependency[ChatConnectorStore | None],
 ) -> HealthView:
     counts = await health_queries.job_counts()
     by_kind: dict[str, dict[str, int]] = {}
@@ -122,6 +125,9 @@ async def health_snapshot(
         creatio=token,
         webhook=WebhookSeenView.model_validate(seen, from_attributes=True),
         chat_configured=chat_configured,
+        chat_connectors=[f"{c.platform} {c.id}" for c in await chat_connectors.all()]
+        if chat_connectors
+        else [],
         reconcile=reconcile,
     )
 

@@ -183,12 +183,15 @@ FIELD_LABELS = {  # the form's labels, and what to type where a value is missing
 }
 
 
-def validation_messages(exc: ValidationError) -> list[str]:
-    """Pydantic's errors in the form's words: the field's label and what to type."""
+def validation_messages(
+    exc: ValidationError, labels: Mapping[str, tuple[str, str]] = FIELD_LABELS
+) -> list[str]:
+    """Pydantic's errors in the form's words: the field's label and what to type (`labels`: a settings
+    form's field name -> its label and what to type)."""
     messages = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
-        label, wanted = FIELD_LABELS.get(name, (name.replace("_", " ").capitalize() or "The form", "a value"))
+        label, wanted = labels.get(name, (name.replace("_", " ").capitalize() or "The form", "a value"))
         context = error.get("ctx") or {}
         match error["type"]:
             case "string_too_short" | "missing":

@@ -9,11 +9,16 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from app.crm_connection.service import ConnectionService
+from app.db.stores.chat_connectors import ChatConnectorStore
 from app.web.console.context import page
 
 
 @get("/console/settings", include_in_schema=False)
 async def settings_index(
-    request: Request[Any, Any, Any], connection: NamedDependency[ConnectionService]
+    request: Request[Any, Any, Any],
+    connection: NamedDependency[ConnectionService],
+    chat_connectors: NamedDependency[ChatConnectorStore | None],
 ) -> Template:
-    return page(request, "settings_index.html", saved=connection.saved)
+    connectors = await chat_connectors.all() if chat_connectors else []
+    chatwoot = [c for c in connectors if c.platform == "chatwoot"]
+    return page(request, "settings_index.html", saved=connection.saved, chatwoot=chatwoot)

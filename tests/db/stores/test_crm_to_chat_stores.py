@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from app.db.crypto import SecretBox
 from app.db.engine import SessionFactory
+from app.db.stores.conversations import IN_FLIGHT_BOUND, load_snapshot
 from app.db.stores.deliveries import DeliveryStore
 from app.db.stores.reconcile import ReconcileStore
 from app.db.stores.webhook_token import WebhookTokenStore
@@ -154,3 +155,38 @@ async def test_webhook_calls_are_recorded_for_every_process_to_see(sessions: Ses
     clock[0] += 6
     await recorder.note(this_process, 400)
     assert (await other_process.sightings()).last_refused_status == 400
+
+
+async def test_an_attempt_under_way_holds_the_sync_of_a_connectors_conversation_until_its_outcome(
+    sessions: SessionFactory,
+) -> None:
+    """The sync reads it (load_snapshot): a chat connector's echo may arrive before the answer."""
+    conversation = ConversationRow(external_id="chatwoot:cw:1", connector_id="cw", case_id=uuid4())
+    async with sessions() as session, session.begin():
+        session.add(conversation)
+    assert conversation.case_id is not None
+    store = DeliveryStore(sessions)
+    notice = ChatNotice(
+        "agent.replied", "chatwoot:cw:1", utcnow(), conversation.case_id, "SR1", uuid4(), "Hi"
+    )
+    await store.record(conversation.id, [NewDelivery("activity:1", notice)], None)
+    [delivery] = await all_rows(sessions, DeliveryRow)
+
+    async def in_flight() -> bool:
+        async with sessions() as session:
+            connection = await session.connection()
+            snapshot = await connection.run_sync(lambda c: load_snapshot(c, conversation.id))
+        assert snapshot is not None
+        return snapshot.delivery_in_flight
+
+    assert not await in_flight()
+    await store.begin_attempt(delivery.id)
+    assert await in_flight()
+    await store.finish(delivery.id, "delivered", status=200, error=None, platform_message_id="77")
+    assert not await in_flight()
+    await store.begin_attempt(delivery.id)  # an attempt whose worker died long ago holds nothing
+    async with sessions() as session, session.begin():
+        row = await session.get(DeliveryRow, delivery.id)
+        assert row is not None
+        row.attempt_started_at = utcnow() - IN_FLIGHT_BOUND - timedelta(seconds=1)
+    assert not await in_flight()

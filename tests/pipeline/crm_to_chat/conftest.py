@@ -11,11 +11,17 @@ from litestar.testing import AsyncTestClient
 
 from app.asgi import Adapters, create_app
 from app.domain.creatio_platforms import CreatioPlatform
-from app.sandbox import SandboxConfig, create_sandbox_app
+from app.sandbox import SandboxConfig
 from app.settings import Settings
-from tests.support.casebridge import ADMIN_TOKEN, SANDBOX_CLIENT_ID, SANDBOX_SECRET, Client, database_of
+from tests.support.casebridge import ADMIN_TOKEN, Client
 from tests.support.chat_platform import FakeChatPlatform
-from tests.support.crm_to_chat import OUTBOUND_SECRET, ForwardToApp, crm_to_chat_settings
+from tests.support.crm_to_chat import (
+    OUTBOUND_SECRET,
+    ForwardToApp,
+    calling_back_config,
+    crm_to_chat_settings,
+    sandbox_calling_back,
+)
 
 
 @pytest.fixture
@@ -25,18 +31,13 @@ def forward() -> ForwardToApp:
 
 @pytest.fixture
 def sandbox_config(creatio_platform: CreatioPlatform) -> SandboxConfig:
-    return SandboxConfig(
-        clients={SANDBOX_CLIENT_ID: SANDBOX_SECRET},
-        webhook_retries=0,
-        platform=creatio_platform,
-        database=database_of(creatio_platform),
-    )
+    return calling_back_config(creatio_platform)
 
 
 @pytest.fixture
 async def sandbox_app(sandbox_config: SandboxConfig, forward: ForwardToApp) -> AsyncIterator[Litestar]:
-    async with httpx.AsyncClient(transport=forward) as callbacks:
-        yield create_sandbox_app(sandbox_config, http_client=callbacks)
+    async with sandbox_calling_back(sandbox_config, forward) as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The saved chat connectors as an admin sets them up: Test & Save, and what the console and API show."""
