@@ -5,6 +5,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from app.db.engine import SessionFactory, create_engine, create_session_factory, upgrade_to_head
@@ -12,7 +13,7 @@ from app.db.stores.jobs import ClaimedJob, JobQueue, complete_job, enqueue
 from app.db.tables import JobRow, utcnow
 from app.db.transactions import EngineTransactions, build_transactions
 from app.pipeline.jobs import Ending, JobRunner, RetryPolicy, RunnerConfig
-from app.ports.errors import NotConnected, PermanentFailure, TemporaryFailure, Throttled
+from app.ports.errors import Deferred, NotConnected, PermanentFailure, TemporaryFailure, Throttled
 
 FAST = RetryPolicy(
     base_seconds=0.01,
@@ -176,9 +177,13 @@ async def test_not_connected_waits_without_spending_attempts(sessions: SessionFa
     assert (job.state, job.attempts) == ("queued", 0)
 
 
-async def test_a_throttled_job_waits_as_told_without_spending_attempts(sessions: SessionFactory) -> None:
-    """Throttled five times on a budget of three, the job still runs: a 429 is no sign it cannot succeed."""
-    answers = iter([Throttled("429", retry_after=0.01)] * 5 + [TemporaryFailure("503")])
+@pytest.mark.parametrize("waiting", [Throttled, Deferred])
+async def test_a_throttled_or_deferred_job_waits_as_told_without_spending_attempts(
+    sessions: SessionFactory, waiting: type[Deferred]
+) -> None:
+    """Throttled (a 429) or deferred (other work under way) five times on a budget of three, the job still
+    runs: neither says it cannot succeed."""
+    answers = iter([waiting("wait", retry_after=0.01)] * 5 + [TemporaryFailure("503")])
 
     async def handler(job: ClaimedJob) -> None:
         if (answer := next(answers, None)) is not None:
