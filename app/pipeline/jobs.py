@@ -225,8 +225,9 @@ class JobRunner:
             return
         if isinstance(exc, Deferred):
             delay = policy.delay(job.attempts, exc.retry_after)
+            failure = message if isinstance(exc, Throttled) else None  # waiting for other work is no failure
             await self._queue.retry_later(
-                job, self.worker_id, message, now + timedelta(seconds=delay), spend_attempt=False
+                job, self.worker_id, failure, now + timedelta(seconds=delay), spend_attempt=False
             )
             waits = "job waits: Creatio asked to slow down" if isinstance(exc, Throttled) else "job waits"
             logger.info(waits, extra={**log, "delay_s": round(delay, 2)})

@@ -35,8 +35,16 @@ class JobQueuePort(Protocol):
     async def complete(self, job: ClaimedJob, worker: str) -> None: ...
 
     async def retry_later(
-        self, job: ClaimedJob, worker: str, error: str, run_after: datetime, *, spend_attempt: bool = True
-    ) -> None: ...
+        self,
+        job: ClaimedJob,
+        worker: str,
+        error: str | None,
+        run_after: datetime,
+        *,
+        spend_attempt: bool = True,
+    ) -> None:
+        """Queue the job again at `run_after`; `error` becomes its last error (None keeps the one it has:
+        a job that only waits for other work has no new failure to show)."""
 
     async def dead_letter(self, job: ClaimedJob, worker: str, error: str) -> None: ...
 

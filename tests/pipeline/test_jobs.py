@@ -177,13 +177,13 @@ async def test_not_connected_waits_without_spending_attempts(sessions: SessionFa
     assert (job.state, job.attempts) == ("queued", 0)
 
 
-@pytest.mark.parametrize("waiting", [Throttled, Deferred])
+@pytest.mark.parametrize(("waiting", "shown"), [(Throttled, "Throttled: 429"), (Deferred, None)])
 async def test_a_throttled_or_deferred_job_waits_as_told_without_spending_attempts(
-    sessions: SessionFactory, waiting: type[Deferred]
+    sessions: SessionFactory, waiting: type[Deferred], shown: str | None
 ) -> None:
     """Throttled (a 429) or deferred (other work under way) five times on a budget of three, the job still
-    runs: neither says it cannot succeed."""
-    answers = iter([waiting("wait", retry_after=0.01)] * 5 + [TemporaryFailure("503")])
+    runs: neither says it cannot succeed. Only the 429 is a failure worth showing as the job's last error."""
+    answers = iter([waiting("429", retry_after=0.01)] * 5)
 
     async def handler(job: ClaimedJob) -> None:
         if (answer := next(answers, None)) is not None:
@@ -195,7 +195,7 @@ async def test_a_throttled_or_deferred_job_waits_as_told_without_spending_attemp
         await runner.run_until_idle()
         await asyncio.sleep(0.06)
     [job] = await _jobs(sessions)
-    assert (job.state, job.attempts) == ("done", 2)  # the 503 spent one attempt, the run that worked another
+    assert (job.state, job.attempts, job.last_error) == ("done", 1, shown)
 
 
 async def test_expired_lease_is_taken_over_and_the_old_worker_cannot_finish(sessions: SessionFactory) -> None:

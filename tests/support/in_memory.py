@@ -1236,11 +1236,18 @@ class InMemoryJobQueue:
             self.completions.append(job.id)
 
     async def retry_later(
-        self, job: ClaimedJob, worker: str, error: str, run_after: datetime, *, spend_attempt: bool = True
+        self,
+        job: ClaimedJob,
+        worker: str,
+        error: str | None,
+        run_after: datetime,
+        *,
+        spend_attempt: bool = True,
     ) -> None:
         await io()
         extra = {} if spend_attempt else {"attempts": job.attempts - 1}
-        self._db.finish_job(job, worker, "queued", last_error=error, run_after=run_after, **extra)
+        error_value = {} if error is None else {"last_error": error}
+        self._db.finish_job(job, worker, "queued", run_after=run_after, **error_value, **extra)
 
     async def dead_letter(self, job: ClaimedJob, worker: str, error: str) -> None:
         await io()

@@ -186,7 +186,13 @@ class JobQueue:
         await self._finish(job, worker, state="done")
 
     async def retry_later(
-        self, job: ClaimedJob, worker: str, error: str, run_after: datetime, *, spend_attempt: bool = True
+        self,
+        job: ClaimedJob,
+        worker: str,
+        error: str | None,
+        run_after: datetime,
+        *,
+        spend_attempt: bool = True,
     ) -> None:
         extra = {} if spend_attempt else {"attempts": job.attempts - 1}
         await self._finish(job, worker, state="queued", error=error, run_after=run_after, **extra)
