@@ -16,7 +16,7 @@ from pydantic import BaseModel, SecretStr
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from app.adapters.llm.modes import INSTRUCTOR_MODES, LlmMode
-from app.adapters.llm.usage import REFUSED, TRUNCATED, AttemptRecorder
+from app.adapters.llm.usage import REFUSED, TRUNCATED, AttemptRecorder, error_text
 from app.domain.transcript import Transcript
 from app.extraction.fallback import ExtractionFailed
 from app.extraction.mapping import FieldMapping
@@ -73,7 +73,7 @@ class LlmExtractor:
     async def extract(self, transcript: Transcript) -> Extraction:
         """Raises ExtractionFailed (with the attempts made) when no valid answer came back."""
         prompt = self._prompts.render(self._mapping, transcript, self._config.prompt_token_budget)
-        recorder = AttemptRecorder()
+        recorder = AttemptRecorder(secret=self._config.api_key.get_secret_value())
         conversation = normalise("\n".join(m.text for m in transcript.messages))
         started = time.perf_counter()
         try:
@@ -89,10 +89,10 @@ class LlmExtractor:
         except IncompleteOutputException as exc:
             raise ExtractionFailed(TRUNCATED, recorder.attempts) from exc
         except InstructorRetryException as exc:
-            reason = _retry_reason(exc, recorder.attempts, self._config.mode)
+            reason = _retry_reason(exc, recorder.attempts, self._config)
             raise ExtractionFailed(reason, recorder.attempts) from exc
         except (openai.OpenAIError, ValueError) as exc:
-            reason = _request_failed(exc, self._config.mode)
+            reason = _request_failed(exc, self._config)
             raise ExtractionFailed(reason, recorder.attempts) from exc
         return Extraction(
             values=to_values(answers, self._mapping),
@@ -118,21 +118,21 @@ def _reaskable(exc: BaseException) -> bool:
     return isinstance(exc, ValueError)
 
 
-def _retry_reason(exc: InstructorRetryException, attempts: tuple[Attempt, ...], mode: LlmMode) -> str:
+def _retry_reason(exc: InstructorRetryException, attempts: tuple[Attempt, ...], config: LlmConfig) -> str:
     cause = exc.__cause__
     while isinstance(cause, InstructorRetryException) and cause.__cause__ is not None:
         cause = cause.__cause__
     if isinstance(cause, openai.OpenAIError):
-        return _request_failed(cause, mode)
+        return _request_failed(cause, config)
     last = attempts[-1].error if attempts and attempts[-1].error else type(exc).__name__
     if last.startswith(REFUSED):
         return last
     return f"no valid answer after {len(attempts)} attempts: {last}"
 
 
-def _request_failed(exc: Exception, mode: LlmMode) -> str:
+def _request_failed(exc: Exception, config: LlmConfig) -> str:
     """The error, and for a refused request what to change: the server may not support the mode."""
-    reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    reason, mode = error_text(exc, config.api_key.get_secret_value()), config.mode
     if isinstance(exc, openai.BadRequestError):
         others = ", ".join(m for m in INSTRUCTOR_MODES if m != mode)
         reason += (

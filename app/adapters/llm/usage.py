@@ -17,13 +17,26 @@ TRUNCATED = (
     "max output tokens or context size, or use a model with a larger one"
 )
 _INPUT = re.compile(r"\s*\[type=[^\]]*\]")
+# What an error text may quote of a credential: OpenAI's 401 quotes the key masked, a proxy may quote more.
+_CREDENTIAL = re.compile(r"\b(sk-|Bearer\s+)[^\s'\",;]{4,}", re.IGNORECASE)
+
+
+def error_text(error: Exception, secret: str = "") -> str:
+    """`<type>: <message>` cut to 200 characters, with the API key and anything shaped like one removed:
+    it is stored in the audit and shown in the console."""
+    text = str(error)
+    if secret:
+        text = text.replace(secret, "[redacted]")
+    text = _CREDENTIAL.sub(r"\1[redacted]", text)
+    return f"{type(error).__name__}: {text[:200]}"
 
 
 class AttemptRecorder:
     """One per extraction: `completion:kwargs` starts an attempt, a response or error ends it."""
 
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter, *, secret: str = "") -> None:
         self._clock = clock
+        self._secret = secret
         self._started: float | None = None
         self._attempts: list[Attempt] = []
 
@@ -60,7 +73,7 @@ class AttemptRecorder:
         )
 
     def _on_error(self, error: Exception, **kwargs: Any) -> None:
-        message = f"{type(error).__name__}: {str(error)[:200]}"
+        message = error_text(error, self._secret)
         self._attempts.append(
             Attempt(number=len(self._attempts) + 1, latency_ms=self._elapsed(), error=message)
         )

@@ -22,7 +22,13 @@ from app.extraction.prompts import PromptSet
 from app.extraction.transcript_input import from_pairs
 from tests.support import cassettes
 from tests.support.llm_transcripts import BILLING, BILLING_ANSWERS, OUTAGE, answer
-from tests.support.openai_server import JSON_ONLY, NO_TOOLS, OPENAI, PROSE, Provider
+from tests.support.openai_server import (
+    JSON_ONLY,
+    NO_TOOLS,
+    OPENAI,
+    PROSE,
+    Provider,
+)
 
 pytestmark = pytest.mark.vcr
 
