@@ -12,9 +12,8 @@ from pathlib import Path
 
 from app.adapters.creatio import CreatioClient, build_http_client
 from app.bootstrap.autofill import LookupsOfClient, build_extractor
-from app.bootstrap.runtime import seed_from_settings
 from app.cli.autofill_text import check_text, preview_text
-from app.cli.saved_connection import saved_connection
+from app.cli.saved_connection import serve_connection
 from app.crm_connection.service import to_creatio_instance
 from app.extraction.eval import DatasetError, load_dataset, run_eval
 from app.extraction.eval_report import ProgressBar, below_precision, figures, format_report
@@ -201,12 +200,11 @@ async def _lookups(client: CreatioClient, mapping: FieldMapping) -> LookupTable:
 
 
 async def creatio_client(settings: Settings, stack: AsyncExitStack) -> tuple[CreatioClient | None, str]:
-    """A client for the connection `serve` would use: the environment seed, else the saved one."""
-    seed = seed_from_settings(settings)
-    if seed is None:
-        seed, reason = await saved_connection(settings, stack)
-        if seed is None:
-            return None, f"not resolved: {reason}"
+    """A client for the connection `serve` would use (`serve_connection`)."""
+    connection, reason = await serve_connection(settings, stack)
+    if connection is None:
+        return None, f"not resolved: {reason}"
     http = build_http_client(timeout_seconds=settings.creatio_timeout_seconds)
     stack.push_async_callback(http.aclose)
-    return CreatioClient(to_creatio_instance(seed), http), f"looked up in Creatio at {seed.instance_url}"
+    client = CreatioClient(to_creatio_instance(connection), http)
+    return client, f"looked up in Creatio at {connection.instance_url}"

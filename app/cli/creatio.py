@@ -9,12 +9,10 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 from app.adapters.creatio import build_http_client
-from app.bootstrap.runtime import seed_from_settings
 from app.cli.autofill import quiet_logs
-from app.cli.saved_connection import saved_connection
+from app.cli.saved_connection import serve_connection
 from app.crm_connection.self_test import SelfTestOptions, run_self_test
 from app.crm_connection.service import to_creatio_instance
-from app.domain.crm_connection import ConnectionSettings
 from app.settings import Settings
 
 NO_CONNECTION = 2  # nothing was checked
@@ -48,7 +46,7 @@ async def check(*, write: bool) -> int:
     """Print the report; 0 when every step passed, 1 when one failed, 2 when there is nothing to check."""
     settings = Settings()
     async with AsyncExitStack() as stack:
-        connection, source = await _connection(settings, stack)
+        connection, source = await serve_connection(settings, stack)
         if connection is None:
             print(f"No Creatio connection to check: {source}.", file=sys.stderr)
             return NO_CONNECTION
@@ -65,15 +63,3 @@ async def check(*, write: bool) -> int:
         )
     print(report.text())
     return 0 if report.ok else 1
-
-
-async def _connection(settings: Settings, stack: AsyncExitStack) -> tuple[ConnectionSettings | None, str]:
-    """The one `serve` would use: the saved one, unless none is saved (or the environment's seed
-    overwrites it), then the CASEBRIDGE_CREATIO_* seed."""
-    saved, problem = await saved_connection(settings, stack)
-    seed = seed_from_settings(settings)
-    if seed is not None and (saved is None or settings.creatio_seed_overwrites):
-        return seed, "from the CASEBRIDGE_CREATIO_* environment variables"
-    if saved is None:
-        return None, problem
-    return saved, "the one saved by Test & Save"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app.bootstrap.runtime import seed_from_settings
 from app.db.crypto import SecretBox
 from app.db.engine import create_engine, create_session_factory
 from app.db.stores.crm_connection import ConnectionStore
@@ -33,6 +34,20 @@ async def saved_connection(
     if saved is None:
         return None, "no Creatio connection is saved (Test & Save one)"
     return saved.settings, ""
+
+
+async def serve_connection(
+    settings: Settings, stack: AsyncExitStack
+) -> tuple[ConnectionSettings | None, str]:
+    """The connection `serve` would use, and where it comes from (or why there is none): the saved one,
+    unless none is saved or CASEBRIDGE_CREATIO_SEED_OVERWRITES is set, then the CASEBRIDGE_CREATIO_* seed."""
+    saved, problem = await saved_connection(settings, stack)
+    seed = seed_from_settings(settings)
+    if seed is not None and (saved is None or settings.creatio_seed_overwrites):
+        return seed, "from the CASEBRIDGE_CREATIO_* environment variables"
+    if saved is None:
+        return None, problem
+    return saved, "the one saved by Test & Save"
 
 
 def _exists(path: str | None) -> bool:
