@@ -75,8 +75,12 @@ class ChatPlatformService:
     def webhook_url(self, platform: str, connector_id: str) -> str:
         return f"{self._public_url}/webhooks/{platform}/{connector_id}"
 
+    def events(self, platform: str) -> tuple[str, ...]:
+        """The webhook events an admin ticks in the platform for Casebridge."""
+        return self._platform(platform).events_to_subscribe
+
     async def view(self, platform: str, connector_id: str) -> ConnectorView | None:
-        events = self._platform(platform).events_to_subscribe
+        events = self.events(platform)
         saved = await self._store.get(connector_id)
         if saved is None or saved.platform != platform:
             return None

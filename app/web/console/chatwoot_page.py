@@ -103,7 +103,7 @@ async def _render(
         errors=errors or [],
         check_labels=CHECK_LABELS,
         webhook_url=service.webhook_url("chatwoot", connector_id),
-        events=("message_created", "conversation_status_changed"),
+        events=service.events("chatwoot"),
     )
 
 
