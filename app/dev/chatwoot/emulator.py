@@ -88,6 +88,7 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
     async def post(self, payload: dict[str, Any], *, delivery: str | None = None, **signing: Any) -> Sent:
         """Post one signed webhook to Casebridge (`delivery`: send again under that delivery id)."""
         assert self.sink is not None, "the emulator is not connected to Casebridge"
+        self.statuses.setdefault(_display_id(payload), "pending")  # a conversation Chatwoot has
         body, headers, new_delivery = self.signed(payload, **signing)
         headers[DELIVERY_HEADER] = delivery or new_delivery
         status, answer = await self.sink(f"/webhooks/chatwoot/{self.connector_id}", body, headers)
@@ -151,6 +152,8 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
         if request.method != "POST" or match is None or int(match[1]) != payloads.ACCOUNT_ID:
             return self._answer(request, body, token, 404, {"error": "Resource could not be found"})
         display_id = int(match[2])
+        if display_id not in self.statuses:  # Chatwoot scopes the lookup to the account: 404
+            return self._answer(request, body, token, 404, {"error": "Resource could not be found"})
         if match[3] == "messages":
             return await self._create_message(request, body or {}, token, display_id)
         return await self._toggle(request, body or {}, token, display_id)
@@ -178,6 +181,10 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
     ) -> httpx.Response:
         before = self.statuses.get(display_id, "open")
         after = str(body.get("status") or ("resolved" if before == "open" else "open"))
+        if (
+            after not in STATUSES
+        ):  # assumed: Rails refuses a value outside the enum; the status code is a guess
+            return self._answer(request, body, token, 422, {"error": f"'{after}' is not a valid status"})
         self.statuses[display_id] = after
         if before != after:
             await self._emit(payloads.status_changed(display_id, before, after))
@@ -217,3 +224,13 @@ class ChatwootEmulator(httpx.AsyncBaseTransport):
     @property
     def toggles(self) -> list[ApiCall]:
         return [c for c in self.calls if c.path.endswith("/toggle_status") and c.answered == 200]
+
+
+STATUSES = ("open", "resolved", "pending", "snoozed")  # Conversation's status enum (conversation.rb)
+
+
+def _display_id(payload: dict[str, Any]) -> int:
+    """The conversation a webhook is about: `conversation.id` of a message, the payload's own `id` of a
+    conversation event (both the display id)."""
+    conversation = payload.get("conversation")
+    return int(conversation["id"] if isinstance(conversation, dict) else payload["id"])

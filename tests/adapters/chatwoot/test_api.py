@@ -20,6 +20,7 @@ from app.ports.chat_platforms import ConnectorConfig
 
 @pytest.fixture
 async def platform(chatwoot: ChatwootEmulator) -> AsyncIterator[ChatwootPlatform]:
+    chatwoot.statuses[42] = "open"  # conversation 42 exists in Chatwoot
     async with httpx.AsyncClient(transport=chatwoot) as http:
         yield ChatwootPlatform(http, timeout_seconds=1.0, allow_insecure_loopback=False)
 
@@ -102,6 +103,19 @@ async def test_an_unknown_conversation_or_account_fails_the_delivery_saying_what
     outcome = await platform.send(config(settings={"account_id": 99}), uuid4(), notice())
     assert (outcome.delivered, outcome.retryable, outcome.status) == (False, False, 404)
     assert "no conversation 42 in account 99" in (outcome.error or "")
+    deleted = await platform.send(config(), uuid4(), notice(conversation="chatwoot:chatwoot:77"))
+    assert (deleted.delivered, deleted.retryable, deleted.status) == (False, False, 404)
+    assert "no conversation 77 in account 3" in (deleted.error or "")
+
+
+async def test_a_status_outside_chatwoots_enum_is_refused(chatwoot: ChatwootEmulator) -> None:
+    chatwoot.statuses[42] = "open"
+    async with httpx.AsyncClient(transport=chatwoot, base_url=BASE_URL) as http:
+        path = f"/api/v1/accounts/{cw.ACCOUNT_ID}/conversations/42/toggle_status"
+        refused = await http.post(path, json={"status": "closed"}, headers={"api_access_token": API_TOKEN})
+        resolved = await http.post(path, json={"status": "resolved"}, headers={"api_access_token": API_TOKEN})
+    assert (refused.status_code, resolved.status_code) == (422, 200)
+    assert chatwoot.statuses[42] == "resolved"
 
 
 async def test_test_and_save_passes_every_check_of_a_good_setup(platform: ChatwootPlatform) -> None:
