@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -248,6 +248,20 @@ class Settings(BaseSettings):
     def contact_match_on(self) -> tuple[str, ...]:
         return () if self.contact_matching == "off" else tuple(self.contact_matching.split(","))
 
+    @model_validator(mode="after")
+    def _seeds_whole_or_absent(self) -> Settings:
+        """A seed with some of its variables set and others missing would be ignored without a word: say
+        which are missing instead."""
+        for what, names in _SEEDS.items():
+            given = [name for name in names if getattr(self, name)]
+            if given and len(given) < len(names):
+                missing = ", ".join(f"CASEBRIDGE_{n.upper()}" for n in names if n not in given)
+                raise ValueError(
+                    f"the {what} seed is incomplete: {missing} missing (set all of "
+                    f"{', '.join(f'CASEBRIDGE_{n.upper()}' for n in names)}, or none)"
+                )
+        return self
+
     @property
     def has_chatwoot_seed(self) -> bool:
         return bool(
@@ -260,3 +274,14 @@ class Settings(BaseSettings):
     @property
     def has_creatio_seed(self) -> bool:
         return bool(self.creatio_instance_url and self.creatio_client_id and self.creatio_client_secret)
+
+
+_SEEDS = {  # what a connection seeded from the environment needs, all or nothing
+    "Creatio connection": ("creatio_instance_url", "creatio_client_id", "creatio_client_secret"),
+    "Chatwoot connector": (
+        "chatwoot_base_url",
+        "chatwoot_account_id",
+        "chatwoot_api_access_token",
+        "chatwoot_webhook_secret",
+    ),
+}

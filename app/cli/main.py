@@ -10,6 +10,8 @@ import gc
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from app.cli.autofill import HANDLERS as AUTOFILL_HANDLERS
 from app.cli.autofill import add_parsers as add_autofill_parsers
 from app.cli.creatio import HANDLERS as CREATIO_HANDLERS
@@ -41,7 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         **CREATIO_HANDLERS,
     }
     handler = handlers[ns.command]
-    return handler(ns)
+    try:
+        return handler(ns)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        print(f"casebridge {ns.command}: the configuration is not valid:", file=sys.stderr)
+        for error in exc.errors(include_url=False):
+            name = "".join(f"CASEBRIDGE_{str(part).upper()}" for part in error["loc"][:1])
+            print(f"  {name + ': ' if name else ''}{error['msg']}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
