@@ -13,7 +13,9 @@ The `Provider` says what the server supports, like the kinds of OpenAI-compatibl
 NO_TOOLS (an Ollama model without tool support: a request with `tools` gets Ollama's 400 "<model> does not
 support tools", ollama/ollama#5793), JSON_ONLY (`response_format` json_object only: tools and json_schema
 refused with a 400), PROSE (a chatty local model: ignores `tools` and `response_format` and answers in
-prose around a ```json block). Usage figures are derived from the request and answer sizes, so they are
+prose around a ```json block). JSON_ONLY and PROSE are composites of what local servers and models are
+reported to do, not a copy of one named server; OPENAI refuses json_object when no message says "JSON",
+as OpenAI's JSON mode documents. Usage figures are derived from the request and answer sizes, so they are
 the same on every run.
 
     python -m tests.support.openai_server --port 18081 --script answers.json [--provider no_tools]
@@ -42,9 +44,11 @@ class Provider:
     json_schema: bool = True
     json_object: bool = True
     prose: bool = False  # answers in prose around a ```json block, whatever was asked
+    # OpenAI refuses json_object unless a message says "JSON" (platform.openai.com, "JSON mode")
+    json_word_required: bool = False
 
 
-OPENAI = Provider("openai")
+OPENAI = Provider("openai", json_word_required=True)
 NO_TOOLS = Provider("no_tools", tools=False)
 JSON_ONLY = Provider("json_only", tools=False, json_schema=False)
 PROSE = Provider("prose", tools=False, json_schema=False, json_object=False, prose=True)
@@ -83,6 +87,12 @@ class FakeOpenAI:
             kind == "json_object" and not self.provider.json_object
         ):
             return f"response_format type {kind} is not supported"
+        said = " ".join(str(m.get("content") or "") for m in body.get("messages", [])).lower()
+        if kind == "json_object" and self.provider.json_word_required and "json" not in said:
+            return (
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+                "'json_object'."
+            )
         return None
 
 

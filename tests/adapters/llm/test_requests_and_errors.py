@@ -1,4 +1,5 @@
-"""What an LLM request's failure leaves in the audit and the console: the reason, never the API key."""
+"""The LLM request as a real server would take it, and what its failure leaves in the audit and the console:
+the reason, never the API key."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.extraction.mapping import FieldMapping
 from app.extraction.prompts import PromptSet
 from app.extraction.transcript_input import from_pairs
 from tests.support import cassettes
+from tests.support.llm_transcripts import BILLING, BILLING_ANSWERS
 from tests.support.openai_server import FakeOpenAI, mock_transport
 
 
@@ -48,3 +50,23 @@ def test_error_text_cuts_out_the_key_and_anything_shaped_like_one() -> None:
     assert (
         text == "ValueError: key sk-[redacted] rejected; Authorization: Bearer [redacted]; mine: [redacted]"
     )
+
+
+async def test_openai_would_accept_the_json_modes_request(mapping: FieldMapping, prompts: PromptSet) -> None:
+    """OpenAI refuses `json_object` unless a message says "JSON"; instructor's json mode says it (the fake
+    refuses like OpenAI)."""
+    asked = {"model": "m", "messages": [{"content": "hi"}], "response_format": {"type": "json_object"}}
+    assert FakeOpenAI([]).respond(asked)[0] == 400
+    fake = FakeOpenAI([{"arguments": BILLING_ANSWERS}])
+    config = LlmConfig(
+        api_key=SecretStr("k"),
+        model=cassettes.LLM_MODEL,
+        base_url=cassettes.LLM_BASE_URL,
+        http_retries=0,
+        mode="json",
+    )
+    async with httpx.AsyncClient(transport=mock_transport(fake)) as http:
+        client = openai.AsyncOpenAI(api_key="k", base_url=cassettes.LLM_BASE_URL, http_client=http)
+        extraction = await LlmExtractor(client, config, mapping, prompts).extract(from_pairs(BILLING))
+    assert fake.requests[0]["response_format"] == {"type": "json_object"}
+    assert extraction.values
