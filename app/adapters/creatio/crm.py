@@ -24,30 +24,17 @@ from app.adapters.creatio.payloads import (
     case_changes_body,
     contact_body,
     lookup_values,
+    reference_of,
 )
 from app.domain.case import ActivityDraft, CaseChanges, CaseDraft, CaseRef, CustomerIdentity
 from app.ports.errors import (
     AuthenticationFailure,
     MissingReference,
     PermanentFailure,
-    Reference,
     TemporaryFailure,
     Throttled,
 )
 
-# What each lookup Casebridge writes is to it; other columns come from auto-fill.
-REFERENCES: dict[tuple[str, str], Reference] = {
-    ("Case", "OwnerId"): "owner",
-    ("Case", "GroupId"): "group",
-    ("Case", "StatusId"): "status",
-    ("Case", "ContactId"): "contact",
-    ("Case", "OriginId"): "constant",
-    ("Activity", "CaseId"): "case",
-    ("Activity", "ContactId"): "contact",
-    ("Activity", "TypeId"): "constant",
-    ("Activity", "ActivityCategoryId"): "constant",
-    ("Activity", "StatusId"): "constant",
-}
 CONTACT_FILTERS = {
     "email": lambda c: f"Email eq {odata_string(c.email)}" if c.email else None,
     "phone": lambda c: (
@@ -180,7 +167,7 @@ class CreatioCrm:
         if missing is None:
             return MissingReference(error.message)
         column, value = missing
-        reference = REFERENCES.get((op.entity_set, column), "field")
+        reference = reference_of(op.entity_set, column)
         if reference == "status":
             self._status_ids = {k: v for k, v in self._status_ids.items() if v != value}
         return MissingReference(

@@ -19,28 +19,37 @@ from app.domain.creatio_ids import (
     CaseOriginIds,
     guid_or_none,
 )
+from app.ports.errors import Reference
 
 TITLE_LIMIT = 250
 SUBJECT_LIMIT = 250
 
-# The lookup columns Casebridge writes (and the standard ones auto-fill may), and the entity set each
-# points at (CFG schema sources; creatio-api.md 3.1 and 4.1). Creatio's foreign-key messages name neither.
-LOOKUP_TARGETS: Mapping[tuple[str, str], str] = MappingProxyType(
+# The lookup columns Casebridge writes (and the standard ones auto-fill may): the entity set each points at
+# (CFG schema sources; creatio-api.md 3.1 and 4.1; Creatio's foreign-key messages name neither) and what
+# its value is to Casebridge, which says what to fix when Creatio has no such record.
+LOOKUPS: Mapping[tuple[str, str], tuple[str, Reference]] = MappingProxyType(
     {
-        ("Case", "OwnerId"): "Contact",
-        ("Case", "GroupId"): "SysAdminUnit",
-        ("Case", "StatusId"): "CaseStatus",
-        ("Case", "ContactId"): "Contact",
-        ("Case", "OriginId"): "CaseOrigin",
-        ("Case", "PriorityId"): "CasePriority",
-        ("Case", "CategoryId"): "CaseCategory",
-        ("Activity", "CaseId"): "Case",
-        ("Activity", "ContactId"): "Contact",
-        ("Activity", "TypeId"): "ActivityType",
-        ("Activity", "ActivityCategoryId"): "ActivityCategory",
-        ("Activity", "StatusId"): "ActivityStatus",
+        ("Case", "OwnerId"): ("Contact", "owner"),
+        ("Case", "GroupId"): ("SysAdminUnit", "group"),
+        ("Case", "StatusId"): ("CaseStatus", "status"),
+        ("Case", "ContactId"): ("Contact", "contact"),
+        ("Case", "OriginId"): ("CaseOrigin", "constant"),
+        ("Case", "PriorityId"): ("CasePriority", "field"),
+        ("Case", "CategoryId"): ("CaseCategory", "field"),
+        ("Activity", "CaseId"): ("Case", "case"),
+        ("Activity", "ContactId"): ("Contact", "contact"),
+        ("Activity", "TypeId"): ("ActivityType", "constant"),
+        ("Activity", "ActivityCategoryId"): ("ActivityCategory", "constant"),
+        ("Activity", "StatusId"): ("ActivityStatus", "constant"),
     }
 )
+
+
+def reference_of(entity_set: str, column: str) -> Reference:
+    """What a lookup column's value is to Casebridge; an auto-filled column Casebridge does not know is a
+    `field`."""
+    known = LOOKUPS.get((entity_set, column))
+    return known[1] if known else "field"
 
 
 def odata_time(value: datetime) -> str:
@@ -137,5 +146,6 @@ def lookup_values(entity_set: str, body: Mapping[str, Any]) -> list[tuple[str, s
     for column, value in body.items():
         guid = guid_or_none(value) if column != "Id" and column.endswith("Id") else None
         if guid is not None and guid != ZERO_GUID:
-            found.append((column, LOOKUP_TARGETS.get((entity_set, column)), guid))
+            known = LOOKUPS.get((entity_set, column))
+            found.append((column, known[0] if known else None, guid))
     return found
