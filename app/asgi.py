@@ -104,7 +104,6 @@ def web_services(runtime: Runtime, metrics: Metrics) -> WebServices:
             runtime.chat_platforms.platforms if runtime.chat_platforms else {}
         ),
         chat_connectors=runtime.chat_platforms.connectors if runtime.chat_platforms else None,
-        delivery_store=crm_to_chat.deliveries if crm_to_chat else None,
         chat_platform_service=_chat_platform_service(runtime),
     )
 
