@@ -4,8 +4,7 @@ in the others on the same database, without a restart."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
 import httpx
@@ -16,7 +15,7 @@ from app.dev.chatwoot import payloads as cw
 from app.dev.chatwoot.emulator import API_TOKEN, BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from app.domain.creatio_platforms import CreatioPlatform
 from app.settings import Settings
-from tests.support.casebridge import Client, cases, connected_settings
+from tests.support.casebridge import Client, cases, connected_settings, until
 from tests.support.chatwoot import casebridge as with_chatwoot
 from tests.support.crm_to_chat import (
     TECH_CONTACT,
@@ -40,15 +39,6 @@ async def sandbox_app(creatio_platform: CreatioPlatform) -> AsyncIterator[Litest
     """The sandbox whose business process calls a Casebridge that never answers: every call is lost."""
     async with sandbox_calling_back(calling_back_config(creatio_platform), ForwardToApp()) as app:
         yield app
-
-
-async def eventually(condition: Callable[[], bool], seconds: float = 15.0) -> None:
-    """Wait for what the in-app job runner and reconciliation do on their own."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not within {seconds} s")
 
 
 async def reconciling(client: Client) -> bool:
@@ -98,12 +88,12 @@ async def test_a_connector_saved_while_running_turns_the_reconciliation_on_witho
 
         sent = await chatwoot.post(cw.message_created(101, 42, "My invoice AB-123456 is wrong.", t=0))
         assert sent.status == 202, sent.answer
-        await eventually(lambda: len(cases(sandbox_app)) == 1)
+        await until(lambda: len(cases(sandbox_app)) == 1, "the case")
         await connect_webhook(console, sandbox_app)  # the business process calls; nothing answers
         assert await reconciling(worker)
 
         await reply(sandbox_http, str(cases(sandbox_app)[0]["Id"]), "We refunded the difference.")
-        await eventually(lambda: len(chatwoot.replies) == 1)
+        await until(lambda: len(chatwoot.replies) == 1, "the reply in Chatwoot")
         [posted] = chatwoot.replies
         assert posted.body["content"] == "We refunded the difference."
         assert (posted.path, posted.token) == ("/api/v1/accounts/3/conversations/42/messages", API_TOKEN)
