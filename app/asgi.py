@@ -91,7 +91,7 @@ def web_services(runtime: Runtime, metrics: Metrics) -> WebServices:
         chat_configured=bool(crm_to_chat and crm_to_chat.chat_configured),
         reconciliation=Reconciliation(
             crm_to_chat.reconcile_store if crm_to_chat else None,
-            enabled=bool(crm_to_chat and crm_to_chat.reconciler),
+            running=crm_to_chat.reconciling if crm_to_chat else _off,
             interval_seconds=settings.reconcile_seconds,
         ),
         sandbox=sandbox,
@@ -104,9 +104,12 @@ def web_services(runtime: Runtime, metrics: Metrics) -> WebServices:
             runtime.chat_platforms.platforms if runtime.chat_platforms else {}
         ),
         chat_connectors=runtime.chat_platforms.connectors if runtime.chat_platforms else None,
-        delivery_store=crm_to_chat.deliveries if crm_to_chat else None,
         chat_platform_service=_chat_platform_service(runtime),
     )
+
+
+async def _off() -> bool:
+    return False
 
 
 def _chat_platform_service(runtime: Runtime) -> ChatPlatformService | None:

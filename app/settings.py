@@ -97,8 +97,8 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         le=60,
-        description="How often every process checks whether another one saved the Creatio connection: "
-        "the bound within which a save is in force everywhere.",
+        description="How often every process checks whether another one saved the Creatio connection or a "
+        "chat connector: the bound within which a save is in force everywhere.",
     )
     sync_delay_seconds: float = Field(
         default=1.0,

@@ -45,6 +45,10 @@ class CrmToChatSetup:
     def handlers(self) -> dict[str, JobHandler]:
         return {JobKind.CRM_TO_CHAT: self.check.handle, JobKind.CHAT_DELIVERY: self.deliver.handle}
 
+    async def reconciling(self) -> bool:
+        """Whether the reconciliation runs now: on, and somewhere to deliver to."""
+        return self.reconciler is not None and await self.reconciler.active()
+
     def start_reconcile(self, stack: AsyncExitStack, wake: Callable[[], None]) -> None:
         """Run the reconciliation loop in this process until the stack closes (if it is on)."""
         reconciler = self.reconciler
@@ -91,21 +95,24 @@ async def build_crm_to_chat(
     secret = outbound_secret(settings)
     chat = _chat_client(settings, secret, chat_http, stack)
     router = ChatRouter(chat, chat_platforms.connectors, chat_platforms.platforms)
-    # A chat connector saved after the start turns the reconciliation on at the next start.
-    delivering = chat is not None or await chat_platforms.connectors.exists()
     readers = CaseReaders(connection, settings.lookup_cache_seconds, field_columns)
     observer = AgentEdits(AutofillAuditStore(sessions)) if field_columns else None
     rules = ReplyRules(settings.reply_activity_type_names, settings.creatio_integration_contact_id)
     deliveries, reconcile_store = DeliveryStore(sessions), ReconcileStore(sessions)
     reconciler = None
-    if delivering and settings.reconcile_seconds > 0:
+    if settings.reconcile_seconds > 0:
         config = ReconcileConfig(
             interval_seconds=settings.reconcile_seconds,
             lease_seconds=settings.job_timeout_seconds,  # a run holds it to the end: no heartbeat
             type_names=rules.type_names,
             integration_contact_id=rules.integration_contact_id,
         )
-        reconciler = Reconciler(reconcile_store, readers, config, owner=new_worker_id(), observer=observer)
+        # Off while there is nowhere to deliver to; a chat connector saved later (in any process) turns
+        # it on within CASEBRIDGE_CONNECTION_REFRESH_SECONDS (app/db/stores/chat_connectors.py).
+        active = None if chat is not None else chat_platforms.connectors.any_saved
+        reconciler = Reconciler(
+            reconcile_store, readers, config, owner=new_worker_id(), observer=observer, active=active
+        )
     since = None
     if chat is not None:  # the same margin as the reconciliation's first look back
         since = await deliveries.chat_enabled_since(utcnow()) - INITIAL_LOOKBACK

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -123,7 +125,7 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     )
     if slot is not None:
         await _take_back_orphans(queue, settings.data_dir, slot.prefix)
-    _follow_connection(connection, settings.connection_refresh_seconds, stack)
+    _follow_saves((connection, chat_platforms.connectors), settings.connection_refresh_seconds, stack)
     return Runtime(
         settings,
         engine,
@@ -140,15 +142,20 @@ async def build_runtime(settings: Settings, adapters: Adapters, stack: AsyncExit
     )
 
 
-def _follow_connection(connection: ConnectionService, interval: float, stack: AsyncExitStack) -> None:
-    """Every process, with or without a job runner, takes up a connection saved by another process
-    within `interval` seconds. Reading the version before every claim instead held up the job runner
-    measurably in live traffic (docs/performance.md, 'End to end')."""
+class _FollowsSaves(Protocol):
+    async def follow_saved(self) -> bool: ...
+
+
+def _follow_saves(saved: Sequence[_FollowsSaves], interval: float, stack: AsyncExitStack) -> None:
+    """Every process, with or without a job runner, takes up the Creatio connection and the chat connectors
+    saved by another process within `interval` seconds. Reading the version before every claim (or every
+    webhook) instead held up the job runner measurably in live traffic (docs/performance.md)."""
 
     async def follow() -> None:
         while True:
             await asyncio.sleep(interval)
-            await connection.follow_saved()
+            for each in saved:
+                await each.follow_saved()
 
     task = asyncio.create_task(follow(), name="casebridge-connection-follow")
 

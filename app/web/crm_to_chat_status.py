@@ -9,7 +9,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,13 +35,13 @@ class Reconciliation:
     """What web knows of the reconciliation: where its state is kept, and whether this deployment runs it."""
 
     store: ReconcileStore | None
-    enabled: bool
+    running: Callable[[], Awaitable[bool]]  # on, and somewhere to deliver to (a connector may be saved later)
     interval_seconds: float
 
     async def view(self) -> ReconcileView:
         row = await self.store.state() if self.store else None
         return ReconcileView(
-            enabled=self.enabled,
+            enabled=await self.running(),
             interval_seconds=self.interval_seconds,
             last_run_at=row.last_run_at if row else None,
             next_run_at=row.next_run_at if row else None,

@@ -23,7 +23,6 @@ from app.db.engine import SessionFactory
 from app.db.health import HealthQueries
 from app.db.stores.autofill_audit import AutofillAuditStore
 from app.db.stores.chat_connectors import ChatConnectorStore
-from app.db.stores.deliveries import DeliveryStore
 from app.db.stores.intake import EventIntake
 from app.db.stores.jobs import JobQueue
 from app.db.stores.webhook_token import WebhookTokenStore
@@ -67,7 +66,6 @@ class WebServices:
     console_signer: SessionSigner = field(repr=False)
     chat_platforms: ChatPlatformRegistry = field(default_factory=ChatPlatformRegistry)  # Chatwoot, ...
     chat_connectors: ChatConnectorStore | None = None  # the saved chat connectors
-    delivery_store: DeliveryStore | None = None  # deliveries to the chat (the echo guard reads it)
     chat_platform_service: ChatPlatformService | None = None  # chat connectors' Test & Save
     admin_token_throttle: AdminTokenThrottle = field(default_factory=AdminTokenThrottle)
     webhook_recorder: WebhookCallRecorder = field(default_factory=WebhookCallRecorder)

@@ -4,6 +4,7 @@ the sandbox, posting signed events, running the jobs, and reading what reached t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -65,6 +66,15 @@ def connected_settings(settings: Settings, **overrides: object) -> Settings:
         "creatio_resolved_status_id": str(CaseStatusIds.RESOLVED),
     }
     return settings.model_copy(update=values | overrides)
+
+
+async def until(condition: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
+    """Wait for what the app does on its own (in-app workers, the reconciliation, refresh loops)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def drain(client: Client) -> None:

@@ -170,20 +170,6 @@ class DeliveryStore:
                 )
             )
 
-    async def posted_by_us(self, conversation_external_id: str, platform_message_id: str) -> bool:
-        """Whether a delivery of the conversation posted the platform's message `platform_message_id`."""
-        query = (
-            select(DeliveryRow.id)
-            .join(ConversationRow, col(ConversationRow.id) == col(DeliveryRow.conversation_id))
-            .where(
-                col(ConversationRow.external_id) == conversation_external_id,
-                col(DeliveryRow.platform_message_id) == platform_message_id,
-            )
-            .limit(1)
-        )
-        async with self._sessions() as session:
-            return (await session.exec(query)).first() is not None
-
     async def _update(self, delivery_id: UUID, **values: Any) -> None:
         async with self._sessions() as session, session.begin():
             await session.exec(

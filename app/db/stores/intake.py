@@ -17,13 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.db.prepared import Prepared
-from app.db.tables import ConversationRow, InboundEventRow, JobRow, MessageRow, utcnow
+from app.db.tables import ConversationRow, DeliveryRow, InboundEventRow, JobRow, MessageRow, utcnow
 from app.db.transactions import Transactions
 from app.domain.events import ConversationEvent, ConversationResolved, effect_of
 from app.ports.jobs import JobKind
 
-IntakeOutcome = Literal["accepted", "duplicate"]
+IntakeOutcome = Literal["accepted", "duplicate", "echo"]
 CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[attr-defined]
+DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = InboundEventRow.__table__  # type: ignore[attr-defined]
 MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
 JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
@@ -66,18 +67,54 @@ class EventIntake:
         return await self._transactions.run(read)
 
     async def record(
-        self, event: ConversationEvent, body: bytes, *, connector_id: str | None = None
+        self,
+        event: ConversationEvent,
+        body: bytes,
+        *,
+        connector_id: str | None = None,
+        platform_message_id: str | None = None,
     ) -> IntakeOutcome:
-        """`connector_id`: the chat connector the event came through (None: Casebridge's own contract)."""
+        """`connector_id`: the chat connector the event came through (None: Casebridge's own contract).
+        `platform_message_id`: the platform's id of an outgoing message; "echo", nothing stored, when one of
+        Casebridge's deliveries posted it (checked in the same unit of work: no read of its own)."""
         work = functools.partial(
-            store_event, event=event, body=body, sync_delay=self._sync_delay, connector_id=connector_id
+            _store_unless_echo,
+            event=event,
+            body=body,
+            sync_delay=self._sync_delay,
+            connector_id=connector_id,
+            platform_message_id=platform_message_id,
         )
         try:
-            await self._transactions.run(work)
+            return await self._transactions.run(work)
         except (DuplicateEvent, IntegrityError):
             # Seen before (or stored by a concurrent request first): nothing was changed.
             return "duplicate"
-        return "accepted"
+
+
+_POSTED_BY_US = Prepared(
+    select(DELIVERIES.c.id)
+    .join(CONVERSATIONS, CONVERSATIONS.c.id == DELIVERIES.c.conversation_id)
+    .where(CONVERSATIONS.c.external_id == bindparam("external_id"))
+    .where(DELIVERIES.c.platform_message_id == bindparam("platform_message_id"))
+    .limit(1)
+)
+
+
+def _store_unless_echo(
+    conn: Connection,
+    event: ConversationEvent,
+    body: bytes,
+    sync_delay: timedelta,
+    connector_id: str | None,
+    platform_message_id: str | None,
+) -> IntakeOutcome:
+    if platform_message_id is not None:
+        params = {"external_id": event.conversation.id, "platform_message_id": platform_message_id}
+        if _POSTED_BY_US.execute(conn, params).rows:
+            return "echo"
+    store_event(conn, event, body, sync_delay, connector_id)
+    return "accepted"
 
 
 def store_event(

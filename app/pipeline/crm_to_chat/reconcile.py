@@ -43,13 +43,16 @@ class Reconciler:
         config: ReconcileConfig,
         owner: str,
         observer: CaseValuesObserver | None = None,
+        active: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
-        """`observer` is told what the auto-filled columns of the changed cases held."""
+        """`observer` is told what the auto-filled columns of the changed cases held; `active` says whether
+        there is anywhere to deliver to (asked before each run: a chat connector may be saved meanwhile)."""
         self._store = store
         self._readers = readers
         self._config = config
         self._owner = owner
         self._observer = observer
+        self._active = active
         self.wake: Callable[[], None] = lambda: None  # set to the local job runner's wake-up
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -57,11 +60,15 @@ class Reconciler:
         tick = max(0.2, min(self._config.interval_seconds, 5.0))
         while not stop.is_set():
             try:
-                await self.run_if_due()
+                if await self.active():
+                    await self.run_if_due()
             except Exception:
                 logger.exception("reconciliation failed; it runs again later")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick)
+
+    async def active(self) -> bool:
+        return self._active is None or await self._active()
 
     async def run_if_due(self, *, force: bool = False) -> int | None:
         """Scan once if due (or forced) and not held elsewhere; returns the checks queued, None if not run."""

@@ -1,6 +1,8 @@
 """POST /webhooks/<platform>/<connector id>: a chat platform's webhook (Chatwoot, ...). The connector
 verifies and translates it (app/ports/chat_platforms.py); the event then takes the same intake as
-`POST /api/v1/events`: stored with its job in one transaction, 202; a repeat 200; nothing external called."""
+`POST /api/v1/events`: stored with its job in one transaction, 202; a repeat 200, and so is the echo of a
+message Casebridge posted (recognised in that transaction); nothing external called. The connector is
+read from memory (app/db/stores/chat_connectors.py), not from the database per request."""
 
 from __future__ import annotations
 
@@ -9,16 +11,12 @@ import time
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from app.db.stores.chat_connectors import ChatConnectorStore
-from app.db.stores.deliveries import DeliveryStore
-from app.db.stores.intake import EventIntake
 from app.domain.events import HandoffRequested
 from app.domain.transcript import offline_summary
-from app.ports.chat_platforms import ChatPlatformRegistry, InvalidWebhook, WebhookRefused
-from app.web.services import WakeWorkers
+from app.ports.chat_platforms import InvalidWebhook, WebhookRefused
+from app.web.services import services_of
 
 logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 256 * 1024
@@ -34,17 +32,14 @@ def _answer(status: int, body: dict[str, Any]) -> Answer:
     PATH, tags=["chat platform"], summary="Receive a chat platform's webhook (Chatwoot, ...)", status_code=202
 )
 async def receive_platform_webhook(
-    request: Request[Any, Any, Any],
-    platform: FromPath[str],
-    connector_id: FromPath[str],
-    chat_platforms: NamedDependency[ChatPlatformRegistry],
-    chat_connectors: NamedDependency[ChatConnectorStore | None],
-    delivery_store: NamedDependency[DeliveryStore | None],
-    intake: NamedDependency[EventIntake],
-    wake_workers: NamedDependency[WakeWorkers],
+    request: Request[Any, Any, Any], platform: FromPath[str], connector_id: FromPath[str]
 ) -> Answer:
-    connector = await chat_connectors.get(connector_id) if chat_connectors is not None else None
-    handler = chat_platforms.get(platform)
+    # Its services read directly, not injected: Litestar resolves several dependencies in a task group of
+    # their own, a measurable share of this busy route's time (docs/performance.md, Chatwoot-shaped intake).
+    services = services_of(request.app.state)
+    chat_connectors, intake = services.chat_connectors, services.intake
+    connector = await chat_connectors.saved(connector_id) if chat_connectors is not None else None
+    handler = services.chat_platforms.get(platform)
     if handler is None or connector is None or connector.platform != platform:
         detail = (
             f"No {platform} connector {connector_id!r} is saved: set it up under Settings > Chat platforms "
@@ -69,12 +64,13 @@ async def receive_platform_webhook(
         return _answer(200, {"status": "ignored", "reason": translation.ignored})
     if translation.summary_from_transcript and isinstance(event, HandoffRequested):
         event = _summarised(event, await intake.transcript(event.conversation.id))
-    echo = translation.platform_message_id
-    if echo and delivery_store and await delivery_store.posted_by_us(event.conversation.id, echo):
+    echo = translation.platform_message_id or None
+    outcome = await intake.record(event, body, connector_id=connector.id, platform_message_id=echo)
+    if outcome == "echo":
         return _answer(200, {"status": "ignored", "reason": "a message Casebridge posted (echo)"})
-    if await intake.record(event, body, connector_id=connector.id) == "duplicate":
+    if outcome == "duplicate":
         return _answer(200, {"status": "duplicate", "id": event.id})
-    wake_workers(intake.sync_delay_for(event).total_seconds())
+    services.wake_workers(intake.sync_delay_for(event).total_seconds())
     return _answer(202, {"status": "accepted", "id": event.id})
 
 

@@ -61,7 +61,7 @@ class WebhookReceiver:
         """Only the case id is taken from the body: the job re-reads everything else from Creatio."""
         if not await self._tokens.matches(token):
             return Response({"status_code": 401, "detail": UNAUTHORIZED}, status_code=401)
-        if not self._chat_configured and not (self._connectors and await self._connectors.exists()):
+        if not self._chat_configured and not (self._connectors and await self._connectors.any_saved()):
             detail = (
                 "Casebridge has no chat platform to deliver to: set CASEBRIDGE_CHAT_WEBHOOK_URL or save a "
                 "chat connector under Settings > Chat platforms."

@@ -51,7 +51,7 @@ async def webhook_info(
         rotated_at=token.rotated_at,
         previous_valid_until=token.previous_valid_until,
         chat_configured=chat_configured,
-        reconcile_seconds=reconciliation.interval_seconds if reconciliation.enabled else None,
+        reconcile_seconds=reconciliation.interval_seconds if await reconciliation.running() else None,
     )
 
 

@@ -19,7 +19,16 @@ from app.domain.creatio_ids import CaseStatusIds
 from app.pipeline.chat_to_crm.sync import WAITING_FOR_DELIVERY, ConversationSync
 from app.ports.errors import TemporaryFailure
 from app.ports.external import NoAutofill
-from tests.support.casebridge import Client, activities_of, cases, conversation, drain, rows, store_of
+from tests.support.casebridge import (
+    Client,
+    activities_of,
+    cases,
+    conversation,
+    drain,
+    rows,
+    store_of,
+    until,
+)
 from tests.support.crm_to_chat import connect_webhook, reply, set_status, settle
 
 CONVERSATION = "chatwoot:chatwoot:42"
@@ -193,14 +202,6 @@ async def test_conversations_rows_keep_their_connector(client: Client, chatwoot:
     await chatwoot.post(cw.message_created(101, 43, "hello"))
     [row] = await rows(client, ConversationRow)
     assert (row.external_id, row.connector_id) == ("chatwoot:chatwoot:43", "chatwoot")
-
-
-async def until(condition: Any, what: str, seconds: float = 15.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.postgres

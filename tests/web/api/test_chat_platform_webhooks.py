@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ import pytest
 
 from app.db.tables import InboundEventRow, MessageRow
 from app.dev.chatwoot import payloads as cw
-from app.dev.chatwoot.emulator import ChatwootEmulator
+from app.dev.chatwoot.emulator import BASE_URL, WEBHOOK_SECRET, ChatwootEmulator
 from app.settings import Settings
 from tests.support.casebridge import Client, rows
 from tests.support.chatwoot.casebridge import chatwoot_app, chatwoot_settings
@@ -111,3 +112,35 @@ async def test_with_transcript_summaries_the_handoff_summarises_what_casebridge_
         "Latest from the customer: Please, a human.\n"
         "The AI's last answer: Let me check."
     )
+
+
+async def test_a_secret_rotated_in_another_process_is_in_force_here_within_the_refresh_bound(
+    settings: Settings, sandbox_http: httpx.AsyncClient, chatwoot: ChatwootEmulator
+) -> None:
+    """The route reads its connector from memory: a save in another process on the same database reaches it
+    within CASEBRIDGE_CONNECTION_REFRESH_SECONDS, and the previous secret stays accepted after a rotation."""
+    shared = chatwoot_settings(settings, connection_refresh_seconds=0.2)
+    to_here = ChatwootEmulator()  # Chatwoot's webhooks to this process; `chatwoot` reaches the other one
+    async with (
+        chatwoot_app(shared, sandbox_http, chatwoot) as elsewhere,
+        chatwoot_app(shared, sandbox_http, to_here),
+    ):
+        assert (await to_here.post(cw.message_created(101, 42, "before"))).status == 202
+        form = {"base_url": BASE_URL, "account_id": cw.ACCOUNT_ID, "webhook_secret": "rotated-secret"}
+        saved = await elsewhere.put("/api/v1/admin/chat-platforms/chatwoot/chatwoot", json=form)
+        assert saved.json()["saved"] is True, saved.text
+
+        started, answers = time.monotonic(), []
+        for message_id in range(102, 200):
+            sent = await to_here.post(cw.message_created(message_id, 42, "after"), secret="rotated-secret")
+            answers.append(sent.status)
+            if sent.status == 202:
+                break
+            await asyncio.sleep(0.05)
+        assert answers[-1] == 202, answers
+        assert time.monotonic() - started < 2.0  # the refresh interval, with room for a slow machine
+        assert set(answers[:-1]) <= {401}  # until then the connector as it was; never a 5xx
+        previous = await to_here.post(cw.message_created(300, 42, "old secret"), secret=WEBHOOK_SECRET)
+        assert previous.status == 202  # the previous secret, for a day after the rotation
+        forged = await to_here.post(cw.message_created(301, 42, "forged"), secret="not-the-secret")
+        assert forged.status == 401
